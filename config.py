@@ -1,0 +1,124 @@
+"""Configuration classes, read from the environment when `create_app` asks for them.
+
+Nothing here runs at import time beyond defining classes: `config_for(env)` builds a config
+object from `os.environ` (after `.env` has been loaded by the factory), so tests can set the
+environment before building an app and production fails fast in the factory, not at import.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# The real WeChat hosts; the simulator and the tests point these at /_sim/api/ instead.
+WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
+WECHAT_OAUTH_BASE_URL = "https://open.weixin.qq.com/connect/"
+
+
+class Config:
+    APP_ENV = "production"
+    TESTING = False
+    DEBUG = False
+    SIMULATOR_ENABLED = False
+    REQUIRED: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.SECRET_KEY = env("SECRET_KEY", "")
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or self.default_database_url()
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.WECHAT_APP_ID = env("WECHAT_APP_ID", "")
+        self.WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", "")
+        self.WECHAT_TOKEN = env("WECHAT_TOKEN", "")
+        self.WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", "")
+        self.WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", WECHAT_API_BASE_URL)
+        self.WECHAT_OAUTH_BASE_URL = env("WECHAT_OAUTH_BASE_URL", WECHAT_OAUTH_BASE_URL)
+        self.PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.UPLOAD_DIR = env("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+        self.SUPPORT_PHONE = env("SUPPORT_PHONE", "400-0555-699")
+        # Seconds the callback waits for a handler that needs the database before it answers
+        # `success` and sends the real answer later as a customer-service message (WeChat's
+        # budget is 5 s for the whole round trip, network included).
+        self.WECHAT_REPLY_BUDGET = float(env("WECHAT_REPLY_BUDGET", "3.0"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = False
+        self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = True
+        # Demo clock: "2026-04-20T10:00:00" freezes the application's clock (development only).
+        self.APP_NOW = env("APP_NOW", "")
+
+    @staticmethod
+    def default_database_url() -> str:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'dingkao.db'}"
+
+    def missing(self) -> list[str]:
+        return [name for name in self.REQUIRED if not getattr(self, name)]
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+    DEBUG = True
+    SIMULATOR_ENABLED = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Development talks to the simulator unless real credentials are given.
+        self.SECRET_KEY = self.SECRET_KEY or "dev-secret-not-for-production"
+        self.WECHAT_APP_ID = self.WECHAT_APP_ID or "wxsimulator0000001"
+        self.WECHAT_APP_SECRET = self.WECHAT_APP_SECRET or "simulator-secret"
+        self.WECHAT_TOKEN = self.WECHAT_TOKEN or "simulatortoken"
+        if "WECHAT_API_BASE_URL" not in os.environ:
+            self.WECHAT_API_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/api/"
+        if "WECHAT_OAUTH_BASE_URL" not in os.environ:
+            self.WECHAT_OAUTH_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/connect/"
+
+
+class TestingConfig(DevelopmentConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    DEBUG = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        self.REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.WTF_CSRF_ENABLED = True
+        self.UPLOAD_DIR = ""  # each test app gets a temporary directory
+
+
+class ProductionConfig(Config):
+    REQUIRED = (
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "WECHAT_APP_ID",
+        "WECHAT_APP_SECRET",
+        "WECHAT_TOKEN",
+        "PUBLIC_BASE_URL",
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not os.environ.get("DATABASE_URL"):
+            self.SQLALCHEMY_DATABASE_URI = ""
+        self.SESSION_COOKIE_SECURE = True
+        self.PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(app_env: str) -> Config:
+    """The config object for APP_ENV; an unknown name is an error, not a silent default."""
+    try:
+        return CONFIGS[app_env]()
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {app_env!r}") from None

@@ -1,0 +1,79 @@
+"""定考通: the Flask application factory. Read it as the table of contents of the service."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, config_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    load_dotenv(ROOT / ".env")
+    config = config or config_for(os.environ.get("APP_ENV", "production"))
+    refuse_incomplete(config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates_mobile"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    app.config.from_object(config)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
+
+    from wechat_app import cli, errors, logconfig, security
+
+    logconfig.configure(app)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def refuse_incomplete(config: Config) -> None:
+    """Production refuses to start without its secrets (fail here, not at the first request)."""
+    missing = config.missing()
+    if missing:
+        raise RuntimeError(f"APP_ENV={config.APP_ENV} needs: {', '.join(missing)}")
+
+
+def register_extensions(app: Flask) -> None:
+    from wechat_app import clock, models  # noqa: F401  (registers the models with the metadata)
+    from wechat_app.extensions import csrf, db, kv, limiter, login_manager, migrate, wechat
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    kv.init_app(app)
+    wechat.init_app(app)
+    if app.config.get("APP_NOW") and app.config["APP_ENV"] != "production":
+        from datetime import datetime
+
+        clock.freeze(datetime.fromisoformat(app.config["APP_NOW"]))
+
+
+def register_blueprints(app: Flask) -> None:
+    from wechat_app.extensions import csrf, limiter
+    from wechat_app.portal import views as portal
+    from wechat_app.wechat import callback, jssdk, oauth
+
+    # WeChat's servers post signed XML, not forms: signature, not CSRF token, authenticates them,
+    # and their bursts must never be rate-limited away.
+    csrf.exempt(callback.bp)
+    limiter.exempt(callback.bp)
+    app.register_blueprint(callback.bp)
+    app.register_blueprint(oauth.bp)
+    app.register_blueprint(jssdk.bp)
+    app.register_blueprint(portal.bp)
+    if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
+        from wechat_app.simulator import fake_api, views as simulator
+
+        csrf.exempt(fake_api.bp)
+        limiter.exempt(fake_api.bp)
+        app.register_blueprint(fake_api.bp)
+        app.register_blueprint(simulator.bp)

@@ -1,0 +1,61 @@
+"""Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`
+(`flask db ...` comes from Flask-Migrate)."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(wechat_group)
+    app.cli.add_command(notify_group)
+
+
+@click.command("seed-demo")
+@click.option("--schedule", type=click.Choice(["live", "seed2026"]), default="live",
+              help="live: windows around today; seed2026: the seed's 2026 Hunan dates.")
+def seed_demo_command(schedule: str) -> None:
+    """Load the demo data (idempotent)."""
+    from wechat_app.domain.demo import seed_demo
+
+    counts = seed_demo(schedule)
+    click.echo("demo data: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+wechat_group = AppGroup("wechat", help="WeChat platform tasks.")
+
+
+@wechat_group.command("sync-menu")
+@click.option("--dry-run", is_flag=True, help="Print the menu instead of pushing it.")
+def sync_menu(dry_run: bool) -> None:
+    """Push the menu defined in code to WeChat (menu/create; quota 1000 a day)."""
+    from wechat_app.extensions import wechat
+    from wechat_app.wechat.menu import build_menu, menu_problems
+
+    menu = build_menu(current_app.config["PUBLIC_BASE_URL"])
+    problems = menu_problems(menu)
+    if problems:
+        raise click.ClickException("menu breaks WeChat's limits: " + "; ".join(problems))
+    if dry_run:
+        click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+        return
+    wechat.client.menu.create(menu)
+    click.echo("menu pushed")
+
+
+notify_group = AppGroup("notify", help="Outbox delivery.")
+
+
+@notify_group.command("worker")
+@click.option("--once", is_flag=True, help="Stop when nothing is due instead of waiting for more.")
+@click.option("--batch", default=50, show_default=True)
+def notify_worker(once: bool, batch: int) -> None:
+    """Deliver due notifications (template and customer-service messages); run as many as you like."""
+    from wechat_app.wechat.sender import run_worker
+
+    handled = run_worker(batch=batch, once=once)
+    click.echo(f"handled {handled}")

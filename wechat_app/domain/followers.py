@@ -1,0 +1,52 @@
+"""What the callback records about followers: subscriptions, scenes, events, delivery reports.
+
+Each function is one transaction; the callback runs them after its answer has left, so a slow
+database never delays a reply to WeChat.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from wechat_app import clock
+from wechat_app.extensions import db
+from wechat_app.models import Notification, WeChatEvent, WeChatUser
+
+
+def _follower(openid: str) -> WeChatUser:
+    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
+    if user is None:
+        user = WeChatUser(openid=openid)
+        db.session.add(user)
+    return user
+
+
+def record_subscribe(openid: str, scene: str | None) -> None:
+    user = _follower(openid)
+    user.subscribed = True
+    user.subscribed_at = clock.now()
+    if scene:
+        user.subscribe_scene = scene[:64]
+    db.session.commit()
+
+
+def record_unsubscribe(openid: str) -> None:
+    """The binding stays (the physician may follow again); sends will be skipped meanwhile."""
+    user = _follower(openid)
+    user.subscribed = False
+    user.unsubscribed_at = clock.now()
+    db.session.commit()
+
+
+def log_event(openid: str, event: str, detail: dict) -> None:
+    db.session.add(WeChatEvent(openid=openid, event=event[:40], detail=detail, created_at=clock.now()))
+    db.session.commit()
+
+
+def record_template_delivery(msgid: str, status: str) -> bool:
+    """TEMPLATESENDJOBFINISH: the asynchronous delivery report of a template message we sent."""
+    notice = db.session.scalar(select(Notification).where(Notification.msgid == msgid))
+    if notice is None:
+        return False
+    notice.delivery_status = status[:40]
+    db.session.commit()
+    return True

@@ -1,0 +1,34 @@
+"""A bound physician's status in the current cycle, as one short text (the 我的状态 button)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from wechat_app.domain.cycles import current_cycle, period_label
+from wechat_app.domain.registration import label
+from wechat_app.extensions import db
+from wechat_app.models import Registration, WeChatUser
+
+
+def status_text(openid: str, entry_url: str) -> str | None:
+    """None when this openid is not bound to a physician."""
+    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
+    if user is None or user.physician is None:
+        return None
+    physician = user.physician
+    institution = physician.institution
+    cycle = current_cycle(institution.province_id) if institution else None
+    if cycle is None:
+        return f"{physician.name}，您好。当前没有进行中的考核周期。"
+    registration = db.session.scalar(
+        select(Registration).where(Registration.physician_id == physician.id, Registration.cycle_id == cycle.id)
+    )
+    lines = [
+        f"{physician.name}，您好",
+        f"主要执业机构：{institution.name}",
+        f"考核周期：{period_label(cycle)}",
+    ]
+    if registration is not None and registration.procedure:
+        lines.append(f"您本周期执行：{registration.procedure}")
+    lines.append(f"当前任务：{label(registration.status if registration else None)}")
+    lines.append(f'<a href="{entry_url}">进入定考入口</a>')
+    return "\n".join(lines)

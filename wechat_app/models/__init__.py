@@ -1,0 +1,13 @@
+"""Typed SQLAlchemy models, one module per area; importing this package registers them all."""
+from wechat_app.models.content import Article, Faq
+from wechat_app.models.cycle import Cycle
+from wechat_app.models.notification import Notification
+from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
+from wechat_app.models.physician import Physician
+from wechat_app.models.registration import Registration
+from wechat_app.models.wechat import WeChatEvent, WeChatUser
+
+__all__ = [
+    "Article", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
+    "Notification", "Physician", "Province", "Registration", "WeChatEvent", "WeChatUser",
+]

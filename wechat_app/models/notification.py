@@ -1,0 +1,32 @@
+"""The outbox: everything that leaves the process is a row here, written in the transaction of the
+change that caused it and delivered by `flask notify worker`."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wechat_app import clock
+from wechat_app.extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # (recipient, event): at most one notice per key, whatever retries or double clicks happen.
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # template / custom_text
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    physician_id: Mapped[int | None] = mapped_column(index=True)
+    template_key: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    msgid: Mapped[str | None] = mapped_column(String(40), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sent_at: Mapped[datetime | None]

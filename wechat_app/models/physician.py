@@ -1,0 +1,38 @@
+"""Physicians: identity, practice, main institution and credentials."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wechat_app import clock
+from wechat_app.extensions import db
+from wechat_app.models.org import Department, Institution
+
+
+class Physician(db.Model):
+    __tablename__ = "physicians"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    gender: Mapped[str | None] = mapped_column(String(2))
+    id_type: Mapped[str] = mapped_column(String(10), default="身份证")
+    # Stored as the institution typed it (15 or 18 characters, X upper-case); the 18-digit
+    # canonical form is kept beside it so that either form finds the account.
+    id_number: Mapped[str] = mapped_column(String(32), unique=True)
+    id_number_18: Mapped[str | None] = mapped_column(String(18), unique=True)
+    birth_date: Mapped[date | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    level: Mapped[str | None] = mapped_column(String(20))  # 执业医师 / 执业助理医师
+    category: Mapped[str | None] = mapped_column(String(10))  # 临床 / 口腔 / 公共卫生 / 中医
+    practice_scope: Mapped[str | None] = mapped_column(String(40))
+    certificate_number: Mapped[str | None] = mapped_column(String(40))
+    certificate_date: Mapped[date | None]
+    title: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    institution: Mapped[Institution | None] = relationship()
+    department: Mapped[Department | None] = relationship()

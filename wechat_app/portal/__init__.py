@@ -1,0 +1,1 @@
+"""Physicians' H5 pages under /m/."""

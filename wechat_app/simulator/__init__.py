@@ -1,0 +1,1 @@
+"""Development-only WeChat simulator: a chat screen and a fake WeChat API (never in production)."""

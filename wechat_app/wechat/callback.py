@@ -1,0 +1,178 @@
+"""`/wechat`: WeChat's server-to-server callback (URL verification and pushed messages).
+
+The 5-second rule drives everything here: WeChat drops the connection after 5 s and retries
+three times in all, and shows the user "该公众号暂时无法提供服务" when no valid answer comes.
+So: verify, parse, route, claim the reply for this message in one store round trip, answer; side
+effects and anything slow run on a thread after the answer, and a handler that needs the database
+gets `WECHAT_REPLY_BUDGET` seconds before we answer `success` and send its text later through the
+outbox as a customer-service message.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from wechat_app.domain import outbox
+from wechat_app.extensions import kv
+from wechat_app.wechat.protocol import (
+    MAX_BODY_BYTES,
+    SUCCESS,
+    BadMessage,
+    Envelope,
+    parse_xml,
+    signature_ok,
+)
+from wechat_app.wechat.router import Context, Handler, Outcome, dedup_key, route
+
+log = logging.getLogger("wechat.callback")
+
+bp = Blueprint("wechat", __name__)
+
+# Longer than WeChat's whole retry window (3 tries within 15 s), short enough to stay small.
+DEDUP_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    token: str
+    envelope: Envelope | None
+    context: Context
+    reply_budget: float
+
+    @classmethod
+    def from_config(cls, config) -> "CallbackSettings":
+        aes_key = config.get("WECHAT_ENCODING_AES_KEY")
+        base = config["PUBLIC_BASE_URL"]
+        return cls(
+            token=config["WECHAT_TOKEN"],
+            envelope=Envelope(config["WECHAT_TOKEN"], aes_key, config["WECHAT_APP_ID"]) if aes_key else None,
+            context=Context(
+                entry_url=f"{base}/wechat/oauth/entry?next=/m/",
+                faq_url=f"{base}/wechat/oauth/entry?next=/m/faq",
+                support_phone=config["SUPPORT_PHONE"],
+            ),
+            reply_budget=float(config["WECHAT_REPLY_BUDGET"]),
+        )
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def background() -> ThreadPoolExecutor:
+    """Created on first use, so that each gunicorn worker (after fork) gets its own threads."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="wechat-bg")
+    return _executor
+
+
+def in_app(app: Flask, fn: Callable[[], object]) -> Callable[[], object]:
+    def run():
+        with app.app_context():
+            try:
+                return fn()
+            except Exception:
+                log.exception("background work for the callback failed")
+                raise
+    return run
+
+
+def settings() -> CallbackSettings:
+    return current_app.extensions["wechat_callback"]
+
+
+@bp.get("/wechat")
+def verify() -> Response:
+    args = request.args
+    if not signature_ok(settings().token, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", "")):
+        return Response("invalid signature", 403, mimetype="text/plain")
+    return Response(args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    conf, args = settings(), request.args
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    if not signature_ok(conf.token, args.get("signature", ""), timestamp, nonce):
+        return Response("invalid signature", 403, mimetype="text/plain")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return Response("body too large", 413, mimetype="text/plain")
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return Response("body too large", 413, mimetype="text/plain")
+    encrypted = args.get("encrypt_type") == "aes"
+    try:
+        msg = parse_xml(body)
+        if encrypted:
+            if conf.envelope is None:
+                raise BadMessage("encrypted push but no EncodingAESKey configured")
+            msg = parse_xml(conf.envelope.open(msg, args.get("msg_signature", ""), timestamp, nonce))
+    except BadMessage as exc:
+        log.info("refused a push: %s", exc)
+        return Response("bad request", 400, mimetype="text/plain")
+    except PermissionError:
+        return Response("invalid signature", 403, mimetype="text/plain")
+    if not isinstance(msg.get("FromUserName"), str) or not isinstance(msg.get("MsgType"), str):
+        return Response("bad request", 400, mimetype="text/plain")
+    reply = answer(msg, conf)
+    if encrypted and reply != SUCCESS:
+        reply = conf.envelope.seal(reply, nonce)
+    return Response(reply, mimetype="text/plain" if reply == SUCCESS else "application/xml")
+
+
+def answer(msg: dict, conf: CallbackSettings) -> str:
+    """The reply for `msg`; a retry of a message already answered gets that same reply."""
+    handler = route(msg)
+    key = dedup_key(msg)
+    try:
+        outcome = run_handler(handler, msg, conf, key)
+    except Exception:
+        # Nothing claimed: WeChat's retry may succeed. The user never sees an error page.
+        log.exception("handler failed for %s", msg.get("MsgType"))
+        return SUCCESS
+    previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
+    if previous is not None:
+        return previous
+    if outcome.effects:
+        app = current_app._get_current_object()
+        for effect in outcome.effects:
+            background().submit(in_app(app, effect))
+    return outcome.reply
+
+
+def run_handler(handler: Handler, msg: dict, conf: CallbackSettings, key: str) -> Outcome:
+    if not handler.needs_db:
+        return handler.run(msg, conf.context)
+    app = current_app._get_current_object()
+    future = background().submit(in_app(app, lambda: handler.run(msg, conf.context)))
+    try:
+        return future.result(timeout=conf.reply_budget)
+    except FutureTimeout:
+        openid = msg["FromUserName"]
+        log.warning("handler over budget; answering later by customer-service message")
+        return Outcome(SUCCESS, (lambda: future.add_done_callback(send_late(app, openid, key)),))
+
+
+def send_late(app: Flask, openid: str, key: str) -> Callable[[Future], None]:
+    def done(future: Future) -> None:
+        if future.exception() is not None:
+            return
+        outcome: Outcome = future.result()
+        if outcome.text:
+            in_app(app, lambda: outbox.send_custom_text(openid, outcome.text, f"late:{key}"))()
+    return done
+
+
+@bp.errorhandler(Exception)
+def never_a_500(exc: Exception) -> Response:
+    """WeChat shows the user an error for anything but a valid reply; `success` is the safe word."""
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("callback failed")
+    return Response(SUCCESS, mimetype="text/plain")
