@@ -42,11 +42,10 @@ def refuse_incomplete(config: Config) -> None:
 
 def register_extensions(app: Flask) -> None:
     from wechat_app import clock, models  # noqa: F401  (registers the models with the metadata)
-    from wechat_app.extensions import csrf, db, kv, limiter, login_manager, migrate, wechat
+    from wechat_app.extensions import csrf, db, kv, limiter, migrate, wechat
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     kv.init_app(app)
@@ -73,7 +72,8 @@ def register_blueprints(app: Flask) -> None:
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
         from wechat_app.simulator import fake_api, views as simulator
 
-        csrf.exempt(fake_api.bp)
-        limiter.exempt(fake_api.bp)
+        for blueprint in (fake_api.bp, simulator.bp):  # development tools speaking JSON, not forms
+            csrf.exempt(blueprint)
+            limiter.exempt(blueprint)
         app.register_blueprint(fake_api.bp)
         app.register_blueprint(simulator.bp)

@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = LoginManager()  # bound by the portal's sign-in (physician and staff sessions)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 kv = KeyValueStore()

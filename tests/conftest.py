@@ -1,0 +1,124 @@
+"""Shared fixtures: `app` (testing config, fresh database and store), `db`, `client`, `live` (the app
+served on a real loopback port, so wechatpy's HTTP calls reach the simulator's fake WeChat API),
+`fake_wechat` and `push` (signed WeChat pushes).
+
+The suite runs on SQLite and the in-process store by default; with TEST_DATABASE_URL and
+TEST_REDIS_URL it runs on PostgreSQL and Redis instead.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from config import TestingConfig
+from tests.helpers import Pusher
+from wechat_app import clock, create_app
+from wechat_app.domain.faq import faq_index
+from wechat_app.extensions import db as _db
+
+os.environ.setdefault("APP_ENV", "testing")
+
+
+class Dispatcher:
+    """The live server's WSGI app: forwards to whichever test app is current."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    dispatcher = Dispatcher()
+    server = make_server("127.0.0.1", 0, dispatcher, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield dispatcher, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def build_config(base_url: str, tmp_path, **overrides) -> TestingConfig:
+    config = TestingConfig()
+    if not os.environ.get("TEST_DATABASE_URL"):
+        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.db'}"
+    config.PUBLIC_BASE_URL = base_url
+    config.WECHAT_API_BASE_URL = f"{base_url}/_sim/api/"
+    config.WECHAT_OAUTH_BASE_URL = f"{base_url}/_sim/connect/"
+    config.UPLOAD_DIR = str(tmp_path / "uploads")
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+def reset_database(app) -> None:
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            _db.create_all()
+            tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
+            _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _db.session.commit()
+        else:
+            _db.create_all()
+
+
+@pytest.fixture
+def make_app(live_server, tmp_path, request):
+    """Builds an app with config overrides (e.g. an AES key) and makes it the live server's app."""
+    dispatcher, base_url = live_server
+    built = []
+
+    def factory(**overrides):
+        app = create_app(build_config(base_url, tmp_path, **overrides))
+        reset_database(app)
+        if app.config.get("REDIS_URL"):
+            app.extensions["kv"].redis.flushdb()
+        dispatcher.app = app
+        built.append(app)
+        return app
+
+    yield factory
+    clock.freeze(None)
+    faq_index.invalidate()
+    for app in built:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def live(app):
+    return app.config["PUBLIC_BASE_URL"]
+
+
+@pytest.fixture
+def fake_wechat(app):
+    from wechat_app.simulator.fake_api import fake
+
+    with app.app_context():
+        return fake()
+
+
+@pytest.fixture
+def push(app, client):
+    return Pusher(app, client)

@@ -1,0 +1,63 @@
+"""Test helpers: signed WeChat pushes, polling for background work."""
+from __future__ import annotations
+
+import time
+
+from wechat_app.wechat.protocol import Envelope, cdata, parse_xml, sha1_signature
+
+OPENID = "oTEST0000000000000000000001"
+
+
+def message_xml(**fields) -> str:
+    fields.setdefault("ToUserName", "gh_test")
+    fields.setdefault("FromUserName", OPENID)
+    fields.setdefault("CreateTime", str(int(time.time())))
+    return "<xml>" + "".join(f"<{k}>{cdata(str(v))}</{k}>" for k, v in fields.items()) + "</xml>"
+
+
+def text_message(content: str, msg_id: str = "1001", **fields) -> str:
+    return message_xml(MsgType="text", Content=content, MsgId=msg_id, **fields)
+
+
+def event_message(event: str, key: str = "", **fields) -> str:
+    return message_xml(MsgType="event", Event=event, EventKey=key, **fields)
+
+
+class Pusher:
+    """Posts XML to /wechat the way WeChat does: signed, and in AES modes encrypted."""
+
+    def __init__(self, app, client) -> None:
+        self.app, self.client = app, client
+
+    def query(self, timestamp="1700000000", nonce="12345") -> dict:
+        token = self.app.config["WECHAT_TOKEN"]
+        return {"signature": sha1_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+    def __call__(self, body, **query):
+        data = body.encode() if isinstance(body, str) else body
+        return self.client.post("/wechat", query_string={**self.query(), **query}, data=data,
+                                content_type="text/xml")
+
+    def encrypted(self, xml: str, compatible: bool = False, timestamp="1700000000", nonce="12345"):
+        cfg = self.app.config
+        envelope = Envelope(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
+        sealed = parse_xml(envelope.seal(xml, nonce, timestamp).encode())
+        inner = xml[len("<xml>"):-len("</xml>")] if compatible else "<ToUserName><![CDATA[gh_test]]></ToUserName>"
+        outer = f"<xml>{inner}<Encrypt>{cdata(sealed['Encrypt'])}</Encrypt></xml>"
+        query = {**self.query(timestamp, nonce), "encrypt_type": "aes", "msg_signature": sealed["MsgSignature"]}
+        return self.client.post("/wechat", query_string=query, data=outer.encode(), content_type="text/xml"), envelope
+
+
+def reply_of(response) -> dict:
+    return parse_xml(response.data)
+
+
+def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
+    """Poll until predicate() is truthy (background work after the callback's answer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
