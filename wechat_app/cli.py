@@ -18,10 +18,14 @@ def register(app: Flask) -> None:
 @click.command("seed-demo")
 @click.option("--schedule", type=click.Choice(["live", "seed2026"]), default="live",
               help="live: windows around today; seed2026: the seed's 2026 Hunan dates.")
-def seed_demo_command(schedule: str) -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the database has no provinces yet.")
+def seed_demo_command(schedule: str, if_empty: bool) -> None:
     """Load the demo data (idempotent)."""
-    from wechat_app.domain.demo import seed_demo
+    from wechat_app.domain.demo import has_data, seed_demo
 
+    if if_empty and has_data():
+        click.echo("demo data: database not empty, left as it is")
+        return
     counts = seed_demo(schedule)
     click.echo("demo data: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 

@@ -126,6 +126,10 @@ SEED_2026_WINDOWS = dict(
 )
 
 
+def has_data() -> bool:
+    return db.session.scalar(select(Province.id).limit(1)) is not None
+
+
 def seed_demo(schedule: str = "live") -> dict:
     """Load the demo; returns counts of what exists afterwards. One transaction."""
     hunan = get_or_create(Province, {"code": "43"}, name="湖南")

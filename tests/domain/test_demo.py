@@ -1,0 +1,60 @@
+"""Demo data: idempotent, valid ID numbers in every stored form, a live current cycle."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from stdnum.iso7064 import mod_11_2
+
+from wechat_app import clock
+from wechat_app.domain.cycles import current_cycle, windows
+from wechat_app.domain.demo import seed_demo
+from wechat_app.domain.idnumbers import to_15, to_18
+from wechat_app.models import Cycle, Faq, Institution, Physician, Province
+
+
+def test_seed_is_idempotent(db):
+    first = seed_demo()
+    assert seed_demo() == first
+    assert first["physicians"] == 50 and first["faqs"] == 11 and first["provinces"] == 2
+
+
+def test_id_numbers_are_valid_with_legacy_and_x_forms(db):
+    seed_demo()
+    physicians = db.session.scalars(select(Physician)).all()
+    assert all(mod_11_2.is_valid(p.id_number_18) for p in physicians)
+    legacy = [p for p in physicians if len(p.id_number) == 15]
+    assert legacy and all(to_18(p.id_number) == p.id_number_18 for p in legacy)
+    assert any(p.id_number_18.endswith("X") for p in physicians)
+
+
+def test_id_number_forms():
+    assert to_18("110105491231002") == "11010519491231002X"
+    assert to_15("11010519491231002X") == "110105491231002"
+
+
+def test_one_institution_has_no_assessment_body(db):
+    seed_demo()
+    assert db.session.scalar(select(func.count(Institution.id)).where(Institution.assessment_body_id.is_(None))) == 1
+
+
+def test_current_cycle_is_live_around_today(db):
+    clock.freeze(datetime(2026, 11, 29, 10, 0))
+    seed_demo()
+    hunan = db.session.scalar(select(Province).where(Province.name == "湖南"))
+    states = {w.label: w.state(clock.today()) for w in windows(current_cycle(hunan.id))}
+    assert states == {"医师报名": "进行中", "报名审核": "进行中", "免考申请": "进行中", "免考审核": "进行中", "测评": "未开始"}
+
+
+def test_seed2026_schedule_keeps_the_seed_dates(db):
+    seed_demo(schedule="seed2026")
+    cycle = db.session.scalar(select(Cycle).where(Cycle.is_current.is_(True)))
+    assert (str(cycle.registration_start), str(cycle.registration_end)) == ("2026-04-13", "2026-05-06")
+    assert (str(cycle.test_start), str(cycle.test_end)) == ("2026-05-11", "2026-05-20")
+
+
+def test_seed_demo_command_if_empty(app, db):
+    runner = app.test_cli_runner()
+    assert "physicians 50" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    assert "left as it is" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    assert db.session.scalar(select(func.count(Faq.id))) == 11

@@ -1,0 +1,35 @@
+"""The simulator's chat screen and its push endpoint, plain and in safe mode."""
+from __future__ import annotations
+
+from wechat_app.domain.demo import seed_demo
+
+
+def test_chat_screen_shows_the_menu(client):
+    page = client.get("/_sim").get_data(as_text=True)
+    for name in ("医师定考", "定考入口", "我的状态", "常见问题", "在线客服", "操作手册"):
+        assert name in page
+
+
+def test_push_a_click_and_read_the_reply(client, db):
+    seed_demo()
+    openid = client.post("/_sim/users", json={}).get_json()["openid"]
+    reply = client.post("/_sim/send", json={"openid": openid, "kind": "click", "key": "FAQ"}).get_json()
+    assert reply["status"] == 200 and reply["reply"]["type"] == "text" and "常见问题" in reply["reply"]["content"]
+
+
+def test_push_in_safe_mode(make_app):
+    app = make_app(WECHAT_ENCODING_AES_KEY="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+    client = app.test_client()
+    reply = client.post("/_sim/send", json={"openid": "oSIMx", "kind": "text", "content": "人工客服"}).get_json()
+    assert reply["reply"] == {"type": "transfer"}
+
+
+def test_bad_pushes_are_refused(client):
+    assert client.post("/_sim/send", json={"kind": "text"}).status_code == 400
+    assert client.post("/_sim/send", json={"openid": "o", "kind": "dance"}).status_code == 400
+
+
+def test_messages_lists_what_the_fake_api_delivered(client, fake_wechat):
+    fake_wechat.sent.append({"kind": "custom", "touser": "oA", "content": "hi"})
+    assert client.get("/_sim/messages?openid=oA").get_json()["messages"][0]["content"] == "hi"
+    assert client.get("/_sim/messages?openid=oB").get_json()["messages"] == []
