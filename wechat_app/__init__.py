@@ -23,6 +23,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
 
     from wechat_app import cli, errors, logconfig, security
+    from wechat_app.wechat.callback import PushEndpoint
+
+    app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
 
     logconfig.configure(app)
     register_extensions(app)

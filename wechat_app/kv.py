@@ -119,7 +119,7 @@ class RedisBackend:
         import redis
 
         self.redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2,
-                                          socket_connect_timeout=2, health_check_interval=30)
+                                          socket_connect_timeout=2)
         self._claim = self.redis.register_script(_CLAIM_LUA)
         self._delete_if_equals = self.redis.register_script(_DELETE_IF_EQUALS_LUA)
 

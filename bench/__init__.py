@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): the app against a bare WSGI baseline in the same run."""
