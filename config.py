@@ -16,6 +16,11 @@ WECHAT_API_BASE_URL = "https://api.weixin.qq.com/"
 WECHAT_OAUTH_BASE_URL = "https://open.weixin.qq.com/connect/"
 
 
+# The notices the outbox sends as template messages (template ids from WECHAT_TEMPLATE_<KEY>).
+TEMPLATE_KEYS = ("account_notice", "registration_rejected", "registration_approved", "exam_notice",
+                 "exam_reminder", "assessment_result")
+
+
 class Config:
     APP_ENV = "production"
     TESTING = False
@@ -50,6 +55,12 @@ class Config:
         self.RATELIMIT_ENABLED = True
         # Demo clock: "2026-04-20T10:00:00" freezes the application's clock (development only).
         self.APP_NOW = env("APP_NOW", "")
+        self.SMS_PROVIDER = env("SMS_PROVIDER", "")
+        self.OUTBOX_INLINE_WORKER = False
+        # Template message ids, one per notice kind: WECHAT_TEMPLATE_ACCOUNT_NOTICE=..., etc.
+        for name, value in os.environ.items():
+            if name.startswith("WECHAT_TEMPLATE_"):
+                setattr(self, name, value)
 
     @staticmethod
     def default_database_url() -> str:
@@ -75,6 +86,11 @@ class DevelopmentConfig(Config):
             self.WECHAT_API_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/api/"
         if "WECHAT_OAUTH_BASE_URL" not in os.environ:
             self.WECHAT_OAUTH_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/connect/"
+        self.SMS_PROVIDER = self.SMS_PROVIDER or "simulator"
+        self.OUTBOX_INLINE_WORKER = True
+        for key in TEMPLATE_KEYS:
+            name = f"WECHAT_TEMPLATE_{key.upper()}"
+            setattr(self, name, getattr(self, name, "") or f"sim_tpl_{key}")
 
 
 class TestingConfig(DevelopmentConfig):
@@ -89,6 +105,7 @@ class TestingConfig(DevelopmentConfig):
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.WTF_CSRF_ENABLED = True
         self.UPLOAD_DIR = ""  # each test app gets a temporary directory
+        self.OUTBOX_INLINE_WORKER = False  # tests drain the outbox themselves
 
 
 class ProductionConfig(Config):

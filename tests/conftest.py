@@ -55,10 +55,20 @@ def build_config(base_url: str, tmp_path, **overrides) -> TestingConfig:
     return config
 
 
+_schema_built = False
+
+
 def reset_database(app) -> None:
+    """SQLite: a new file per test. PostgreSQL: the schema rebuilt once per run, then emptied."""
+    global _schema_built
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
-            _db.create_all()
+            if not _schema_built:
+                _db.drop_all()
+                _db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                _db.session.commit()
+                _db.create_all()
+                _schema_built = True
             tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
             _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             _db.session.commit()
@@ -122,3 +132,23 @@ def fake_wechat(app):
 @pytest.fixture
 def push(app, client):
     return Pusher(app, client)
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign `physician` in on the test client (as Flask-Login would after a real sign-in)."""
+    def sign_in(physician):
+        with client.session_transaction() as session:
+            session["_user_id"] = physician.get_id()
+            session["_fresh"] = True
+        return physician
+    return sign_in
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data set (湖南, institutions, 50 physicians, the current cycle, FAQ)."""
+    from wechat_app.domain.demo import seed_demo
+
+    seed_demo()
+    return db

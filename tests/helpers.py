@@ -61,3 +61,31 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def captcha_answer(app, client) -> str:
+    """Load a captcha as the browser would and read its answer from the server-side store."""
+    assert client.get("/m/captcha.png").mimetype == "image/png"
+    with client.session_transaction() as session:
+        captcha_id = session["captcha_id"]
+    with app.app_context():
+        from wechat_app.extensions import kv
+
+        return kv.get(f"captcha:{captcha_id}")
+
+
+def sms_code(app, phone: str, purpose: str = "bind_phone") -> str:
+    import json
+
+    with app.app_context():
+        from wechat_app.extensions import kv
+
+        return json.loads(kv.get(f"sms:code:{purpose}:{phone}"))["code"]

@@ -59,7 +59,7 @@ notify_group = AppGroup("notify", help="Outbox delivery.")
 @click.option("--batch", default=50, show_default=True)
 def notify_worker(once: bool, batch: int) -> None:
     """Deliver due notifications (template and customer-service messages); run as many as you like."""
-    from wechat_app.wechat.sender import run_worker
+    from wechat_app.outbox_worker import run_worker
 
     handled = run_worker(batch=batch, once=once)
     click.echo(f"handled {handled}")

@@ -33,6 +33,7 @@ class Backend(Protocol):
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl: int | None = None) -> None: ...
     def delete(self, key: str) -> None: ...
+    def take(self, key: str) -> str | None: ...
     def claim(self, key: str, value: str, ttl: int) -> str | None: ...
     def delete_if_equals(self, key: str, value: str) -> bool: ...
     def incr(self, key: str, ttl: int) -> int: ...
@@ -75,6 +76,13 @@ class MemoryBackend:
     def delete(self, key: str) -> None:
         with self._mutex:
             self._data.pop(key, None)
+
+    def take(self, key: str) -> str | None:
+        """Get and delete in one step: single-use values (captcha answers)."""
+        with self._mutex:
+            value = self._live(key)
+            self._data.pop(key, None)
+            return value
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
         with self._mutex:
@@ -133,6 +141,13 @@ class RedisBackend:
 
     def delete(self, key: str) -> None:
         self.redis.delete(key)
+
+    def take(self, key: str) -> str | None:
+        pipe = self.redis.pipeline(transaction=True)  # MULTI: GET and DEL as one, on any version
+        pipe.get(key)
+        pipe.delete(key)
+        value, _ = pipe.execute()
+        return value
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
         if self._set_nx_get:

@@ -28,9 +28,10 @@ def start(session, live, next_path="/m/") -> str:
 def test_entry_to_callback_to_next(live):
     session = browser(live)
     callback = start(session, live, "/m/")
-    landed = session.get(callback)
-    assert landed.status_code == 200 and landed.url == f"{live}/m/"
-    assert "已通过微信识别您的身份" in landed.text
+    landed = session.get(callback, allow_redirects=False)
+    assert landed.status_code == 302 and landed.headers["Location"] == "/m/"
+    bind_page = session.get(f"{live}/m/")  # not bound yet: the bind page
+    assert bind_page.url == f"{live}/m/bind" and "登录并绑定" in bind_page.text
 
 
 def test_state_mismatch_is_refused(live):
@@ -57,9 +58,9 @@ def test_missing_code_gets_a_clear_page(live):
 def test_repeated_callback_with_the_same_code_gives_the_same_result(live, fake_wechat):
     session = browser(live)
     callback = start(session, live)
-    assert session.get(callback).url.endswith("/m/")
-    again = session.get(callback)
-    assert again.status_code == 200 and again.url.endswith("/m/")
+    assert session.get(callback, allow_redirects=False).headers["Location"] == "/m/"
+    again = session.get(callback, allow_redirects=False)
+    assert again.status_code == 302 and again.headers["Location"] == "/m/"
     assert fake_wechat.calls["sns/oauth2/access_token"] == 1  # exchanged once, never a 40163
 
 
@@ -108,7 +109,7 @@ def test_wechat_unreachable_gets_a_clear_page_not_a_500(live):
 def test_open_redirects_are_refused(live):
     session = browser(live)
     callback = start(session, live, "//evil.example/phish")
-    assert session.get(callback).url == f"{live}/m/"
+    assert session.get(callback, allow_redirects=False).headers["Location"] == "/m/"
 
 
 def test_safe_next():

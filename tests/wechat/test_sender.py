@@ -8,7 +8,7 @@ from tests.helpers import OPENID
 from wechat_app import clock
 from wechat_app.domain import outbox
 from wechat_app.models import Notification
-from wechat_app.wechat.sender import run_worker
+from wechat_app.outbox_worker import run_worker
 
 
 def queue(db, key="k1", openid=OPENID, content="您好"):

@@ -22,3 +22,51 @@ def to_18(id15: str) -> str:
 def to_15(id18: str) -> str:
     """The legacy form: drop the century digits "19" and the check character."""
     return id18[:6] + id18[8:17]
+
+
+class IdNumberError(ValueError):
+    """An ID number that cannot be right: the message says why, in Chinese, for the physician."""
+
+
+# Full-width digits and letters (what Chinese input methods often produce) → ASCII.
+_FULL_WIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｙｚ"}
+
+
+def clean(raw: str) -> str:
+    """Full-width to ASCII, spaces and dashes removed, x upper-cased: the form we compare."""
+    text = (raw or "").translate(_FULL_WIDTH)
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "-－").upper()
+
+
+def is_resident_form(number: str) -> bool:
+    return (len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")) or (
+        len(number) == 15 and number.isdigit())
+
+
+def canonical_18(raw: str) -> str | None:
+    """The 18-character form of a resident ID number typed either way; None for other documents
+    (军官证, 港澳台, 护照 log in with their number as stored). Raises IdNumberError when the check
+    character of an 18-character number is wrong."""
+    number = clean(raw)
+    if not is_resident_form(number):
+        return None
+    if len(number) == 15:
+        return to_18(number)
+    if check_character(number[:17]) != number[17]:
+        raise IdNumberError("证件号码校验位不正确，请核对后重新输入（尾号X大小写均可）。")
+    return number
+
+
+def mask(number: str | None) -> str:
+    """430***********0422: the first three and last four characters, as the seed shows them."""
+    if not number:
+        return ""
+    if len(number) <= 7:
+        return number[:1] + "*" * (len(number) - 1)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else phone[:2] + "****"

@@ -63,9 +63,11 @@ def claim_due(limit: int) -> list[Notification]:
     return list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))).all()) if claimed else []
 
 
-def mark_sent(notice_id: int, msgid: str | None) -> None:
-    db.session.execute(update(Notification).where(Notification.id == notice_id).values(
-        status="sent", msgid=msgid, sent_at=clock.now(), last_error=None))
+def mark_sent(notice_id: int, msgid: str | None, redacted_data: dict | None = None) -> None:
+    values = {"status": "sent", "msgid": msgid, "sent_at": clock.now(), "last_error": None}
+    if redacted_data is not None:
+        values["data"] = redacted_data
+    db.session.execute(update(Notification).where(Notification.id == notice_id).values(**values))
     db.session.commit()
 
 

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers them all."""
+from wechat_app.models.audit import AuditLog
 from wechat_app.models.content import Article, Faq
 from wechat_app.models.cycle import Cycle
 from wechat_app.models.notification import Notification
@@ -8,6 +9,6 @@ from wechat_app.models.registration import Registration
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
-    "Article", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
+    "Article", "AuditLog", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
     "Notification", "Physician", "Province", "Registration", "WeChatEvent", "WeChatUser",
 ]

@@ -33,6 +33,16 @@ class Physician(db.Model):
     title: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     institution: Mapped[Institution | None] = relationship()
     department: Mapped[Department | None] = relationship()
+
+    # Flask-Login: physicians and staff share one session mechanism, told apart by the id prefix.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"p:{self.id}"

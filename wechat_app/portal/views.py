@@ -1,21 +1,315 @@
-"""The physician portal's landing page. Sign-in, binding and the home page (考核安排) are built on
-this by the portal issue; for now the page shows who WeChat says this browser is."""
+"""Physicians' H5 pages under /m/ (and the desktop /login): thin views that parse, authorize,
+call one domain function and render."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session
-from sqlalchemy import select
+import base64
+import io
 
-from wechat_app.extensions import db
-from wechat_app.models import WeChatUser
+import qrcode
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import or_, select, true
 
-bp = Blueprint("portal", __name__, url_prefix="/m")
+from wechat_app import clock
+from wechat_app.auth import client_ip, in_wechat, physician_required
+from wechat_app.domain import accounts, verification
+from wechat_app.domain.accounts import AccountError, Actor
+from wechat_app.domain.home import home_for, span
+from wechat_app.domain.idnumbers import IdNumberError
+from wechat_app.extensions import db, limiter
+from wechat_app.models import Article, Faq, Physician, Province
+from wechat_app.portal.forms import (
+    ChangePasswordForm, ConfirmForm, ForgotForm, LoginForm, PhoneForm, ProvinceForm, ResetForm, SetupForm, SmsForm,
+)
+from wechat_app.wechat.oauth import safe_next
+
+bp = Blueprint("portal", __name__)
+
+ARTICLE_KINDS = ("政策", "通知", "手册")
 
 
-@bp.get("/")
-def index():
+def actor() -> Actor:
+    return Actor("physician", current_user.id if current_user.is_authenticated else None, client_ip())
+
+
+def active_provinces() -> list[Province]:
+    return list(db.session.scalars(select(Province).where(Province.active.is_(True)).order_by(Province.code)))
+
+
+def viewer_province_id() -> int | None:
+    if current_user.is_authenticated and isinstance(current_user, Physician) and current_user.institution:
+        return current_user.institution.province_id
+    openid = session.get("openid")
+    follower = accounts.follower(openid) if openid else None
+    return follower.province_id if follower else session.get("province_id")
+
+
+# --- entry, province, sign-in -----------------------------------------------------------------
+
+@bp.get("/m/")
+def home():
+    if current_user.is_authenticated:
+        return home_page()
     openid = session.get("openid")
     if not openid:
-        return redirect("/wechat/oauth/entry?next=/m/")
-    follower = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
-    physician = follower.physician if follower else None
-    return render_template("portal/index.html", physician=physician)
+        return redirect("/wechat/oauth/entry?next=/m/" if in_wechat() else url_for("portal.login"))
+    follower = accounts.follower(openid)
+    if follower.province_id is None and len(active_provinces()) > 1:
+        return redirect(url_for("portal.province"))
+    if follower.physician is not None:
+        login_user(follower.physician)
+        return redirect(url_for("portal.home"))
+    return redirect(url_for("portal.bind"))
+
+
+@physician_required
+def home_page():
+    return render_template("portal/home.html", home=home_for(current_user), span=span, today=clock.today())
+
+
+@bp.route("/m/province", methods=["GET", "POST"])
+def province():
+    """选择省份: remembered for this openid (or this browser), skipped when only one is active."""
+    form = ProvinceForm()
+    provinces = active_provinces()
+    form.province.choices = [(p.id, p.name) for p in provinces]
+    if form.validate_on_submit():
+        openid = session.get("openid")
+        if openid:
+            accounts.follower(openid).province_id = form.province.data
+            db.session.commit()
+        session["province_id"] = form.province.data
+        return redirect(url_for("portal.home"))
+    return render_template("portal/province.html", form=form)
+
+
+def sign_in(form: LoginForm, template: str):
+    """The bind page (inside WeChat: binds the openid) and the desktop login page share this."""
+    if form.validate_on_submit():
+        if not verification.check_captcha(session.pop("captcha_id", None), form.captcha.data):
+            form.captcha.errors.append("验证码不正确或已过期，请重新输入。")
+        else:
+            try:
+                physician = accounts.authenticate(form.id_number.data, form.password.data, client_ip())
+            except (AccountError, IdNumberError) as exc:
+                form.id_number.errors.append(str(exc))
+            else:
+                openid = session.get("openid")
+                if openid:
+                    accounts.bind(physician, openid, Actor("physician", physician.id, client_ip()))
+                login_user(physician)
+                return redirect(safe_next(form.next.data or request.args.get("next")))
+    form.next.data = form.next.data or request.args.get("next", "")
+    return render_template(template, form=form, entry_qr=entry_qr() if template == "portal/login.html" else None)
+
+
+@bp.route("/m/bind", methods=["GET", "POST"])
+@limiter.limit("20/minute;100/hour", methods=["POST"])
+def bind():
+    if not session.get("openid"):
+        return redirect(url_for("portal.login"))
+    return sign_in(LoginForm(), "portal/bind.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute;100/hour", methods=["POST"])
+def login():
+    return sign_in(LoginForm(), "portal/login.html")
+
+
+def entry_qr() -> str:
+    """A QR code (data URI) that opens 定考入口 in WeChat, for physicians on a desktop browser."""
+    image = qrcode.make(f"{current_app.config['PUBLIC_BASE_URL']}/wechat/oauth/entry?next=/m/", box_size=5, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@bp.get("/m/captcha.png")
+def captcha():
+    """A new captcha on every load ("看不清，换一张"); its answer stays on the server."""
+    session["captcha_id"], _ = verification.new_captcha()
+    response = Response(verification.captcha_png(session["captcha_id"]), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/m/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.pop("openid", None)
+    return redirect(url_for("portal.login"))
+
+
+# --- first sign-in, SMS, forgotten password ------------------------------------------------------
+
+@bp.route("/m/setup", methods=["GET", "POST"])
+def setup():
+    """修改密码，绑定手机: required at first sign-in and after an institution's reset."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("portal.login"))
+    if not current_user.must_change_password:
+        return redirect(url_for("portal.home"))
+    form = SetupForm()
+    needs_phone = not current_user.phone
+    if form.validate_on_submit():
+        errors = accounts.first_login_setup(
+            current_user, form.old_password.data, form.new_password.data, form.confirm.data,
+            form.phone.data.strip() if needs_phone else None, form.code.data.strip() if needs_phone else None, actor())
+        if not errors:
+            flash("密码已修改，请牢记新密码。")
+            return redirect(url_for("portal.home"))
+        form.new_password.errors.extend(errors.get("password", []))
+        form.phone.errors.extend(errors.get("phone", []))
+    return render_template("portal/setup.html", form=form, needs_phone=needs_phone, sms_form=SmsForm(),
+                           masked_id=accounts.masked_id(current_user))
+
+
+@bp.post("/m/sms")
+@limiter.limit("5/minute;20/hour")
+def send_sms():
+    """Send a code: to a new phone being bound (signed in), or to the bound phone (password reset)."""
+    form = SmsForm()
+    if not form.validate_on_submit():
+        return {"error": "请求已过期，请刷新页面。"}, 400
+    if form.purpose.data == "bind_phone" and current_user.is_authenticated:
+        problem = verification.send_sms_code((form.phone.data or "").strip(), "bind_phone")
+    elif form.purpose.data == "reset_password" and session.get("reset_physician_id"):
+        physician = db.session.get(Physician, session["reset_physician_id"])
+        problem = verification.send_sms_code(physician.phone or "", "reset_password")
+    else:
+        return {"error": "请先登录。"}, 403
+    if problem:
+        return {"error": problem}, 429 if "频繁" in problem else 400
+    return {"ok": True, "message": "验证码已发送，5分钟内有效。"}
+
+
+@bp.route("/m/forgot", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        if not verification.check_captcha(session.pop("captcha_id", None), form.captcha.data):
+            form.captcha.errors.append("验证码不正确或已过期，请重新输入。")
+        else:
+            try:
+                physician, masked = accounts.send_reset_code(form.id_number.data)
+            except (AccountError, IdNumberError) as exc:
+                form.id_number.errors.append(str(exc))
+            else:
+                session["reset_physician_id"] = physician.id
+                flash(f"验证码已发送至 {masked}。")
+                return redirect(url_for("portal.reset"))
+    return render_template("portal/forgot.html", form=form)
+
+
+@bp.route("/m/forgot/reset", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def reset():
+    physician = db.session.get(Physician, session.get("reset_physician_id") or 0)
+    if physician is None:
+        return redirect(url_for("portal.forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        errors = accounts.reset_password(physician, form.code.data, form.new_password.data, form.confirm.data,
+                                         Actor("physician", physician.id, client_ip()))
+        if not errors:
+            session.pop("reset_physician_id", None)
+            flash("密码已重置，请用新密码登录。")
+            return redirect(url_for("portal.bind" if session.get("openid") else "portal.login"))
+        form.new_password.errors.extend(errors)
+    return render_template("portal/reset.html", form=form, sms_form=SmsForm())
+
+
+# --- account settings ---------------------------------------------------------------------------
+
+def render_account(password_form=None, phone_form=None, status=200):
+    return render_template(
+        "portal/account.html", masked_id=accounts.masked_id(current_user),
+        openid_bound=accounts.bound_openid(current_user) is not None,
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        phone_form=phone_form or PhoneForm(formdata=None), sms_form=SmsForm(), confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/m/account")
+@physician_required
+def account():
+    return render_account()
+
+
+@bp.post("/m/account/password")
+@physician_required
+def account_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        errors = accounts.change_password(current_user, form.old_password.data, form.new_password.data,
+                                          form.confirm.data, actor())
+        if not errors:
+            flash("密码已修改。")
+            return redirect(url_for("portal.account"))
+        form.new_password.errors.extend(errors)
+    return render_account(password_form=form, status=400)
+
+
+@bp.post("/m/account/phone")
+@physician_required
+def account_phone():
+    form = PhoneForm()
+    if form.validate_on_submit():
+        problem = accounts.change_phone(current_user, form.phone.data, form.code.data, actor())
+        if problem is None:
+            flash("手机号已更换。")
+            return redirect(url_for("portal.account"))
+        form.code.errors.append(problem)
+    return render_account(phone_form=form, status=400)
+
+
+@bp.post("/m/account/unbind")
+@physician_required
+def account_unbind():
+    if ConfirmForm().validate_on_submit() and accounts.unbind(current_user, actor()):
+        session.pop("openid", None)
+        logout_user()
+        flash("已解除微信绑定。")
+    return redirect(url_for("portal.login"))
+
+
+# --- content: FAQ, support, policies / notices / manuals ------------------------------------------
+
+def for_viewer(model):
+    """Content for everyone plus the viewer's province; all of it while the province is unknown."""
+    province_id = viewer_province_id()
+    if province_id is None:
+        return true()
+    return or_(model.province_id.is_(None), model.province_id == province_id)
+
+
+@bp.get("/m/faq")
+def faq():
+    entries = db.session.scalars(select(Faq).where(for_viewer(Faq)).order_by(Faq.sort_order, Faq.id)).all()
+    return render_template("portal/faq.html", entries=entries)
+
+
+@bp.get("/m/support")
+def support():
+    return render_template("portal/support.html", phone=current_app.config["SUPPORT_PHONE"])
+
+
+@bp.get("/m/articles")
+def articles():
+    kind = request.args.get("kind", "政策")
+    if kind not in ARTICLE_KINDS:
+        abort(404)
+    rows = db.session.scalars(select(Article).where(Article.kind == kind, for_viewer(Article))
+                              .order_by(Article.published_on.desc(), Article.id)).all()
+    return render_template("portal/articles.html", kind=kind, kinds=ARTICLE_KINDS, articles=rows)
+
+
+@bp.get("/m/articles/<int:article_id>")
+def article(article_id: int):
+    row = db.session.scalar(select(Article).where(Article.id == article_id, for_viewer(Article)))
+    if row is None:
+        abort(404)
+    return render_template("portal/article.html", article=row)

@@ -45,6 +45,7 @@ class FakeWeChat:
     menu: dict | None = None
     sent: list[dict] = field(default_factory=list)  # template and customer-service messages
     users: dict[str, str] = field(default_factory=dict)  # openid → nickname
+    sms: list[dict] = field(default_factory=list)  # what the simulator SMS provider "sent"
     msgid_seq: int = 1000
 
     def count(self, path: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 
 import requests
 from flask import current_app
@@ -19,7 +18,7 @@ from wechat_app.models import Notification
 
 log = logging.getLogger("wechat.sender")
 
-PERMANENT = {43004: "未关注公众号", 40003: "openid无效"}
+PERMANENT = {43004: "未关注公众号", 40003: "openid无效", 40037: "模板未配置或无效"}
 
 
 def send_one(notice: Notification) -> str:
@@ -48,6 +47,8 @@ def deliver(notice: Notification) -> str | None:
         client.message.send_text(notice.openid, notice.data["content"])
         return None
     template_id = current_app.config.get(f"WECHAT_TEMPLATE_{notice.template_key}".upper())
+    if not template_id:
+        raise WeChatClientException(40037, "template id not configured")
     # WeChat keeps one message per openid + client_msg_id for 10 minutes: a resend after a lost
     # answer does not reach the physician twice.
     client_msg_id = hashlib.sha1(notice.idempotency_key.encode()).hexdigest()[:32]
@@ -56,17 +57,3 @@ def deliver(notice: Notification) -> str | None:
         "data": {k: {"value": v} for k, v in notice.data.items()}, "client_msg_id": client_msg_id,
     })
     return str(result.get("msgid")) if result.get("msgid") is not None else None
-
-
-def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False) -> int:
-    """Drain the outbox until stopped (or until empty with `once`); returns the rows handled."""
-    handled = 0
-    while True:
-        notices = outbox.claim_due(batch)
-        for notice in notices:
-            send_one(notice)
-        handled += len(notices)
-        if not notices:
-            if once:
-                return handled
-            time.sleep(idle_sleep)

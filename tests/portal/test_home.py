@@ -1,0 +1,135 @@
+"""The home page (考核安排), account settings and the content pages."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tests.helpers import csrf_token, sms_code
+from wechat_app import clock
+from wechat_app.domain.registration import Status
+from wechat_app.models import Article, AuditLog, Physician, Registration, WeChatUser
+
+
+def ready(db, status: Status | None) -> Physician:
+    """A demo physician past the first-login setup whose registration is in `status` (None: none)."""
+    for physician in db.session.scalars(select(Physician).order_by(Physician.id)):
+        registration = db.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
+        if (registration.status if registration else None) == (status.value if status else None):
+            physician.must_change_password = False
+            db.session.commit()
+            return physician
+    raise AssertionError(f"no demo physician in {status}")
+
+
+def test_home_for_a_physician_not_enrolled(client, demo, login_as):
+    clock.freeze(datetime(2026, 11, 29, 9, 0))
+    physician = login_as(ready(demo, None))
+    page = client.get("/m/").get_data(as_text=True)
+    assert physician.name in page and physician.institution.name in page
+    assert "考核周期：2023年01月 ~ 2025年12月" in page
+    assert "当前任务：" in page and "未开通报名，请联系医疗卫生机构" in page
+    for tool in ("我要报名", "我要学习", "参加考试", "考核结果", "免考申请", "在线客服", "常见问题"):
+        assert tool in page
+    assert f"未开通报名，请联系{physician.institution.name}的定考负责人" in page  # why 我要报名 is off
+
+
+def test_home_for_an_enrolled_physician(client, demo, login_as):
+    login_as(ready(demo, Status.OPEN))
+    page = client.get("/m/").get_data(as_text=True)
+    assert '<span class="task" id="current-task">已开通报名</span>' in page
+
+
+def test_home_shows_the_procedure_once_chosen_and_the_windows(client, demo, login_as):
+    demo.session.execute(Registration.__table__.update().values(procedure="简易程序"))
+    demo.session.commit()
+    login_as(ready(demo, Status.AWAITING_TEST))
+    page = client.get("/m/").get_data(as_text=True)
+    assert "您本周期执行：简易程序" in page and "报名完成-等待测评" in page
+    for window in ("医师报名", "报名审核", "免考申请", "免考审核", "测评"):
+        assert window in page
+    assert "进行中" in page and "未开始" in page
+
+
+def test_tools_explain_window_edges(client, demo, login_as):
+    physician = login_as(ready(demo, Status.OPEN))
+    cycle = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id)).cycle
+    cycle.registration_start, cycle.registration_end = date(2026, 4, 13), date(2026, 5, 6)
+    demo.session.commit()
+    clock.freeze(datetime(2026, 4, 12, 23, 59))
+    assert "医师报名时间为04.13 ~ 05.06，尚未开始。" in client.get("/m/").get_data(as_text=True)
+    clock.freeze(datetime(2026, 4, 13, 0, 0))
+    assert "医师报名时间为" not in client.get("/m/").get_data(as_text=True)
+    clock.freeze(datetime(2026, 5, 7, 0, 0))
+    assert "医师报名已于05月06日结束。" in client.get("/m/").get_data(as_text=True)
+
+
+def test_pages_need_a_signed_in_physician(client):
+    for path in ("/m/account", "/m/setup"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_account_shows_the_masked_id_only(client, demo, login_as):
+    physician = login_as(ready(demo, None))
+    page = client.get("/m/account").get_data(as_text=True)
+    assert physician.id_number_18[:3] + "*" * 11 + physician.id_number_18[-4:] in page
+    assert physician.id_number_18 not in page and physician.id_number not in page
+
+
+def test_change_password(client, demo, login_as):
+    login_as(ready(demo, None))
+    token = csrf_token(client.get("/m/account").get_data(as_text=True))
+    wrong = client.post("/m/account/password", data={"csrf_token": token, "old_password": "nope",
+                                                      "new_password": "Better#2026", "confirm": "Better#2026"})
+    assert wrong.status_code == 400 and "原密码不正确" in wrong.get_data(as_text=True)
+    ok = client.post("/m/account/password", data={"csrf_token": token, "old_password": "666666",
+                                                   "new_password": "Better#2026", "confirm": "Better#2026"})
+    assert ok.headers["Location"] == "/m/account"
+
+
+def test_change_phone_with_a_code(app, client, demo, login_as):
+    physician = login_as(ready(demo, None))
+    physician_id = physician.id
+    token = csrf_token(client.get("/m/account").get_data(as_text=True))
+    client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone", "phone": "15011112222"})
+    bad = client.post("/m/account/phone", data={"csrf_token": token, "phone": "15011112222", "code": "123456"
+                                                if sms_code(app, "15011112222") != "123456" else "654321"})
+    assert bad.status_code == 400 and "验证码不正确" in bad.get_data(as_text=True)
+    good = client.post("/m/account/phone", data={"csrf_token": token, "phone": "15011112222",
+                                                 "code": sms_code(app, "15011112222")})
+    assert good.headers["Location"] == "/m/account"
+    demo.session.expire_all()
+    assert demo.session.get(Physician, physician_id).phone == "15011112222"
+    assert "150****2222" in client.get("/m/account").get_data(as_text=True)
+
+
+def test_unbind_wechat(client, demo, login_as):
+    physician = login_as(ready(demo, None))
+    physician_id = physician.id
+    demo.session.add(WeChatUser(openid="oBOUND", physician_id=physician.id))
+    demo.session.commit()
+    token = csrf_token(client.get("/m/account").get_data(as_text=True))
+    assert client.post("/m/account/unbind", data={"csrf_token": token}).headers["Location"] == "/login"
+    demo.session.expire_all()
+    assert demo.session.scalar(select(WeChatUser.physician_id).where(WeChatUser.openid == "oBOUND")) is None
+    assert demo.session.scalar(select(AuditLog.action).where(AuditLog.target_id == str(physician_id))) == "wechat_unbind"
+
+
+def test_faq_support_and_articles(client, demo):
+    faq = client.get("/m/faq").get_data(as_text=True)
+    assert faq.count("<details>") == 11 and "忘记密码怎么办？" in faq
+    assert "400-0555-699" in client.get("/m/support").get_data(as_text=True)
+    policies = client.get("/m/articles?kind=政策").get_data(as_text=True)
+    assert "中华人民共和国医师法" in policies and "医师定期考核管理办法" in policies
+    manuals = client.get("/m/articles?kind=手册").get_data(as_text=True)
+    assert "医师个人操作手册" in manuals
+    article = demo.session.scalar(select(Article).where(Article.title == "医师个人操作手册"))
+    assert "医师个人操作手册" in client.get(f"/m/articles/{article.id}").get_data(as_text=True)
+    assert client.get("/m/articles?kind=广告").status_code == 404
+    assert client.get("/m/articles/99999").status_code == 404
+
+
+def test_pages_fit_360_pixels(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'name="viewport" content="width=device-width' in page

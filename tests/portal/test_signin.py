@@ -1,0 +1,276 @@
+"""Entry, province, bind / sign-in with captcha and lockout, the first-login setup."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.helpers import OPENID, captcha_answer, csrf_token, sms_code
+from wechat_app import clock
+from wechat_app.domain.idnumbers import to_15
+from wechat_app.models import AuditLog, Notification, Physician, Province, WeChatUser
+from wechat_app.outbox_worker import run_worker
+
+WECHAT_UA = {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47 NetType/WIFI Language/zh_CN"}
+
+
+def physician_with(db, *, legacy=False, x=False) -> Physician:
+    rows = db.session.scalars(select(Physician).order_by(Physician.id)).all()
+    for p in rows:
+        if (len(p.id_number) == 15) == legacy and p.id_number_18.endswith("X") == x:
+            return p
+    raise AssertionError("no such demo physician")
+
+
+def with_openid(client, openid=OPENID):
+    with client.session_transaction() as session:
+        session["openid"] = openid
+
+
+def post_login(app, client, url, id_number, password="666666", captcha=None, **extra):
+    page = client.get(url)
+    answer = captcha if captcha is not None else captcha_answer(app, client)
+    return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "id_number": id_number,
+                                  "password": password, "captcha": answer, **extra})
+
+
+def test_anonymous_in_wechat_goes_to_oauth_and_on_desktop_to_login(client):
+    assert client.get("/m/", headers=WECHAT_UA).headers["Location"] == "/wechat/oauth/entry?next=/m/"
+    assert client.get("/m/").headers["Location"] == "/login"
+
+
+def test_province_is_asked_once_per_openid_when_several_are_active(app, client, demo):
+    with_openid(client)
+    assert client.get("/m/").headers["Location"] == "/m/province"
+    page = client.get("/m/province").get_data(as_text=True)
+    assert "湖南" in page and "广西" in page
+    hunan = demo.session.scalar(select(Province).where(Province.name == "湖南"))
+    client.post("/m/province", data={"csrf_token": csrf_token(page), "province": hunan.id})
+    assert demo.session.scalar(select(WeChatUser.province_id).where(WeChatUser.openid == OPENID)) == hunan.id
+    assert client.get("/m/").headers["Location"] == "/m/bind"
+
+
+def test_province_is_skipped_when_only_one_is_active(client, demo):
+    demo.session.execute(Province.__table__.update().where(Province.name == "广西").values(active=False))
+    demo.session.commit()
+    with_openid(client)
+    assert client.get("/m/").headers["Location"] == "/m/bind"
+
+
+def test_bind_with_the_15_digit_form_of_an_18_digit_account(app, client, demo):
+    physician = physician_with(demo, legacy=False)
+    with_openid(client)
+    response = post_login(app, client, "/m/bind", to_15(physician.id_number_18), next="/m/")
+    assert response.status_code == 302 and response.headers["Location"] == "/m/"
+    user = demo.session.scalar(select(WeChatUser).where(WeChatUser.openid == OPENID))
+    assert user.physician_id == physician.id
+    assert demo.session.scalar(select(AuditLog.action).where(AuditLog.target_id == str(physician.id))) == "wechat_bind"
+    # The initial password forces the setup page before anything else.
+    assert client.get("/m/").headers["Location"] == "/m/setup"
+
+
+@pytest.mark.parametrize("form", ["18", "x-lower", "full-width"])
+def test_legacy_15_digit_account_found_by_its_18_digit_forms(app, client, demo, form):
+    physician = physician_with(demo, legacy=True)
+    typed = {"18": physician.id_number_18, "x-lower": physician.id_number_18.lower(),
+             "full-width": "".join(chr(ord(c) + 0xFEE0) for c in physician.id_number_18)}[form]
+    assert post_login(app, client, "/login", typed).status_code == 302
+
+
+def test_x_account_found_with_lower_case_x(app, client, demo):
+    physician = physician_with(demo, x=True)
+    assert post_login(app, client, "/login", physician.id_number_18.lower()).status_code == 302
+
+
+def test_not_found_tells_what_to_do(app, client, demo):
+    page = post_login(app, client, "/login", "11010519491231002X").get_data(as_text=True)
+    assert "定考负责人" in page and "新增医师" in page and "调入医师" in page
+
+
+def test_wrong_check_character_is_explained(app, client, demo):
+    assert "校验位" in post_login(app, client, "/login", "110105194912310021").get_data(as_text=True)
+
+
+def test_captcha_is_single_use_and_required(app, client, demo):
+    physician = physician_with(demo)
+    page = client.get("/login")
+    answer = captcha_answer(app, client)
+    token = csrf_token(page.get_data(as_text=True))
+    wrong = client.post("/login", data={"csrf_token": token, "id_number": physician.id_number_18,
+                                        "password": "666666", "captcha": "ZZZZ"})
+    assert "验证码不正确" in wrong.get_data(as_text=True)
+    reused = client.post("/login", data={"csrf_token": token, "id_number": physician.id_number_18,
+                                         "password": "666666", "captcha": answer})
+    assert reused.status_code == 200 and "验证码不正确" in reused.get_data(as_text=True)
+
+
+def test_captcha_expires_after_five_minutes(app, client, demo):
+    physician = physician_with(demo)
+    page = client.get("/login")
+    answer = captcha_answer(app, client)
+    with client.session_transaction() as session:
+        captcha_id = session["captcha_id"]
+    with app.app_context():
+        from wechat_app.extensions import kv
+        kv.delete(f"captcha:{captcha_id}")  # what the store's 300-second TTL does
+    response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                           "id_number": physician.id_number_18, "password": "666666", "captcha": answer})
+    assert "验证码不正确或已过期" in response.get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account_for_15_minutes(app, client, demo):
+    physician = physician_with(demo)
+    for left in (4, 3, 2, 1):
+        page = post_login(app, client, "/login", physician.id_number_18, password="wrong").get_data(as_text=True)
+        assert f"还可尝试{left}次" in page
+    page = post_login(app, client, "/login", physician.id_number_18, password="wrong").get_data(as_text=True)
+    assert "账号已锁定，请15分钟后再试" in page
+    page = post_login(app, client, "/login", physician.id_number_18).get_data(as_text=True)
+    assert "账号已锁定" in page  # even the right password
+    clock.freeze(clock.now() + timedelta(minutes=15, seconds=1))
+    assert post_login(app, client, "/login", physician.id_number_18).status_code == 302
+
+
+def test_login_is_rate_limited_per_ip(app, client, demo):
+    codes = [post_login(app, client, "/login", "11010519491231002X", captcha="XXXX").status_code for _ in range(21)]
+    assert codes[-1] == 429 and 429 not in codes[:20]
+
+
+def test_form_without_csrf_token_is_refused(client, demo):
+    response = client.post("/login", data={"id_number": "1", "password": "2", "captcha": "3"})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+
+
+def test_binding_an_account_held_by_another_openid_moves_it_and_tells_the_old_one(app, client, demo):
+    physician = physician_with(demo)
+    demo.session.add(WeChatUser(openid="oOLD", physician_id=physician.id, subscribed=True))
+    demo.session.commit()
+    with_openid(client)
+    assert post_login(app, client, "/m/bind", physician.id_number_18).status_code == 302
+    demo.session.expire_all()
+    assert demo.session.scalar(select(WeChatUser.physician_id).where(WeChatUser.openid == "oOLD")) is None
+    assert demo.session.scalar(select(WeChatUser.physician_id).where(WeChatUser.openid == OPENID)) == physician.id
+    notice = demo.session.scalar(select(Notification).where(Notification.openid == "oOLD"))
+    assert notice.channel == "template" and notice.template_key == "account_notice"
+
+
+def test_binding_needs_the_password(app, client, demo):
+    physician = physician_with(demo)
+    demo.session.add(WeChatUser(openid="oOLD", physician_id=physician.id))
+    demo.session.commit()
+    with_openid(client)
+    post_login(app, client, "/m/bind", physician.id_number_18, password="guess")
+    assert demo.session.scalar(select(WeChatUser.physician_id).where(WeChatUser.openid == "oOLD")) == physician.id
+
+
+def test_a_bound_openid_goes_straight_home(client, demo):
+    physician = physician_with(demo)
+    physician.must_change_password = False
+    demo.session.add(WeChatUser(openid=OPENID, physician_id=physician.id, province_id=physician.institution.province_id))
+    demo.session.commit()
+    with_openid(client)
+    assert client.get("/m/").headers["Location"] == "/m/"
+    assert physician.name in client.get("/m/").get_data(as_text=True)
+
+
+def test_first_login_setup_changes_password_and_binds_phone(app, client, demo, login_as, fake_wechat):
+    physician = login_as(physician_with(demo))
+    physician_id = physician.id
+    page = client.get("/m/setup").get_data(as_text=True)
+    assert "修改密码，绑定手机" in page and "430***********" in page and physician.id_number_18 not in page
+    token = csrf_token(page)
+    sent = client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone", "phone": "13812345678"})
+    assert sent.get_json()["ok"]
+    with app.app_context():
+        run_worker(once=True)
+    assert fake_wechat.sms[-1]["phone"] == "13812345678" and "验证码" in fake_wechat.sms[-1]["text"]
+    weak = client.post("/m/setup", data={"csrf_token": token, "old_password": "666666", "new_password": "abc",
+                                         "confirm": "abc", "phone": "13812345678", "code": "000000"})
+    assert "至少包含" in weak.get_data(as_text=True)
+    code = sms_code(app, "13812345678")
+    done = client.post("/m/setup", data={"csrf_token": token, "old_password": "666666", "new_password": "Dk2026!ok",
+                                         "confirm": "Dk2026!ok", "phone": "13812345678", "code": code})
+    assert done.headers["Location"] == "/m/"
+    demo.session.expire_all()
+    saved = demo.session.get(Physician, physician_id)
+    assert saved.phone == "13812345678" and not saved.must_change_password
+    # The SMS text (it held the code) is not kept after sending.
+    assert "text" not in demo.session.scalar(select(Notification).where(Notification.channel == "sms")).data
+
+
+def test_sms_codes_are_spaced_60_seconds_and_void_after_5_wrong_tries(app, client, demo, login_as):
+    login_as(physician_with(demo))
+    token = csrf_token(client.get("/m/setup").get_data(as_text=True))
+    send = {"csrf_token": token, "purpose": "bind_phone", "phone": "13900001111"}
+    assert client.post("/m/sms", data=send).status_code == 200
+    again = client.post("/m/sms", data=send)
+    assert again.status_code == 429 and "60秒" in again.get_json()["error"]
+    with app.app_context():
+        from wechat_app.domain.verification import check_sms_code
+        code = sms_code(app, "13900001111")
+        results = [check_sms_code("13900001111", "bind_phone", "999999" if code != "999999" else "111111")
+                   for _ in range(5)]
+        assert results[-1].startswith("验证码错误次数过多")
+        assert check_sms_code("13900001111", "bind_phone", code) == "验证码已失效，请重新获取。"
+
+
+def test_sms_send_is_rate_limited_per_ip(client, demo, login_as):
+    login_as(physician_with(demo))
+    token = csrf_token(client.get("/m/setup").get_data(as_text=True))
+    codes = [client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone", "phone": f"1380000000{i}"})
+             .status_code for i in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+
+
+def test_sms_needs_a_signed_in_physician(client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    assert client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone",
+                                       "phone": "13800000000"}).status_code == 403
+
+
+def test_forgot_password_by_sms(app, client, demo):
+    physician = physician_with(demo)
+    physician.phone, physician.must_change_password = "13700001234", False
+    demo.session.commit()
+    page = client.get("/m/forgot")
+    answer = captcha_answer(app, client)
+    response = client.post("/m/forgot", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                              "id_number": physician.id_number_18, "captcha": answer})
+    assert response.headers["Location"] == "/m/forgot/reset"
+    assert "137****1234" in client.get("/m/forgot/reset").get_data(as_text=True)
+    token = csrf_token(client.get("/m/forgot/reset").get_data(as_text=True))
+    code = sms_code(app, "13700001234", "reset_password")
+    done = client.post("/m/forgot/reset", data={"csrf_token": token, "code": code, "new_password": "Newpass#2026",
+                                                "confirm": "Newpass#2026"})
+    assert done.headers["Location"] == "/login"
+    assert post_login(app, client, "/login", physician.id_number_18, password="Newpass#2026").status_code == 302
+
+
+def test_forgot_password_without_phone_names_the_institution(app, client, demo):
+    physician = physician_with(demo)
+    page = client.get("/m/forgot")
+    answer = captcha_answer(app, client)
+    response = client.post("/m/forgot", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                              "id_number": physician.id_number_18, "captcha": answer})
+    text = response.get_data(as_text=True)
+    assert "未绑定手机" in text and physician.institution.name in text
+
+
+def test_desktop_login_page_shows_the_entry_qr_code(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'src="data:image/png;base64,' in page and "微信扫一扫" in page
+
+
+def test_open_redirect_after_login_is_refused(app, client, demo):
+    physician = physician_with(demo)
+    response = post_login(app, client, "/login", physician.id_number_18, next="https://evil.example/")
+    assert response.headers["Location"] == "/m/"
+
+
+def test_id_numbers_never_reach_the_log(app, client, demo, caplog):
+    physician = physician_with(demo)
+    post_login(app, client, "/login", physician.id_number_18, password="wrong")
+    post_login(app, client, "/login", physician.id_number_18)
+    assert physician.id_number_18 not in caplog.text and physician.id_number_18[:14] not in caplog.text
+    assert demo.session.scalar(select(func.count(AuditLog.id))) >= 0

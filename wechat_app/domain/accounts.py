@@ -1,0 +1,222 @@
+"""Physician accounts: sign-in with lockout, WeChat binding, passwords and phone.
+
+One openid ↔ one physician (unique `wechat_users.physician_id`). Binding needs the account's
+password; binding an account that another openid holds moves the binding, and the old openid is
+told by a template message. Every binding change and password change is audited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from wechat_app import clock
+from wechat_app.domain import audit, passwords, verification
+from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone, to_15
+from wechat_app.extensions import db
+from wechat_app.models import Notification, Physician, WeChatUser
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+NOT_FOUND = (
+    "系统中没有找到该证件号码的医师账号。请确认输入的是执业注册时使用的证件号码；"
+    "如仍无法登录，说明您的信息尚未进入定考系统，请联系您主要执业机构的定考负责人，"
+    "在【医师管理】中为您【新增医师】，或从原单位【调入医师】。"
+)
+
+
+class AccountError(ValueError):
+    """A refusal with a message for the physician."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks, for the audit log: the physician (or staff) id and the request's address."""
+
+    kind: str
+    id: object
+    ip: str | None
+
+
+def find_physician(raw_id: str) -> Physician | None:
+    """By ID number in any form it was typed or stored: 15 or 18 digits, x or X, full-width."""
+    canonical = canonical_18(raw_id)  # raises IdNumberError for a wrong check character
+    if canonical is None:
+        return db.session.scalar(select(Physician).where(Physician.id_number == clean(raw_id)))
+    return db.session.scalar(select(Physician).where(or_(
+        Physician.id_number_18 == canonical, Physician.id_number == canonical, Physician.id_number == to_15(canonical),
+    )))
+
+
+def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
+    """The physician for these credentials, or AccountError. Five wrong passwords lock the
+    account for 15 minutes; a locked account is not even checked."""
+    physician = find_physician(raw_id)
+    if physician is None:
+        raise AccountError(NOT_FOUND)
+    now = clock.now()
+    if physician.locked_until and physician.locked_until > now:
+        minutes = max(1, int((physician.locked_until - now).total_seconds() + 59) // 60)
+        raise AccountError(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试。")
+    if not passwords.verify(physician.password_hash, password):
+        physician.failed_logins += 1
+        left = MAX_FAILURES - physician.failed_logins
+        if left <= 0:
+            physician.failed_logins = 0
+            physician.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            audit.record("physician", physician.id, "account_locked", "physician", physician.id, ip)
+            db.session.commit()
+            raise AccountError(f"密码错误次数过多，账号已锁定，请{LOCK_MINUTES}分钟后再试。")
+        db.session.commit()
+        raise AccountError(f"证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
+    physician.failed_logins = 0
+    physician.locked_until = None
+    db.session.commit()
+    return physician
+
+
+def follower(openid: str) -> WeChatUser:
+    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
+    if user is None:
+        user = WeChatUser(openid=openid)
+        db.session.add(user)
+    return user
+
+
+def bound_physician(openid: str) -> Physician | None:
+    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
+    return user.physician if user else None
+
+
+def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
+    """Bind `openid` to `physician`; returns the openid it replaced, if any (told by a notice)."""
+    user = follower(openid)
+    if user.physician_id == physician.id:
+        return None
+    previous = db.session.scalar(select(WeChatUser).where(WeChatUser.physician_id == physician.id))
+    replaced = None
+    if previous is not None:
+        replaced = previous.openid
+        previous.physician_id = None
+        previous.bound_at = None
+        db.session.flush()  # free the unique physician_id before taking it
+        db.session.add(Notification(
+            idempotency_key=f"binding-replaced:{physician.id}:{previous.openid}:{clock.now():%Y%m%d%H%M%S}",
+            channel="template", template_key="account_notice", openid=previous.openid, physician_id=physician.id,
+            data={"thing1": "微信绑定已变更", "time2": f"{clock.now():%Y-%m-%d %H:%M}",
+                  "thing3": "账号已在另一微信绑定，如非本人操作请联系机构"}))
+    if user.physician_id is not None:
+        audit.record(actor.kind, actor.id, "wechat_unbind", "physician", user.physician_id, actor.ip,
+                     reason="openid bound to another account")
+    user.physician_id = physician.id
+    user.bound_at = clock.now()
+    audit.record(actor.kind, actor.id, "wechat_bind", "physician", physician.id, actor.ip, replaced=bool(replaced))
+    db.session.commit()
+    return replaced
+
+
+def unbind(physician: Physician, actor: Actor) -> bool:
+    user = db.session.scalar(select(WeChatUser).where(WeChatUser.physician_id == physician.id))
+    if user is None:
+        return False
+    user.physician_id = None
+    user.bound_at = None
+    audit.record(actor.kind, actor.id, "wechat_unbind", "physician", physician.id, actor.ip)
+    db.session.commit()
+    return True
+
+
+def bound_openid(physician: Physician) -> str | None:
+    return db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
+
+
+def password_errors(physician: Physician, new: str, confirm: str, old: str | None) -> list[str]:
+    errors = []
+    if old is not None and not passwords.verify(physician.password_hash, old):
+        errors.append("原密码不正确。")
+    if new != confirm:
+        errors.append("两次输入的新密码不一致。")
+    ids = (physician.id_number, physician.id_number_18 or "", to_15(physician.id_number_18) if physician.id_number_18 else "")
+    return errors + passwords.policy_errors(new, id_numbers=ids, old=old)
+
+
+def change_password(physician: Physician, old: str, new: str, confirm: str, actor: Actor) -> list[str]:
+    """Errors (nothing changed), or [] after the change is committed."""
+    errors = password_errors(physician, new, confirm, old)
+    if errors:
+        return errors
+    physician.password_hash = passwords.hash_password(new)
+    physician.must_change_password = False
+    audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip)
+    db.session.commit()
+    return []
+
+
+def first_login_setup(physician: Physician, old: str, new: str, confirm: str, phone: str | None,
+                      code: str | None, actor: Actor) -> dict[str, list[str]]:
+    """The seed's 修改密码，绑定手机 page: new password, and the phone when none is bound yet.
+    Errors by field; nothing is saved unless everything is right."""
+    errors = {"password": password_errors(physician, new, confirm, old)}
+    if phone is not None:
+        problem = verification.check_sms_code(phone, "bind_phone", code or "") if verification.is_mobile(phone) \
+            else "请输入正确的11位手机号码。"
+        errors["phone"] = [problem] if problem else []
+    if any(errors.values()):
+        return errors
+    physician.password_hash = passwords.hash_password(new)
+    physician.must_change_password = False
+    audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip, first_login=True)
+    if phone is not None:
+        physician.phone = phone
+        audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
+    db.session.commit()
+    return {}
+
+
+def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> str | None:
+    problem = verification.check_sms_code(phone, "bind_phone", code) if verification.is_mobile(phone) \
+        else "请输入正确的11位手机号码。"
+    if problem:
+        return problem
+    physician.phone = phone
+    audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
+    db.session.commit()
+    return None
+
+
+def send_reset_code(raw_id: str) -> tuple[Physician, str]:
+    """Forgot password, step 1: the code goes to the bound phone; returns (physician, masked phone)."""
+    physician = find_physician(raw_id)
+    if physician is None:
+        raise AccountError(NOT_FOUND)
+    if not physician.phone:
+        institution = physician.institution.name if physician.institution else "主要执业机构"
+        raise AccountError(f"您的账号未绑定手机，无法通过短信找回密码。请联系{institution}的定考负责人为您重置密码"
+                           f"（重置后为初始密码666666）。")
+    problem = verification.send_sms_code(physician.phone, "reset_password")
+    if problem:
+        raise AccountError(problem)
+    return physician, mask_phone(physician.phone)
+
+
+def reset_password(physician: Physician, code: str, new: str, confirm: str, actor: Actor) -> list[str]:
+    """Forgot password, step 2."""
+    errors = password_errors(physician, new, confirm, None)
+    if errors:
+        return errors  # the code stays valid: fix the password and submit again
+    problem = verification.check_sms_code(physician.phone or "", "reset_password", code)
+    if problem:
+        return [problem]
+    physician.password_hash = passwords.hash_password(new)
+    physician.must_change_password = False
+    physician.failed_logins = 0
+    physician.locked_until = None
+    audit.record(actor.kind, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
+    db.session.commit()
+    return []
+
+
+def masked_id(physician: Physician) -> str:
+    return mask(physician.id_number_18 or physician.id_number)

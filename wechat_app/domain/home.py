@@ -1,0 +1,107 @@
+"""The physician's home page (考核安排): cycle, windows, procedure, 当前任务 and the tools grid, with
+the reason a tool cannot be used yet."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from wechat_app import clock
+from wechat_app.domain.cycles import Window, current_cycle, period_label, windows
+from wechat_app.domain.registration import Status, label
+from wechat_app.extensions import db
+from wechat_app.models import Cycle, Physician, Registration
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    url: str
+    icon: str
+    reason: str | None = None  # why it cannot be used now; None when it can
+
+
+@dataclass
+class Home:
+    physician: Physician
+    cycle: Cycle | None
+    registration: Registration | None
+    windows: list[Window] = field(default_factory=list)
+    tools: list[Tool] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        return period_label(self.cycle) if self.cycle else ""
+
+    @property
+    def task(self) -> str:
+        return label(self.registration.status if self.registration else None)
+
+    @property
+    def procedure(self) -> str | None:
+        return self.registration.procedure if self.registration else None
+
+
+def span(window: Window) -> str:
+    """08.17 ~ 08.31, as the seed shows windows."""
+    if window.start is None or window.end is None:
+        return "未安排"
+    return f"{window.start:%m.%d} ~ {window.end:%m.%d}"
+
+
+def registration_for(physician: Physician, cycle: Cycle | None) -> Registration | None:
+    if cycle is None:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.physician_id == physician.id,
+                                                        Registration.cycle_id == cycle.id))
+
+
+def home_for(physician: Physician) -> Home:
+    cycle = current_cycle(physician.institution.province_id) if physician.institution else None
+    registration = registration_for(physician, cycle)
+    home = Home(physician, cycle, registration, windows(cycle) if cycle else [])
+    home.tools = tools(home)
+    return home
+
+
+def tools(home: Home) -> list[Tool]:
+    today = clock.today()
+    by_key = {w.key: w for w in home.windows}
+    status = Status(home.registration.status) if home.registration else Status.NOT_OPEN
+    institution = home.physician.institution.name if home.physician.institution else "主要执业机构"
+
+    def window_reason(key: str, what: str) -> str | None:
+        window = by_key.get(key)
+        if window is None or window.state(today) == "未安排":
+            return f"{what}时间尚未公布。"
+        if window.state(today) == "未开始":
+            return f"{what}时间为{span(window)}，尚未开始。"
+        if window.state(today) == "已结束":
+            return f"{what}已于{window.end:%m月%d日}结束。"
+        return None
+
+    if home.cycle is None:
+        registration_reason = "当前没有进行中的考核周期。"
+    elif status == Status.NOT_OPEN:
+        registration_reason = f"未开通报名，请联系{institution}的定考负责人将您纳入本考核周期。"
+    elif status in (Status.OPEN, Status.DRAFT):
+        registration_reason = window_reason("registration", "医师报名")
+    else:
+        registration_reason = None  # submitted: the form shows what was sent and the review status
+
+    exam_reason = window_reason("test", "测评")
+    if exam_reason is None and status not in (Status.AWAITING_TEST, Status.MAKEUP):
+        exam_reason = "报名审核通过（报名完成-等待测评）后才能参加考试。"
+    results_reason = None if status in (Status.PASSED, Status.FAILED, Status.MAKEUP) else "测评结束后公布考核结果。"
+    exemption_reason = window_reason("exemption", "免考申请")
+    if exemption_reason is None and status not in (Status.PENDING_ASSESSOR, Status.AWAITING_TEST):
+        exemption_reason = "报名信息通过医疗卫生机构审核后才能申请免考。"
+    return [
+        Tool("我要报名", "/m/registration", "📝", registration_reason),
+        Tool("我要学习", "/m/study", "📚", "定考培训课程尚未发布，请关注公众号通知。"),
+        Tool("参加考试", "/m/exams", "🖊️", exam_reason),
+        Tool("考核结果", "/m/results", "📋", results_reason),
+        Tool("免考申请", "/m/exemption", "📄", exemption_reason),
+        Tool("在线客服", "/m/support", "💬"),
+        Tool("常见问题", "/m/faq", "❓"),
+    ]
