@@ -22,7 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
 
-    from wechat_app import auth, cli, errors, logconfig, outbox_worker, security
+    from wechat_app import auth, cli, database, errors, logconfig, outbox_worker, security
     from wechat_app.wechat.callback import PushEndpoint
 
     app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
@@ -30,6 +30,7 @@ def create_app(config: Config | None = None) -> Flask:
     logconfig.configure(app)
     register_extensions(app)
     register_blueprints(app)
+    database.register(app)
     auth.register(app)
     errors.register(app)
     security.register(app)

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wechat_app.extensions import db, login_manager
 from wechat_app.models import Physician
@@ -28,7 +30,9 @@ def register(app: Flask) -> None:
     def load_user(user_id: str):
         kind, _, key = user_id.partition(":")
         if kind == "p" and key.isdigit():
-            return db.session.get(Physician, int(key))
+            # Every portal page shows the institution: load it in the same query.
+            return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
+                                     .where(Physician.id == int(key)))
         return None
 
     @login_manager.unauthorized_handler

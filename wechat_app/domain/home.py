@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from wechat_app import clock
-from wechat_app.domain.cycles import Window, current_cycle, period_label, windows
+from wechat_app.domain.cycles import Window, period_label, windows
 from wechat_app.domain.registration import Status, label
 from wechat_app.extensions import db
 from wechat_app.models import Cycle, Physician, Registration
@@ -17,7 +17,7 @@ from wechat_app.models import Cycle, Physician, Registration
 class Tool:
     name: str
     url: str
-    icon: str
+    icon: str  # one character in a coloured disc (no emoji: not every phone font has them)
     reason: str | None = None  # why it cannot be used now; None when it can
 
 
@@ -56,9 +56,20 @@ def registration_for(physician: Physician, cycle: Cycle | None) -> Registration 
                                                         Registration.cycle_id == cycle.id))
 
 
+def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, Registration | None]:
+    """The province's current cycle and this physician's registration in it, in one query."""
+    if physician.institution is None:
+        return None, None
+    row = db.session.execute(
+        select(Cycle, Registration)
+        .outerjoin(Registration, and_(Registration.cycle_id == Cycle.id, Registration.physician_id == physician.id))
+        .where(Cycle.province_id == physician.institution.province_id, Cycle.is_current.is_(True))
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def home_for(physician: Physician) -> Home:
-    cycle = current_cycle(physician.institution.province_id) if physician.institution else None
-    registration = registration_for(physician, cycle)
+    cycle, registration = current_cycle_and_registration(physician)
     home = Home(physician, cycle, registration, windows(cycle) if cycle else [])
     home.tools = tools(home)
     return home
@@ -97,11 +108,11 @@ def tools(home: Home) -> list[Tool]:
     if exemption_reason is None and status not in (Status.PENDING_ASSESSOR, Status.AWAITING_TEST):
         exemption_reason = "报名信息通过医疗卫生机构审核后才能申请免考。"
     return [
-        Tool("我要报名", "/m/registration", "📝", registration_reason),
-        Tool("我要学习", "/m/study", "📚", "定考培训课程尚未发布，请关注公众号通知。"),
-        Tool("参加考试", "/m/exams", "🖊️", exam_reason),
-        Tool("考核结果", "/m/results", "📋", results_reason),
-        Tool("免考申请", "/m/exemption", "📄", exemption_reason),
-        Tool("在线客服", "/m/support", "💬"),
-        Tool("常见问题", "/m/faq", "❓"),
+        Tool("我要报名", "/m/registration", "报", registration_reason),
+        Tool("我要学习", "/m/study", "学", "定考培训课程尚未发布，请关注公众号通知。"),
+        Tool("参加考试", "/m/exams", "考", exam_reason),
+        Tool("考核结果", "/m/results", "果", results_reason),
+        Tool("免考申请", "/m/exemption", "免", exemption_reason),
+        Tool("在线客服", "/m/support", "服"),
+        Tool("常见问题", "/m/faq", "问"),
     ]
