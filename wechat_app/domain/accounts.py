@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from wechat_app import clock
 from wechat_app.domain import audit, passwords, verification
+from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone, to_15
 from wechat_app.extensions import db
 from wechat_app.models import Notification, Physician, WeChatUser
@@ -75,14 +76,6 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
     physician.locked_until = None
     db.session.commit()
     return physician
-
-
-def follower(openid: str) -> WeChatUser:
-    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
-    if user is None:
-        user = WeChatUser(openid=openid)
-        db.session.add(user)
-    return user
 
 
 def bound_physician(openid: str) -> Physician | None:

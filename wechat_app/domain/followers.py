@@ -12,7 +12,8 @@ from wechat_app.extensions import db
 from wechat_app.models import Notification, WeChatEvent, WeChatUser
 
 
-def _follower(openid: str) -> WeChatUser:
+def follower(openid: str) -> WeChatUser:
+    """The row for this openid, created (not yet committed) on first sight."""
     user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
     if user is None:
         user = WeChatUser(openid=openid)
@@ -21,7 +22,7 @@ def _follower(openid: str) -> WeChatUser:
 
 
 def record_subscribe(openid: str, scene: str | None) -> None:
-    user = _follower(openid)
+    user = follower(openid)
     user.subscribed = True
     user.subscribed_at = clock.now()
     if scene:
@@ -31,7 +32,7 @@ def record_subscribe(openid: str, scene: str | None) -> None:
 
 def record_unsubscribe(openid: str) -> None:
     """The binding stays (the physician may follow again); sends will be skipped meanwhile."""
-    user = _follower(openid)
+    user = follower(openid)
     user.subscribed = False
     user.unsubscribed_at = clock.now()
     db.session.commit()

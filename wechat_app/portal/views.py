@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, true
 
 from wechat_app import clock
 from wechat_app.auth import client_ip, in_wechat, physician_required
-from wechat_app.domain import accounts, verification
+from wechat_app.domain import accounts, followers, verification
 from wechat_app.domain.accounts import AccountError, Actor
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.idnumbers import IdNumberError
@@ -40,7 +40,7 @@ def viewer_province_id() -> int | None:
     if current_user.is_authenticated and isinstance(current_user, Physician) and current_user.institution:
         return current_user.institution.province_id
     openid = session.get("openid")
-    follower = accounts.follower(openid) if openid else None
+    follower = followers.follower(openid) if openid else None
     return follower.province_id if follower else session.get("province_id")
 
 
@@ -53,7 +53,7 @@ def home():
     openid = session.get("openid")
     if not openid:
         return redirect("/wechat/oauth/entry?next=/m/" if in_wechat() else url_for("portal.login"))
-    follower = accounts.follower(openid)
+    follower = followers.follower(openid)
     if follower.province_id is None and len(active_provinces()) > 1:
         return redirect(url_for("portal.province"))
     if follower.physician is not None:
@@ -76,7 +76,7 @@ def province():
     if form.validate_on_submit():
         openid = session.get("openid")
         if openid:
-            accounts.follower(openid).province_id = form.province.data
+            followers.follower(openid).province_id = form.province.data
             db.session.commit()
         session["province_id"] = form.province.data
         return redirect(url_for("portal.home"))
