@@ -22,13 +22,14 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
 
-    from wechat_app import auth, cli, database, errors, logconfig, outbox_worker, security
+    from wechat_app import auth, cli, database, errors, logconfig, outbox_worker, security, storage
     from wechat_app.wechat.callback import PushEndpoint
 
     app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
 
     logconfig.configure(app)
     register_extensions(app)
+    storage.init_app(app)
     register_blueprints(app)
     database.register(app)
     auth.register(app)
@@ -65,7 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from wechat_app.extensions import csrf, limiter
-    from wechat_app.portal import views as portal
+    from wechat_app.portal import registration, views as portal
     from wechat_app.wechat import callback, jssdk, oauth
 
     # WeChat's servers post signed XML, not forms: signature, not CSRF token, authenticates them,
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(jssdk.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(registration.bp)
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
         from wechat_app.simulator import fake_api, views as simulator
 

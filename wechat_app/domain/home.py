@@ -41,6 +41,12 @@ class Home:
     def procedure(self) -> str | None:
         return self.registration.procedure if self.registration else None
 
+    @property
+    def exemption(self):
+        from wechat_app.domain.submission import existing_exemption
+
+        return existing_exemption(self.registration) if self.registration else None
+
 
 def span(window: Window) -> str:
     """08.17 ~ 08.31, as the seed shows windows."""
@@ -105,8 +111,8 @@ def tools(home: Home) -> list[Tool]:
         exam_reason = "报名审核通过（报名完成-等待测评）后才能参加考试。"
     results_reason = None if status in (Status.PASSED, Status.FAILED, Status.MAKEUP) else "测评结束后公布考核结果。"
     exemption_reason = window_reason("exemption", "免考申请")
-    if exemption_reason is None and status not in (Status.PENDING_ASSESSOR, Status.AWAITING_TEST):
-        exemption_reason = "报名信息通过医疗卫生机构审核后才能申请免考。"
+    if exemption_reason is None and status not in (Status.AWAITING_TEST, Status.EXEMPT):
+        exemption_reason = "报名信息经医疗卫生机构审核、考核机构复核通过后才能申请免考。"
     return [
         Tool("我要报名", "/m/registration", "报", registration_reason),
         Tool("我要学习", "/m/study", "学", "定考培训课程尚未发布，请关注公众号通知。"),

@@ -1,11 +1,19 @@
-"""Registration states and the labels the physician sees (DESIGN.md §4, verbatim from the seed).
+"""The registration state machine: the states of DESIGN.md §4, a transition table with its guards,
+and the only code that assigns `Registration.status`.
 
-The transition table and its guards arrive with the registration issue; this module is already
-the only place that names a status, so that nothing else can invent one.
+Every transition is checked against the table (state, action) → state, then against its guards:
+who may do it (role), when (the cycle's windows; a rejected registration until its deadline), and
+enrollment (no row until the 主要执业机构 has included the physician). Every transition writes a
+RegistrationEvent. Use cases in `domain/submission.py` and the console's reviews call `apply`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+
+from wechat_app import clock
+from wechat_app.extensions import db
 
 
 class Status(StrEnum):
@@ -20,6 +28,28 @@ class Status(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     MAKEUP = "makeup"
+
+
+class Action(StrEnum):
+    ENROLL = "enroll"                      # the institution includes the physician (开通报名)
+    SAVE = "save"                          # the physician saves a draft
+    SUBMIT = "submit"                      # the physician submits (提交信息)
+    RESUBMIT = "resubmit"                  # ... again after a rejection
+    INSTITUTION_APPROVE = "institution_approve"
+    INSTITUTION_REJECT = "institution_reject"
+    ASSESSOR_APPROVE = "assessor_approve"
+    ASSESSOR_REJECT = "assessor_reject"
+    EXEMPT = "exempt"                      # 免考 granted
+    PASS = "pass"
+    FAIL = "fail"
+    MAKEUP = "makeup"                      # put on the 补考 list
+
+
+class Role(StrEnum):
+    PHYSICIAN = "physician"
+    INSTITUTION = "institution"
+    ASSESSOR = "assessor"
+    AUTHORITY = "authority"
 
 
 LABELS: dict[Status, str] = {
@@ -42,8 +72,100 @@ def label(status: str | None) -> str:
     return LABELS[Status(status) if status else Status.NOT_OPEN]
 
 
+@dataclass(frozen=True)
+class Rule:
+    to: Status
+    role: Role
+    window: str | None  # the cycle window that must be open ("registration", "review"), or None
+
+
+S, A, R = Status, Action, Role
+TRANSITIONS: dict[tuple[Status, Action], Rule] = {
+    (S.NOT_OPEN, A.ENROLL): Rule(S.OPEN, R.INSTITUTION, None),
+    (S.OPEN, A.SAVE): Rule(S.DRAFT, R.PHYSICIAN, "registration"),
+    (S.DRAFT, A.SAVE): Rule(S.DRAFT, R.PHYSICIAN, "registration"),
+    (S.REJECTED, A.SAVE): Rule(S.REJECTED, R.PHYSICIAN, "resubmission"),
+    (S.OPEN, A.SUBMIT): Rule(S.PENDING_INSTITUTION, R.PHYSICIAN, "registration"),
+    (S.DRAFT, A.SUBMIT): Rule(S.PENDING_INSTITUTION, R.PHYSICIAN, "registration"),
+    (S.REJECTED, A.RESUBMIT): Rule(S.PENDING_INSTITUTION, R.PHYSICIAN, "resubmission"),
+    (S.PENDING_INSTITUTION, A.INSTITUTION_APPROVE): Rule(S.PENDING_ASSESSOR, R.INSTITUTION, "review"),
+    (S.PENDING_INSTITUTION, A.INSTITUTION_REJECT): Rule(S.REJECTED, R.INSTITUTION, "review"),
+    (S.PENDING_ASSESSOR, A.ASSESSOR_APPROVE): Rule(S.AWAITING_TEST, R.ASSESSOR, "review"),
+    (S.PENDING_ASSESSOR, A.ASSESSOR_REJECT): Rule(S.REJECTED, R.ASSESSOR, "review"),
+    (S.AWAITING_TEST, A.EXEMPT): Rule(S.EXEMPT, R.ASSESSOR, "exemption_review"),
+    (S.AWAITING_TEST, A.PASS): Rule(S.PASSED, R.ASSESSOR, None),
+    (S.AWAITING_TEST, A.FAIL): Rule(S.FAILED, R.ASSESSOR, None),
+    (S.FAILED, A.MAKEUP): Rule(S.MAKEUP, R.ASSESSOR, None),
+    (S.MAKEUP, A.PASS): Rule(S.PASSED, R.ASSESSOR, None),
+    (S.MAKEUP, A.FAIL): Rule(S.FAILED, R.ASSESSOR, None),
+}
+
+WINDOW_NAMES = {"registration": "医师报名", "review": "报名审核", "exemption_review": "免考审核"}
+
+
+class TransitionRefused(ValueError):
+    """The action is not allowed now; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    id: object = None
+
+
+def check(registration, action: Action, actor: Actor, today: date | None = None) -> Rule:
+    """The rule that lets `actor` do `action` now, or TransitionRefused with the reason."""
+    status = Status(registration.status) if registration is not None else Status.NOT_OPEN
+    rule = TRANSITIONS.get((status, action))
+    if rule is None:
+        raise TransitionRefused(f"当前状态为“{label(status)}”，不能执行此操作。")
+    if actor.role != rule.role:
+        raise TransitionRefused("您没有权限执行此操作。")
+    today = today or clock.today()
+    if rule.window == "resubmission":
+        deadline = registration.resubmit_deadline
+        if deadline is not None and today > deadline:
+            raise TransitionRefused(f"重新提交已于{deadline:%Y年%m月%d日}截止，请联系主要执业机构。")
+    elif rule.window is not None:
+        start, end = getattr(registration.cycle, f"{rule.window}_start"), getattr(registration.cycle, f"{rule.window}_end")
+        name = WINDOW_NAMES[rule.window]
+        if start is None or end is None or not start <= today <= end:
+            span = f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}" if start and end else "尚未公布"
+            raise TransitionRefused(f"不在{name}时间内（{span}）。")
+    return rule
+
+
+def apply(registration, action: Action, actor: Actor, reason: str | None = None):
+    """Move `registration` by `action` (after `check`) and record the event. The caller commits."""
+    from wechat_app.models import RegistrationEvent
+
+    rule = check(registration, action, actor)
+    previous = registration.status
+    registration.status = rule.to.value
+    db.session.add(RegistrationEvent(registration_id=registration.id, from_status=previous, to_status=rule.to.value,
+                                     action=action.value, actor_type=actor.role.value,
+                                     actor_id=None if actor.id is None else str(actor.id), reason=reason))
+    return registration
+
+
+def enroll(physician_id: int, cycle, actor: Actor):
+    """开通报名: the institution includes the physician in the cycle (creates the row). Caller commits."""
+    from wechat_app.models import Registration, RegistrationEvent
+
+    if actor.role != Role.INSTITUTION:
+        raise TransitionRefused("您没有权限执行此操作。")
+    registration = Registration(physician_id=physician_id, cycle_id=cycle.id, status=Status.OPEN.value, draft={})
+    db.session.add(registration)
+    db.session.flush()
+    db.session.add(RegistrationEvent(registration_id=registration.id, from_status=Status.NOT_OPEN.value,
+                                     to_status=Status.OPEN.value, action=Action.ENROLL.value,
+                                     actor_type=actor.role.value, actor_id=None if actor.id is None else str(actor.id)))
+    return registration
+
+
 def demo_registration(physician_id: int, cycle_id: int, status: Status, procedure: str | None):
     """A registration already in `status`, for demo data only: real ones move through the table."""
     from wechat_app.models import Registration
 
-    return Registration(physician_id=physician_id, cycle_id=cycle_id, status=status.value, procedure=procedure)
+    return Registration(physician_id=physician_id, cycle_id=cycle_id, status=status.value, procedure=procedure,
+                        draft={})

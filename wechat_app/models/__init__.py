@@ -5,10 +5,11 @@ from wechat_app.models.cycle import Cycle
 from wechat_app.models.notification import Notification
 from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
 from wechat_app.models.physician import Physician
-from wechat_app.models.registration import Registration
+from wechat_app.models.registration import Exemption, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
     "Article", "AuditLog", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
-    "Notification", "Physician", "Province", "Registration", "WeChatEvent", "WeChatUser",
+    "Exemption", "Notification", "Physician", "Province", "Registration", "RegistrationEvent",
+    "RegistrationSnapshot", "Upload", "WeChatEvent", "WeChatUser",
 ]

@@ -13,6 +13,8 @@ class Province(db.Model):
     code: Mapped[str] = mapped_column(String(6), unique=True)  # GB/T 2260 prefix, e.g. "43" 湖南
     name: Mapped[str] = mapped_column(String(20), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The 简易程序 conditions as data (see domain/eligibility.py); empty means the national default.
+    procedure_rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class HealthAuthority(db.Model):

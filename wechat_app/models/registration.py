@@ -1,9 +1,10 @@
-"""A physician's registration in a cycle. Only `domain/registration.py` assigns `status`."""
+"""A physician's registration in a cycle, its immutable submissions and its event trail.
+Only `domain/registration.py` assigns `status`."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
@@ -18,11 +19,79 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
-    status: Mapped[str] = mapped_column(String(30))
-    procedure: Mapped[str | None] = mapped_column(String(10))  # 简易程序 / 一般程序
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    procedure: Mapped[str | None] = mapped_column(String(10))  # 简易程序 / 一般程序 (set on submission)
+    # The five steps as the physician last saved them: {"1": {...}, ..., "5": {...}}.
+    draft: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[datetime | None]
+    rejected_by: Mapped[str | None] = mapped_column(String(20))  # 医疗卫生机构 / 考核机构
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    resubmit_deadline: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
-    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     physician: Mapped[Physician] = relationship()
     cycle: Mapped[Cycle] = relationship()
 
+    # Two writers (a double-tapped 提交, a submit racing a review) cannot both win: the loser's
+    # UPDATE ... WHERE version = n matches nothing and raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
+
+
+class RegistrationSnapshot(db.Model):
+    """What was submitted, as it was: reviewers see this, never later edits."""
+
+    __tablename__ = "registration_snapshots"
+    __table_args__ = (UniqueConstraint("registration_id", "number", name="uq_registration_snapshots_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    number: Mapped[int]
+    procedure: Mapped[str] = mapped_column(String(10))
+    data: Mapped[dict] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class RegistrationEvent(db.Model):
+    """One row per transition: from, to, action, actor, reason, time."""
+
+    __tablename__ = "registration_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(30))
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Upload(db.Model):
+    """A file a physician uploaded, stored outside static/ under a random name."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # photo / certificate / evidence / exemption
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Exemption(db.Model):
+    """免考申请: one per registration; reviewed in the console."""
+
+    __tablename__ = "exemptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    explanation: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending / approved / rejected
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    reviewed_at: Mapped[datetime | None]
+    registration: Mapped[Registration] = relationship()

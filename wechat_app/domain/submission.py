@@ -1,0 +1,198 @@
+"""我要报名 use cases: save a step (draft), submit (snapshot), and 免考申请. One transaction each."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from wechat_app import clock
+from wechat_app.domain import eligibility, wizard
+from wechat_app.domain.cycles import Window
+from wechat_app.domain.registration import Action, Actor, Status, TransitionRefused, apply, check
+from wechat_app.domain.uploads import UploadRefused, store_image
+from wechat_app.extensions import db
+from wechat_app.models import Department, Exemption, Physician, Registration, RegistrationSnapshot, Upload
+
+# Which uploaded-file field of which step holds which kind of image, and how many it keeps.
+FILE_FIELDS = {("1", "photo"): ("photo", 1), ("2", "certificate_pages"): ("certificate", 2),
+               ("5", "evidence"): ("evidence", 5)}
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    data: bytes
+
+
+def context_for(registration: Registration) -> wizard.Context:
+    physician, cycle = registration.physician, registration.cycle
+    departments = db.session.execute(
+        select(Department.id, Department.subject_codes)
+        .where(Department.institution_id == physician.institution_id, Department.enabled.is_(True))
+        .order_by(Department.id)).all()
+    return wizard.Context(
+        id_number_18=physician.id_number_18, departments={str(d.id): list(d.subject_codes or []) for d in departments},
+        period_start=cycle.period_start, period_end=cycle.period_end, cutoff=cycle.cutoff_date,
+        rules=cycle.province.procedure_rules or {})
+
+
+def initial_draft(physician: Physician) -> dict:
+    """The form starts from what the institution registered, so the physician confirms, not retypes."""
+    return {
+        "1": {"gender": physician.gender or "", "birth": f"{physician.birth_date:%Y-%m-%d}" if physician.birth_date else ""},
+        "2": {"department": str(physician.department_id or ""), "level": physician.level or "",
+              "category": physician.category or "", "scope": physician.practice_scope or "",
+              "title": physician.title or "", "certificate_number": physician.certificate_number or "",
+              "certificate_date": f"{physician.certificate_date:%Y-%m-%d}" if physician.certificate_date else ""},
+    }
+
+
+def draft_of(registration: Registration) -> dict:
+    return registration.draft or initial_draft(registration.physician)
+
+
+def editable(registration: Registration) -> bool:
+    return registration.status in (Status.OPEN, Status.DRAFT, Status.REJECTED)
+
+
+def save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
+              actor: Actor) -> dict[str, str]:
+    """Keep what was typed for `step` (even incomplete) plus any new uploads; returns upload errors.
+    Raises TransitionRefused when the registration cannot be edited now."""
+    check(registration, Action.SAVE, actor)
+    draft = copy.deepcopy(draft_of(registration))
+    key = str(step)
+    kept = draft.get(key, {})
+    merged = {**kept, **data}
+    errors = {}
+    for (file_step, field), (kind, limit) in FILE_FIELDS.items():
+        if file_step != key:
+            continue
+        current = list(kept.get(field) or [])
+        for incoming in files.get(field, []):
+            try:
+                upload = store_image(registration.physician_id, kind, incoming.filename, incoming.data)
+            except UploadRefused as exc:
+                errors[field] = str(exc)
+                continue
+            current = ([upload.id] if limit == 1 else current + [upload.id])[-limit:]
+        removed = set(data.get(f"remove_{field}", []))
+        merged[field] = [upload_id for upload_id in current if str(upload_id) not in removed]
+        merged.pop(f"remove_{field}", None)
+    draft[key] = merged
+    registration.draft = draft
+    apply(registration, Action.SAVE, actor)
+    db.session.commit()
+    return errors
+
+
+def snapshot_data(registration: Registration, draft: dict, found: list[eligibility.Condition]) -> dict:
+    physician = registration.physician
+    return {
+        "identity": {"name": physician.name, "id_type": physician.id_type, "id_number": physician.id_number_18
+                     or physician.id_number, "phone": physician.phone,
+                     "institution": physician.institution.name if physician.institution else None},
+        "steps": copy.deepcopy(draft),
+        "conditions": [{"number": c.number, "text": c.text, "holds": c.holds, "why": c.why} for c in found],
+    }
+
+
+class Incomplete(ValueError):
+    def __init__(self, step: int, errors: dict[str, str]) -> None:
+        super().__init__(f"第{step}步（{wizard.STEPS[step]}）还有未完成的内容。")
+        self.step, self.errors = step, errors
+
+
+def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
+    """提交信息: every step valid → status to 待医疗卫生机构审核 and an immutable snapshot."""
+    action = Action.RESUBMIT if registration.status == Status.REJECTED else Action.SUBMIT
+    check(registration, action, actor)
+    draft = draft_of(registration)
+    ctx = context_for(registration)
+    invalid = wizard.first_invalid_step(draft, ctx, clock.today())
+    if invalid:
+        raise Incomplete(*invalid)
+    found = wizard.conditions(draft, ctx)
+    number = (db.session.scalar(select(func.count(RegistrationSnapshot.id))
+                                .where(RegistrationSnapshot.registration_id == registration.id)) or 0) + 1
+    procedure = draft["5"]["procedure"]
+    snapshot = RegistrationSnapshot(registration_id=registration.id, number=number, procedure=procedure,
+                                    data=snapshot_data(registration, draft, found), submitted_at=clock.now())
+    apply(registration, action, actor)
+    registration.procedure = procedure
+    registration.submitted_at = snapshot.submitted_at
+    db.session.add(snapshot)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # A double-tapped 提交 (or a review) got there first: one submission, not two.
+        db.session.rollback()
+        raise TransitionRefused("报名信息已提交，请勿重复提交。") from None
+    return snapshot
+
+
+def latest_snapshot(registration: Registration) -> RegistrationSnapshot | None:
+    return db.session.scalar(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == registration.id)
+                             .order_by(RegistrationSnapshot.number.desc()).limit(1))
+
+
+def uploads_of(physician_id: int, ids: list[int]) -> list[Upload]:
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Upload).where(Upload.physician_id == physician_id, Upload.id.in_(ids))).all()
+    return sorted(rows, key=lambda u: ids.index(u.id))
+
+
+# --- 免考申请 ---------------------------------------------------------------------------------------
+
+def exemption_refusal(registration: Registration | None, today=None) -> str | None:
+    """Why this physician cannot apply for 免考 now (None: they can)."""
+    if registration is None:
+        return "未开通报名，请联系医疗卫生机构。"
+    window = Window("exemption", "免考申请", registration.cycle.exemption_start, registration.cycle.exemption_end)
+    if not window.is_open(today):
+        span = f"{window.start:%Y-%m-%d} ~ {window.end:%Y-%m-%d}" if window.start and window.end else "尚未公布"
+        return f"不在免考申请时间内（{span}）。"
+    if registration.status != Status.AWAITING_TEST:
+        return "报名信息经医疗卫生机构审核、考核机构复核通过后才能申请免考。"
+    return None
+
+
+def existing_exemption(registration: Registration | None) -> Exemption | None:
+    if registration is None:
+        return None
+    return db.session.scalar(select(Exemption).where(Exemption.registration_id == registration.id))
+
+
+def apply_for_exemption(registration: Registration, category: str, explanation: str,
+                        files: list[IncomingFile], physician_id: int) -> dict[str, str]:
+    """Errors by field, or {} once the application is stored."""
+    refusal = exemption_refusal(registration)
+    if refusal:
+        return {"category": refusal}
+    if existing_exemption(registration) is not None:
+        return {"category": "您已提交免考申请，请等待审核结果。"}
+    errors = {}
+    if category not in wizard.EXEMPTION_CATEGORIES:
+        errors["category"] = "请选择免考事由。"
+    if not 10 <= len(explanation.strip()) <= 1000:
+        errors["explanation"] = "情况说明应为10-1000字。"
+    if not files:
+        errors["evidence"] = "请上传证明材料（如专业技术资格证、规培合格证）。"
+    if errors:
+        return errors
+    evidence = []
+    for incoming in files[:5]:
+        try:
+            evidence.append(store_image(physician_id, "exemption", incoming.filename, incoming.data).id)
+        except UploadRefused as exc:
+            db.session.rollback()
+            return {"evidence": str(exc)}
+    db.session.add(Exemption(registration_id=registration.id, category=category, explanation=explanation.strip(),
+                             evidence=evidence))
+    db.session.commit()
+    return {}
+
+

@@ -1,0 +1,109 @@
+"""Uploaded images: checked by their content (never their name), re-encoded, stored.
+
+Only JPEG and PNG are accepted, as the seed asks (.jpg .png .jpeg). The image is decoded with
+Pillow under a pixel cap (a decompression bomb is refused, not expanded), and re-encoded from its
+pixels: EXIF (GPS position, camera serial) and anything appended after the image data (a script
+tacked onto a PNG) do not survive.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from wechat_app.extensions import db
+from wechat_app.models import Upload
+from wechat_app.storage import storage
+
+MAX_PIXELS = 40_000_000
+ALLOWED_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    max_bytes: int
+    min_side: int
+    max_side: int
+
+
+KINDS = {
+    "photo": Kind("照片", 2 * 1024 * 1024, 100, 6000),
+    "certificate": Kind("执业证书图片", 3 * 1024 * 1024, 200, 10000),
+    "evidence": Kind("证明材料", 3 * 1024 * 1024, 200, 10000),
+    "exemption": Kind("免考证明材料", 3 * 1024 * 1024, 200, 10000),
+}
+
+
+class UploadRefused(ValueError):
+    """The message says what is wrong, in Chinese; nothing was stored."""
+
+
+def check_name(filename: str) -> None:
+    name = filename or ""
+    if any(c in name for c in "/\\\x00") or ".." in name or any(ord(c) < 32 for c in name):
+        raise UploadRefused("文件名不合法，请重命名后再上传。")
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise UploadRefused("请上传后缀为.jpg .png .jpeg的图片。")
+
+
+def has_appended_content(data: bytes, image_format: str) -> bool:
+    """Bytes after the end of the image: a PNG must end with its IEND chunk; a JPEG may carry
+    vendor data after its end marker (some phones add a second picture), but never markup."""
+    if image_format == "PNG":
+        end = data.rfind(b"IEND")
+        return end == -1 or end + 8 != len(data)
+    tail = data[data.rfind(b"\xff\xd9") + 2:] if b"\xff\xd9" in data else b""
+    return b"<" in tail
+
+
+def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
+    """(bytes, suffix, content type, width, height) of the cleaned image."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ("JPEG", "PNG"):
+                raise UploadRefused("文件内容不是jpg或png图片，请上传照片原图。")
+            if has_appended_content(data, image.format):
+                raise UploadRefused("图片文件中夹带了其他内容，请上传相机或手机拍摄的原图。")
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UploadRefused("图片尺寸过大，请压缩后再上传。") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise UploadRefused("文件内容不是有效的jpg或png图片，请上传照片原图。") from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
+    image_format = image.format
+    image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, drop the EXIF
+    width, height = image.size
+    if min(width, height) < kind.min_side or max(width, height) > kind.max_side:
+        raise UploadRefused(f"{kind.label}尺寸不合适（{width}×{height}像素），请上传清晰的原图。")
+    out = io.BytesIO()
+    if image_format == "PNG" or image.mode in ("RGBA", "LA", "P"):
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue(), ".png", "image/png", width, height
+    image.convert("RGB").save(out, format="JPEG", quality=88)
+    return out.getvalue(), ".jpg", "image/jpeg", width, height
+
+
+def store_image(physician_id: int, kind_name: str, filename: str, data: bytes) -> Upload:
+    """Check, clean and store one image; the Upload row is added to the caller's transaction."""
+    kind = KINDS[kind_name]
+    check_name(filename)
+    if len(data) > kind.max_bytes:
+        raise UploadRefused(f"{kind.label}不能超过{kind.max_bytes // (1024 * 1024)}MB。")
+    if not data:
+        raise UploadRefused("文件是空的，请重新选择。")
+    cleaned, suffix, content_type, width, height = reencode(data, kind)
+    name = storage().save(cleaned, suffix)
+    upload = Upload(physician_id=physician_id, kind=kind_name, stored_name=name, content_type=content_type,
+                    size=len(cleaned), width=width, height=height)
+    db.session.add(upload)
+    db.session.flush()
+    return upload

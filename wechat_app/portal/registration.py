@@ -1,0 +1,233 @@
+"""我要报名 (/m/registration): the five steps, preview, submission, uploads, and 免考申请 (/m/exemption).
+
+Views parse the form into the step's dict (strings and lists, as typed), call one use case in
+domain/submission.py and render; every POST saves what was typed before anything else happens.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wechat_app import clock
+from wechat_app.auth import physician_required
+from wechat_app.domain import accounts, enumerations, submission, wizard
+from wechat_app.domain.home import current_cycle_and_registration
+from wechat_app.domain.registration import Actor, Role, Status, TransitionRefused, label
+from wechat_app.domain.submission import IncomingFile, Incomplete
+from wechat_app.extensions import db, limiter
+from wechat_app.models import Department, Upload
+from wechat_app.portal.forms import ConfirmForm
+from wechat_app.storage import storage
+
+bp = Blueprint("registration", __name__)
+
+SCALARS = {
+    1: ("gender", "ethnicity", "birth", "education", "email"),
+    2: ("department", "title", "title_date", "post", "post_date", "level", "resident", "residency_passed_on",
+        "category", "scope", "certificate_number", "certificate_date", "certificate_kind"),
+    3: (),
+    4: ("good_record", "bad_record", "workload", "patients", "surgeries", "examinations"),
+    5: ("procedure", "statement"),
+}
+MULTI = {2: ("specialties",)}
+FILES = {1: ("photo",), 2: ("certificate_pages",), 5: ("evidence",)}
+MAX_TEXT = 2000
+
+
+def actor() -> Actor:
+    return Actor(Role.PHYSICIAN, current_user.id)
+
+
+def my_registration():
+    _, registration = current_cycle_and_registration(current_user)
+    return registration
+
+
+def parse_step(step: int, form) -> dict:
+    data = {key: form.get(key, "").strip()[:MAX_TEXT] for key in SCALARS[step]}
+    for key in MULTI.get(step, ()):
+        data[key] = [value for value in form.getlist(key) if value][:50]
+    for name, (_, fields) in wizard.LISTS.items():
+        if wizard.LIST_STEP[name] != step:
+            continue
+        count = min(int(form.get(f"{name}-count", "0") or 0), wizard.MAX_LIST_ENTRIES)
+        entries = [{key: form.get(f"{name}-{i}-{key}", "").strip()[:200] for key, _, _ in fields} for i in range(count)]
+        data[name] = entries
+    for field in FILES.get(step, ()):
+        data[f"remove_{field}"] = form.getlist(f"remove_{field}")
+    return data
+
+
+def apply_list_action(data: dict, action: str) -> None:
+    """添加 / 删除 an entry of a list (step 3 and 4) in what was just typed."""
+    verb, _, rest = action.partition(":")
+    name, _, index = rest.partition(":")
+    if name not in wizard.LISTS or name not in data:
+        return
+    if verb == "add" and len(data[name]) < wizard.MAX_LIST_ENTRIES:
+        data[name].append({key: "" for key, _, _ in wizard.LISTS[name][1]})
+    elif verb == "delete" and index.isdigit() and int(index) < len(data[name]):
+        data[name].pop(int(index))
+
+
+def incoming_files(step: int) -> dict[str, list[IncomingFile]]:
+    files = {}
+    for field in FILES.get(step, ()):
+        files[field] = [IncomingFile(f.filename or "", f.read(3 * 1024 * 1024 + 1))
+                        for f in request.files.getlist(field) if f and f.filename]
+    return files
+
+
+def step_context(registration, step: int, errors: dict | None = None):
+    draft = submission.draft_of(registration)
+    data = draft.get(str(step), {})
+    ctx = submission.context_for(registration)
+    departments = db.session.query(Department).filter(Department.id.in_([int(i) for i in ctx.departments])).all() \
+        if ctx.departments else []
+    return dict(
+        registration=registration, step=step, steps=wizard.STEPS, data=data, errors=errors or {},
+        physician=current_user, departments=departments, subjects=enumerations.subjects(),
+        ethnicities=enumerations.ethnicities(), education_levels=enumerations.education_levels(),
+        titles=enumerations.titles(), levels=enumerations.levels(), categories=enumerations.categories(),
+        scopes_by_category={c: enumerations.scopes(c) for c in enumerations.categories()},
+        lists=wizard.LISTS, good_kinds=wizard.GOOD_KINDS, good_levels=wizard.GOOD_LEVELS, bad_kinds=wizard.BAD_KINDS,
+        conditions=wizard.conditions(draft, ctx) if step == 5 else [],
+        files={field: submission.uploads_of(current_user.id, data.get(field) or []) for field in FILES.get(step, ())},
+        department_labels={str(d.id): d.name for d in departments},
+        status_label=label(registration.status), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.get("/m/registration")
+@physician_required
+def overview():
+    registration = my_registration()
+    if registration is None:
+        return render_template("registration/closed.html", institution=current_user.institution), 403
+    if submission.editable(registration):
+        return redirect(url_for("registration.step", step=1))
+    snapshot = submission.latest_snapshot(registration)
+    return render_template("registration/submitted.html", registration=registration, snapshot=snapshot,
+                           status_label=label(registration.status),
+                           **view_helpers(snapshot.data["steps"] if snapshot else {}))
+
+
+@bp.route("/m/registration/step/<int:step>", methods=["GET", "POST"])
+@physician_required
+@limiter.limit("120/minute", methods=["POST"])
+def step(step: int):
+    if step not in wizard.STEPS:
+        abort(404)
+    registration = my_registration()
+    if registration is None or not submission.editable(registration):
+        return redirect(url_for("registration.overview"))
+    if request.method == "GET":
+        return render_template("registration/step.html", **step_context(registration, step))
+    if not ConfirmForm().validate_on_submit():
+        return render_template("registration/step.html", **step_context(registration, step,
+                               {"form": "页面已过期，请刷新后重试（已填写的内容请先复制保存）。"})), 400
+    action = request.form.get("action", "save")
+    data = parse_step(step, request.form)
+    apply_list_action(data, action)
+    try:
+        errors = submission.save_step(registration, step, data, incoming_files(step), actor())
+    except TransitionRefused as exc:
+        return render_template("registration/step.html", **step_context(registration, step, {"form": str(exc)})), 409
+    if action == "autosave":
+        return {"ok": True, "saved_at": f"{clock.now():%H:%M:%S}", "errors": errors}
+    if action == "next" and not errors:
+        errors = wizard.validate(step, submission.draft_of(registration), submission.context_for(registration),
+                                 clock.today())
+        if not errors:
+            return redirect(url_for("registration.step", step=step + 1) if step < 5 else url_for("registration.preview"))
+    if action == "back" and not errors:
+        return redirect(url_for("registration.step", step=step - 1) if step > 1 else url_for("portal.home"))
+    if action == "save" and not errors:
+        flash("已保存。")
+    return render_template("registration/step.html", **step_context(registration, step, errors)), 400 if errors else 200
+
+
+@bp.get("/m/registration/preview")
+@physician_required
+def preview():
+    registration = my_registration()
+    if registration is None or not submission.editable(registration):
+        return redirect(url_for("registration.overview"))
+    draft = submission.draft_of(registration)
+    ctx = submission.context_for(registration)
+    invalid = wizard.first_invalid_step(draft, ctx, clock.today())
+    return render_template("registration/preview.html", registration=registration, steps=draft, invalid=invalid,
+                           conditions=wizard.conditions(draft, ctx), confirm_form=ConfirmForm(),
+                           **view_helpers(draft))
+
+
+def view_helpers(steps: dict) -> dict:
+    departments = {str(d.id): d.name for d in db.session.query(Department)
+                   .filter(Department.institution_id == current_user.institution_id)}
+    return {"subjects": enumerations.subjects(), "department_names": departments, "lists": wizard.LISTS,
+            "masked_id": accounts.masked_id(current_user),
+            "upload_url": lambda upload_id: url_for("registration.upload", upload_id=upload_id)}
+
+
+@bp.post("/m/registration/submit")
+@physician_required
+@limiter.limit("10/minute")
+def submit():
+    registration = my_registration()
+    if registration is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("registration.overview"))
+    try:
+        submission.submit(registration, actor())
+    except Incomplete as exc:
+        flash(str(exc))
+        return redirect(url_for("registration.step", step=exc.step))
+    except TransitionRefused as exc:
+        if registration.status == Status.PENDING_INSTITUTION:
+            return redirect(url_for("registration.done"))  # the first tap already submitted it
+        flash(str(exc))
+        return redirect(url_for("registration.preview"))
+    return redirect(url_for("registration.done"))
+
+
+@bp.get("/m/registration/done")
+@physician_required
+def done():
+    registration = my_registration()
+    snapshot = submission.latest_snapshot(registration) if registration else None
+    if snapshot is None:
+        return redirect(url_for("registration.overview"))
+    return render_template("registration/done.html", snapshot=snapshot)
+
+
+@bp.get("/m/uploads/<int:upload_id>")
+@physician_required
+def upload(upload_id: int):
+    """A physician's own uploads only; staff see them through the console's scoped pages."""
+    row = db.session.get(Upload, upload_id)
+    if row is None or row.physician_id != current_user.id:
+        abort(404)
+    response = Response(storage().read(row.stored_name), mimetype=row.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/m/exemption", methods=["GET", "POST"])
+@physician_required
+def exemption():
+    registration = my_registration()
+    errors = {}
+    if request.method == "POST" and ConfirmForm().validate_on_submit():
+        files = [IncomingFile(f.filename or "", f.read(3 * 1024 * 1024 + 1))
+                 for f in request.files.getlist("evidence") if f and f.filename]
+        errors = submission.apply_for_exemption(registration, request.form.get("category", ""),
+                                                request.form.get("explanation", "")[:MAX_TEXT], files, current_user.id)
+        if not errors:
+            flash("免考申请已提交，请等待审核。")
+            return redirect(url_for("registration.exemption"))
+    return render_template("registration/exemption.html", registration=registration, errors=errors,
+                           refusal=submission.exemption_refusal(registration),
+                           application=submission.existing_exemption(registration),
+                           categories=wizard.EXEMPTION_CATEGORIES, form=request.form, confirm_form=ConfirmForm()), \
+        400 if errors else 200

@@ -1,0 +1,46 @@
+"""File storage behind a small interface: a local directory outside static/ by default. Files are
+stored under random names; the original name is never used for anything."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app
+
+
+class Storage(Protocol):
+    def save(self, data: bytes, suffix: str) -> str: ...
+    def read(self, name: str) -> bytes: ...
+    def delete(self, name: str) -> None: ...
+
+
+class LocalStorage:
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, name: str) -> Path:
+        path = (self.root / name).resolve()
+        if path.parent != self.root.resolve():
+            raise ValueError("stored names are flat")
+        return path
+
+    def save(self, data: bytes, suffix: str) -> str:
+        name = f"{secrets.token_hex(16)}{suffix}"
+        self._path(name).write_bytes(data)
+        return name
+
+    def read(self, name: str) -> bytes:
+        return self._path(name).read_bytes()
+
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["storage"] = LocalStorage(app.config["UPLOAD_DIR"])
+
+
+def storage() -> Storage:
+    return current_app.extensions["storage"]
