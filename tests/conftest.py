@@ -141,6 +141,12 @@ def login_as(client):
         with client.session_transaction() as session:
             session["_user_id"] = physician.get_id()
             session["_fresh"] = True
+        # Test requests share the test's app context (a real request has its own): forget the
+        # user Flask-Login cached there for the previous sign-in.
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.pop("_login_user", None)
         return physician
     return sign_in
 

@@ -89,3 +89,15 @@ def sms_code(app, phone: str, purpose: str = "bind_phone") -> str:
         from wechat_app.extensions import kv
 
         return json.loads(kv.get(f"sms:code:{purpose}:{phone}"))["code"]
+
+
+def image_bytes(fmt: str = "JPEG", size=(300, 400), color=(200, 220, 240), exif: bytes | None = None) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    kwargs = {"exif": exif} if exif else {}
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()

@@ -7,11 +7,26 @@ READ COMMITTED would). Anything that writes is a POST, and its use case owns a r
 from __future__ import annotations
 
 from flask import Flask, request
+from sqlalchemy import event
 
 from wechat_app.extensions import db
 
 
+def enforce_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always checks them.
+    The embedded default must refuse what production refuses."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(db.engine, "connect")
+        def on_connect(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def register(app: Flask) -> None:
+    enforce_sqlite_foreign_keys(app)
+
     @app.before_request
     def read_only_requests_autocommit():
         if request.method in ("GET", "HEAD") and request.endpoint != "static" \

@@ -142,6 +142,8 @@ def apply(registration, action: Action, actor: Actor, reason: str | None = None)
     rule = check(registration, action, actor)
     previous = registration.status
     registration.status = rule.to.value
+    if action == Action.SAVE and previous == rule.to.value:
+        return registration  # saving a draft again changes no state: no event per keystroke-save
     db.session.add(RegistrationEvent(registration_id=registration.id, from_status=previous, to_status=rule.to.value,
                                      action=action.value, actor_type=actor.role.value,
                                      actor_id=None if actor.id is None else str(actor.id), reason=reason))

@@ -61,6 +61,11 @@ def has_appended_content(data: bytes, image_format: str) -> bool:
 
 def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
     """(bytes, suffix, content type, width, height) of the cleaned image."""
+    magic = "PNG" if data.startswith(b"\x89PNG\r\n\x1a\n") else "JPEG" if data.startswith(b"\xff\xd8\xff") else None
+    if magic is None:
+        raise UploadRefused("文件内容不是有效的jpg或png图片，请上传照片原图。")
+    if has_appended_content(data, magic):
+        raise UploadRefused("图片文件中夹带了其他内容，请上传相机或手机拍摄的原图。")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
@@ -70,8 +75,6 @@ def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
             image = Image.open(io.BytesIO(data))
             if image.format not in ("JPEG", "PNG"):
                 raise UploadRefused("文件内容不是jpg或png图片，请上传照片原图。")
-            if has_appended_content(data, image.format):
-                raise UploadRefused("图片文件中夹带了其他内容，请上传相机或手机拍摄的原图。")
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UploadRefused("图片尺寸过大，请压缩后再上传。") from None

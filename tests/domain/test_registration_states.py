@@ -1,0 +1,110 @@
+"""The state machine over every (state, action) pair, its guards, and its event trail."""
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from wechat_app.domain.registration import (
+    TRANSITIONS, Action, Actor, Role, Rule, Status, TransitionRefused, apply, check, label,
+)
+
+TODAY = date(2026, 4, 20)
+CYCLE = SimpleNamespace(registration_start=date(2026, 4, 13), registration_end=date(2026, 5, 6),
+                        review_start=date(2026, 4, 13), review_end=date(2026, 5, 9),
+                        exemption_review_start=date(2026, 4, 13), exemption_review_end=date(2026, 5, 9))
+
+
+def registration(status: Status, deadline: date | None = None):
+    return SimpleNamespace(status=status.value, cycle=CYCLE, resubmit_deadline=deadline, id=None)
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("action", list(Action))
+def test_every_pair_is_allowed_exactly_when_the_table_says(status, action):
+    rule = TRANSITIONS.get((status, action))
+    for role in Role:
+        if rule is not None and role == rule.role:
+            assert check(registration(status, date(2026, 5, 1)), action, Actor(role), TODAY).to == rule.to
+        else:
+            with pytest.raises(TransitionRefused):
+                check(registration(status, date(2026, 5, 1)), action, Actor(role), TODAY)
+
+
+def test_the_table_is_the_documented_flow():
+    assert TRANSITIONS[(Status.DRAFT, Action.SUBMIT)] == Rule(Status.PENDING_INSTITUTION, Role.PHYSICIAN, "registration")
+    assert TRANSITIONS[(Status.PENDING_INSTITUTION, Action.INSTITUTION_APPROVE)].to == Status.PENDING_ASSESSOR
+    assert TRANSITIONS[(Status.PENDING_ASSESSOR, Action.ASSESSOR_APPROVE)].to == Status.AWAITING_TEST
+    assert TRANSITIONS[(Status.PENDING_ASSESSOR, Action.ASSESSOR_REJECT)].to == Status.REJECTED
+    assert TRANSITIONS[(Status.REJECTED, Action.RESUBMIT)].to == Status.PENDING_INSTITUTION
+    assert (Status.PENDING_INSTITUTION, Action.SUBMIT) not in TRANSITIONS  # no double submission
+
+
+@pytest.mark.parametrize("day,allowed", [
+    (date(2026, 4, 12), False), (date(2026, 4, 13), True), (date(2026, 5, 6), True), (date(2026, 5, 7), False),
+])
+def test_submission_only_inside_the_registration_window(day, allowed):
+    doing = lambda: check(registration(Status.DRAFT), Action.SUBMIT, Actor(Role.PHYSICIAN), day)  # noqa: E731
+    if allowed:
+        doing()
+    else:
+        with pytest.raises(TransitionRefused, match="不在医师报名时间内"):
+            doing()
+
+
+@pytest.mark.parametrize("day,allowed", [(date(2026, 5, 9), True), (date(2026, 5, 10), False)])
+def test_review_only_inside_the_review_window(day, allowed):
+    doing = lambda: check(registration(Status.PENDING_INSTITUTION), Action.INSTITUTION_APPROVE,  # noqa: E731
+                          Actor(Role.INSTITUTION), day)
+    if allowed:
+        doing()
+    else:
+        with pytest.raises(TransitionRefused, match="报名审核"):
+            doing()
+
+
+@pytest.mark.parametrize("day,allowed", [(date(2026, 5, 20), True), (date(2026, 5, 21), False)])
+def test_resubmission_until_the_rejection_deadline_even_after_the_window(day, allowed):
+    doing = lambda: check(registration(Status.REJECTED, date(2026, 5, 20)), Action.RESUBMIT,  # noqa: E731
+                          Actor(Role.PHYSICIAN), day)
+    if allowed:
+        doing()
+    else:
+        with pytest.raises(TransitionRefused, match="重新提交已于2026年05月20日截止"):
+            doing()
+
+
+def test_only_the_physician_submits_and_only_the_institution_reviews_first():
+    with pytest.raises(TransitionRefused, match="权限"):
+        check(registration(Status.DRAFT), Action.SUBMIT, Actor(Role.INSTITUTION), TODAY)
+    with pytest.raises(TransitionRefused, match="权限"):
+        check(registration(Status.PENDING_INSTITUTION), Action.INSTITUTION_APPROVE, Actor(Role.ASSESSOR), TODAY)
+    with pytest.raises(TransitionRefused, match="权限"):
+        check(registration(Status.PENDING_ASSESSOR), Action.ASSESSOR_APPROVE, Actor(Role.INSTITUTION), TODAY)
+
+
+def test_not_enrolled_cannot_submit():
+    with pytest.raises(TransitionRefused, match="未开通报名"):
+        check(None, Action.SUBMIT, Actor(Role.PHYSICIAN), TODAY)
+
+
+def test_apply_writes_an_event(db, monkeypatch):
+    from wechat_app import clock
+    from wechat_app.domain.demo import seed_demo
+    from wechat_app.models import Registration, RegistrationEvent
+
+    seed_demo()
+    reg = db.session.query(Registration).filter_by(status="pending_institution").first()
+    clock.freeze(clock.datetime.combine(reg.cycle.review_start, clock.datetime.min.time()))
+    apply(reg, Action.INSTITUTION_REJECT, Actor(Role.INSTITUTION, 7), reason="照片不清晰")
+    db.session.commit()
+    event = db.session.query(RegistrationEvent).filter_by(registration_id=reg.id).one()
+    assert (event.from_status, event.to_status, event.action, event.actor_type, event.actor_id, event.reason) == (
+        "pending_institution", "rejected", "institution_reject", "institution", "7", "照片不清晰")
+
+
+def test_labels_are_the_seeds():
+    assert label(None) == "未开通报名，请联系医疗卫生机构"
+    assert label("pending_assessor") == "已报名-待考核机构复核"
+    assert label("awaiting_test") == "报名完成-等待测评"

@@ -1,0 +1,74 @@
+"""Uploads are checked by content: each bad file refused with a clear message and nothing stored."""
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from tests.helpers import image_bytes
+from wechat_app.domain.uploads import UploadRefused, store_image
+from wechat_app.models import Upload
+
+
+@pytest.fixture
+def stored(app):
+    return lambda: sorted(os.listdir(app.config["UPLOAD_DIR"])) if os.path.isdir(app.config["UPLOAD_DIR"]) else []
+
+
+@pytest.fixture
+def owner(db):
+    from wechat_app.domain.demo import seed_demo
+    from wechat_app.models import Physician
+
+    seed_demo()
+    return db.session.query(Physician).first().id
+
+
+def bomb() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buffer, format="PNG")  # 144 M pixels in a few kB
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("photo.jpg", b"\xff\xd8" + b"x" * (2 * 1024 * 1024), "不能超过2MB"),
+    ("photo.jpg", b"MZ\x90\x00 this is an exe renamed", "不是有效的jpg或png图片"),
+    ("photo.jpg", b"GIF89a" + image_bytes("GIF")[6:], "不是"),
+    ("photo.png", bomb(), "尺寸过大"),
+    ("photo.png", image_bytes("PNG") + b"<script>alert(1)</script>", "夹带了其他内容"),
+    ("photo.jpg", image_bytes("JPEG") + b"<?php system($_GET['c']); ?>", "夹带了其他内容"),
+    ("../../etc/photo.jpg", image_bytes("JPEG"), "文件名不合法"),
+    ("..\\photo.jpg", image_bytes("JPEG"), "文件名不合法"),
+    ("photo.gif", image_bytes("JPEG"), "后缀为.jpg .png .jpeg"),
+    ("tiny.jpg", image_bytes("JPEG", size=(20, 20)), "尺寸不合适"),
+    ("empty.jpg", b"", "文件是空的"),
+])
+def test_bad_uploads_are_refused_and_nothing_is_stored(db, stored, owner, name, data, message):
+    with pytest.raises(UploadRefused, match=message):
+        store_image(owner, "photo", name, data)
+    assert stored() == [] and db.session.query(Upload).count() == 0
+
+
+def test_a_good_photo_is_reencoded_without_exif(db, app, stored, owner):
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"  # Make
+    exif[0x8825] = {1: "N"}  # GPS info
+    upload = store_image(owner, "photo", "me.JPEG", image_bytes("JPEG", exif=exif.tobytes()))
+    db.session.commit()
+    assert upload.content_type == "image/jpeg" and (upload.width, upload.height) == (300, 400)
+    [name] = stored()
+    assert name == upload.stored_name and name.endswith(".jpg") and "me" not in name
+    with open(os.path.join(app.config["UPLOAD_DIR"], name), "rb") as f:
+        data = f.read()
+    assert b"CameraMaker" not in data and not Image.open(io.BytesIO(data)).getexif()
+
+
+def test_png_stays_png(db, owner):
+    assert store_image(owner, "certificate", "page.png", image_bytes("PNG", size=(800, 600))).content_type == "image/png"
+
+
+def test_certificate_limit_is_three_megabytes(db, owner):
+    with pytest.raises(UploadRefused, match="不能超过3MB"):
+        store_image(owner, "certificate", "page.jpg", b"\xff\xd8" + b"0" * (3 * 1024 * 1024))
