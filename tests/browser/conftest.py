@@ -43,3 +43,12 @@ def server_session(app):
         cookie = next(c for c in page.context.cookies() if c["name"] == app.config.get("SESSION_COOKIE_NAME", "session"))
         return app.session_interface.get_signing_serializer(app).loads(cookie["value"])
     return read
+
+
+@pytest.fixture
+def signed_in(app, live):
+    """Put a signed-in session for `physician` into the browser (what a real sign-in leaves)."""
+    def sign_in(page, physician) -> None:
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": physician.get_id(), "_fresh": True})
+        page.context.add_cookies([{"name": "session", "value": cookie, "url": live}])
+    return sign_in
