@@ -227,6 +227,33 @@ def test_submit_racing_a_review_cannot_both_win(app, client, demo, physician):
         one.close(), two.close()
 
 
+def test_two_simultaneous_submits_make_one_submission(app, client, demo, physician):
+    from wechat_app.domain import submission
+    from wechat_app.extensions import db as _db
+
+    fill_all(client, physician)
+    reg_id = demo.session.scalar(select(Registration.id).where(Registration.physician_id == physician.id))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def tap():
+        with app.app_context():
+            reg = _db.session.get(Registration, reg_id)
+            reg.physician, reg.cycle  # loaded before the race, as a request would have them
+            barrier.wait()
+            try:
+                submission.submit(reg, Actor(Role.PHYSICIAN, physician.id))
+                outcomes.append("submitted")
+            except TransitionRefused as exc:
+                outcomes.append(str(exc))
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["submitted", "报名信息已提交，请勿重复提交。"]
+    assert demo.session.scalar(select(func.count(RegistrationSnapshot.id))) == 1
+
+
 def test_submission_outside_the_window_is_refused(client, demo, physician):
     fill_all(client, physician)
     reg = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))

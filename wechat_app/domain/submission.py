@@ -5,6 +5,7 @@ import copy
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from wechat_app import clock
@@ -126,8 +127,10 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
     db.session.add(snapshot)
     try:
         db.session.commit()
-    except StaleDataError:
-        # A double-tapped 提交 (or a review) got there first: one submission, not two.
+    except (StaleDataError, IntegrityError):
+        # A double-tapped 提交 (or a review) got there first: one submission, not two. Which error
+        # depends on which statement the loser reaches first (the snapshot's unique number or the
+        # registration's version check).
         db.session.rollback()
         raise TransitionRefused("报名信息已提交，请勿重复提交。") from None
     return snapshot

@@ -144,6 +144,7 @@ def step(step: int):
         return redirect(url_for("registration.step", step=step - 1) if step > 1 else url_for("portal.home"))
     if action == "save" and not errors:
         flash("已保存。")
+        return redirect(url_for("registration.step", step=step), 303)  # a reload does not post again
     return render_template("registration/step.html", **step_context(registration, step, errors)), 400 if errors else 200
 
 

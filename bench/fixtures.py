@@ -1,0 +1,106 @@
+"""Bench fixtures, run inside the app's environment: N physicians with a complete registration
+draft, each with a signed-in session cookie and its CSRF token (what a phone would hold), written
+to OUT/sessions.tsv; and the database queries each portal page makes, printed as a table.
+
+    python -m bench.fixtures OUT N
+"""
+from __future__ import annotations
+
+import copy
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+from flask import g, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, select
+
+from wechat_app.domain.demo import seed_demo
+from wechat_app.domain.registration import Status
+from wechat_app.extensions import db
+from wechat_app.models import Cycle, Department, Institution, Physician, Registration, Upload
+from wsgi import app
+
+
+def complete_draft(department: Department, upload_id: int) -> dict:
+    return {
+        "1": {"photo": [upload_id], "gender": "女", "ethnicity": "汉族", "birth": "1980-01-01", "education": "大学本科",
+              "email": "bench@example.cn"},
+        "2": {"department": str(department.id), "specialties": department.subject_codes[:1], "title": "主治医师",
+              "title_date": "2015-01-01", "level": "执业医师", "resident": "否", "category": "临床", "scope": "内科专业",
+              "certificate_number": "110430100000001", "certificate_date": "2005-07-01",
+              "certificate_kind": "纸质执业证书", "certificate_pages": [upload_id, upload_id]},
+        "3": {"filings": [], "education": [{"level": "大学本科", "school": "湘雅医学院", "major": "临床医学",
+                                            "start": "1998-09-01", "end": "2003-07-01"}], "practice": []},
+        "4": {"good_record": "无", "bad_record": "无", "workload": "合格", "good_entries": [], "bad_entries": []},
+        "5": {"procedure": "一般程序", "statement": "", "evidence": []},
+    }
+
+
+def make_physicians(n: int) -> list[Physician]:
+    run = secrets.token_hex(3)  # a database kept from an earlier run already has earlier bench rows
+    seed_demo()
+    institution = db.session.scalar(select(Institution).where(Institution.name == "长沙市天心区人民医院"))
+    department = db.session.scalar(select(Department).where(Department.institution_id == institution.id))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.is_current.is_(True)))
+    template = db.session.scalar(select(Physician).order_by(Physician.id))
+    physicians = []
+    for i in range(n):
+        p = Physician(name=f"压测医师{i}", gender="女", id_number=f"B{run}{i:06d}", id_number_18=None, birth_date=date(1980, 1, 1),
+                      institution_id=institution.id, department_id=department.id, level="执业医师", category="临床",
+                      password_hash=template.password_hash, must_change_password=False, phone="13800000000")
+        physicians.append(p)
+    db.session.add_all(physicians)
+    db.session.flush()
+    upload = Upload(physician_id=physicians[0].id, kind="photo", stored_name=f"bench-{run}.jpg", content_type="image/jpeg",
+                    size=1, width=300, height=400)
+    db.session.add(upload)
+    db.session.flush()
+    draft = complete_draft(department, upload.id)
+    db.session.add_all(Registration(physician_id=p.id, cycle_id=cycle.id, status=Status.DRAFT.value,
+                                    draft=copy.deepcopy(draft)) for p in physicians)
+    db.session.commit()
+    return physicians
+
+
+def session_for(physician: Physician) -> tuple[str, str]:
+    with app.test_request_context("/"):
+        g.pop("csrf_token", None)  # Flask-WTF caches the token on g, which outlives this request here
+        session["_user_id"] = physician.get_id()
+        session["_fresh"] = True
+        token = generate_csrf()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    return cookie, token
+
+
+def query_counts(physician: Physician) -> list[tuple[str, int]]:
+    client = app.test_client()
+    cookie, _ = session_for(physician)
+    client.set_cookie("session", cookie)
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    rows = []
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for path in ["/m/", *(f"/m/registration/step/{n}" for n in range(1, 6)), "/m/registration/preview", "/m/faq"]:
+            seen.clear()
+            status = client.get(path).status_code
+            rows.append((f"GET {path} ({status})", len(seen)))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return rows
+
+
+def main() -> None:
+    out, n = Path(sys.argv[1]), int(sys.argv[2])
+    with app.app_context():
+        physicians = make_physicians(n)
+        lines = [session_for(p) for p in physicians]
+        (out / "sessions.tsv").write_text("".join(f"{c}\t{t}\n" for c, t in lines))
+        for label, count in query_counts(physicians[-1]):
+            print(f"{label}\t{count}")
+
+
+if __name__ == "__main__":
+    main()
