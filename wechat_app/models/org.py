@@ -36,6 +36,8 @@ class AssessmentBody(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # Set when the body is an institution whose 考核机构申请 the authority approved.
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", use_alter=True))
 
 
 class Institution(db.Model):
@@ -51,7 +53,7 @@ class Institution(db.Model):
     beds: Mapped[int | None]
     province: Mapped[Province] = relationship()
     health_authority: Mapped[HealthAuthority] = relationship()
-    assessment_body: Mapped[AssessmentBody | None] = relationship()
+    assessment_body: Mapped[AssessmentBody | None] = relationship(foreign_keys=[assessment_body_id])
 
 
 class Department(db.Model):

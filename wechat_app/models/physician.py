@@ -31,12 +31,23 @@ class Physician(db.Model):
     certificate_number: Mapped[str | None] = mapped_column(String(40))
     certificate_date: Mapped[date | None]
     title: Mapped[str | None] = mapped_column(String(20))
+    title_date: Mapped[date | None]
+    qualification_number: Mapped[str | None] = mapped_column(String(40))  # 资格证书编码
+    qualification_date: Mapped[date | None]
+    email: Mapped[str | None] = mapped_column(String(80))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    education: Mapped[str | None] = mapped_column(String(20))
+    # 调离: the record leaves its institution (institution_id becomes empty) and waits for 调入.
+    left_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    left_reason: Mapped[str | None] = mapped_column(String(200))
+    left_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    institution: Mapped[Institution | None] = relationship()
+    institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])
+    left_institution: Mapped[Institution | None] = relationship(foreign_keys=[left_institution_id])
     department: Mapped[Department | None] = relationship()
 
     # Flask-Login: physicians and staff share one session mechanism, told apart by the id prefix.
