@@ -66,6 +66,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from wechat_app.extensions import csrf, limiter
+    from wechat_app.console import authority as _a, institution as _i, views as _v  # noqa: F401  (their routes)
+    from wechat_app.console import common as console
     from wechat_app.portal import registration, views as portal
     from wechat_app.wechat import callback, jssdk, oauth
 
@@ -78,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jssdk.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(console.bp)  # its views are in console/views, institution and authority
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
         from wechat_app.simulator import fake_api, views as simulator
 

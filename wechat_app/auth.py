@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from wechat_app.extensions import db, login_manager
-from wechat_app.models import Physician
+from wechat_app.models import Physician, Staff
 
 
 def in_wechat() -> bool:
@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         kind, _, key = user_id.partition(":")
+        if kind == "s" and key.isdigit():
+            return db.session.get(Staff, int(key))
         if kind == "p" and key.isdigit():
             # Every portal page shows the institution: load it in the same query.
             return db.session.scalar(select(Physician).options(joinedload(Physician.institution))

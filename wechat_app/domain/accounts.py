@@ -7,19 +7,14 @@ told by a template message. Every binding change and password change is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
 from sqlalchemy import or_, select
 
 from wechat_app import clock
-from wechat_app.domain import audit, passwords, verification
+from wechat_app.domain import audit, lockout, passwords, verification
 from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone, to_15
 from wechat_app.extensions import db
 from wechat_app.models import Notification, Physician, WeChatUser
-
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 
 NOT_FOUND = (
     "系统中没有找到该证件号码的医师账号。请确认输入的是执业注册时使用的证件号码；"
@@ -52,28 +47,23 @@ def find_physician(raw_id: str) -> Physician | None:
 
 
 def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
-    """The physician for these credentials, or AccountError. Five wrong passwords lock the
-    account for 15 minutes; a locked account is not even checked."""
+    """The physician for these credentials, or AccountError (see domain/lockout.py)."""
     physician = find_physician(raw_id)
     if physician is None:
         raise AccountError(NOT_FOUND)
-    now = clock.now()
-    if physician.locked_until and physician.locked_until > now:
-        minutes = max(1, int((physician.locked_until - now).total_seconds() + 59) // 60)
-        raise AccountError(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试。")
+    try:
+        lockout.refuse_if_locked(physician)
+    except lockout.Locked as exc:
+        raise AccountError(str(exc)) from None
     if not passwords.verify(physician.password_hash, password):
-        physician.failed_logins += 1
-        left = MAX_FAILURES - physician.failed_logins
-        if left <= 0:
-            physician.failed_logins = 0
-            physician.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        left = lockout.record_failure(physician)
+        if left is None:
             audit.record("physician", physician.id, "account_locked", "physician", physician.id, ip)
-            db.session.commit()
-            raise AccountError(f"密码错误次数过多，账号已锁定，请{LOCK_MINUTES}分钟后再试。")
         db.session.commit()
+        if left is None:
+            raise AccountError(f"密码错误次数过多，账号已锁定，请{lockout.LOCK_MINUTES}分钟后再试。")
         raise AccountError(f"证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
-    physician.failed_logins = 0
-    physician.locked_until = None
+    lockout.record_success(physician)
     db.session.commit()
     return physician
 

@@ -18,6 +18,7 @@ from wechat_app.domain.registration import Status, demo_registration
 from wechat_app.extensions import db
 from wechat_app.models import (
     Article, AssessmentBody, Cycle, Department, Faq, HealthAuthority, Institution, Physician, Province, Registration,
+    Staff,
 )
 
 INITIAL_PASSWORD = "666666"
@@ -170,6 +171,7 @@ def seed_demo(schedule: str = "live") -> dict:
             setattr(current, key, value)
 
     seed_physicians(hospital, centre, clinic, departments, current)
+    seed_staff(hospital, clinic, body, tianxin, hn_commission)
     for question, answer, keywords, sort_order in FAQS:
         get_or_create(Faq, {"question": question}, answer=answer, keywords=keywords, sort_order=sort_order)
     for kind, title, published in ARTICLES:
@@ -177,7 +179,7 @@ def seed_demo(schedule: str = "live") -> dict:
                       body=f"{title}（示例内容，由管理员在后台维护）。")
     db.session.commit()
     return {model.__tablename__: db.session.query(model).count()
-            for model in (Province, Institution, Department, Physician, Cycle, Faq, Article, Registration)}
+            for model in (Province, Institution, Department, Physician, Cycle, Faq, Article, Registration, Staff)}
 
 
 def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
@@ -208,3 +210,21 @@ def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
         if status is not None:
             procedure = None if status == Status.OPEN else ("简易程序" if serial % 2 else "一般程序")
             db.session.add(demo_registration(physician.id, cycle.id, status, procedure))
+
+
+DEMO_STAFF_PASSWORD = "Dkt@2026demo"  # development demo only; production staff are created by the authority
+
+
+def seed_staff(hospital, clinic, body, tianxin, province_authority) -> None:
+    from wechat_app.models import Staff
+
+    password_hash = generate_password_hash(DEMO_STAFF_PASSWORD)
+    accounts = [
+        ("rmyy", "人民医院定考负责人", "institution", {"institution_id": hospital.id}),
+        ("rhzs", "仁和诊所定考负责人", "institution", {"institution_id": clinic.id}),
+        ("kaohe", "考核办公室审核员", "assessor", {"assessment_body_id": body.id}),
+        ("txwjj", "天心区卫健局", "authority", {"health_authority_id": tianxin.id}),
+        ("hnwjw", "湖南省卫健委", "authority", {"health_authority_id": province_authority.id}),
+    ]
+    for username, name, role, scope in accounts:
+        get_or_create(Staff, {"username": username}, name=name, role=role, password_hash=password_hash, **scope)

@@ -1,0 +1,1 @@
+"""Desktop console for institutions, assessment bodies and health authorities (/console/)."""

@@ -1,0 +1,86 @@
+"""Console pages of a 卫生行政部门: cycles and windows, 考核机构申请 审核, assigning assessment bodies."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from wechat_app.console.common import bp, ip, parse_date, parse_int, staff_required
+from wechat_app.domain import authority, scopes
+from wechat_app.domain.authority import WINDOW_FIELDS, AuthorityError
+from wechat_app.domain.cycles import WINDOWS
+from wechat_app.extensions import db
+from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
+from wechat_app.portal.forms import ConfirmForm
+
+
+@bp.get("/cycles")
+@staff_required("authority")
+def cycles():
+    rows = db.session.scalars(select(Cycle).where(Cycle.province_id == authority.province_id(current_user))
+                              .order_by(Cycle.id)).all()
+    return render_template("console/cycles.html", rows=rows, windows=WINDOWS + [("assessor_apply", "考核机构申请")],
+                           form=ConfirmForm())
+
+
+@bp.post("/cycles/<int:cycle_id>")
+@staff_required("authority")
+def cycle_save(cycle_id: int):
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        authority.update_windows(current_user, cycle, {name: parse_date(request.form.get(name)) for name in WINDOW_FIELDS
+                                                        if name in request.form}, ip())
+        flash("考核时间安排已保存。")
+    except AuthorityError as exc:
+        flash(str(exc))
+    return redirect(url_for("console.cycles"))
+
+
+@bp.get("/assessor-applications")
+@staff_required("authority")
+def assessor_applications():
+    ids = scopes.institution_ids(current_user)
+    rows = db.session.scalars(select(AssessorApplication).where(AssessorApplication.institution_id.in_(ids))
+                              .order_by(AssessorApplication.id.desc())).all()
+    return render_template("console/assessor_applications.html", rows=rows, form=ConfirmForm())
+
+
+@bp.post("/assessor-applications/<int:application_id>")
+@staff_required("authority")
+def assessor_application_decide(application_id: int):
+    application = db.session.get(AssessorApplication, application_id)
+    if application is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        authority.review_application(current_user, application, request.form.get("decision") == "approve",
+                                     request.form.get("reason", "")[:500], ip())
+    except AuthorityError as exc:
+        flash(str(exc))
+    return redirect(url_for("console.assessor_applications"))
+
+
+@bp.get("/institutions")
+@staff_required("authority")
+def institutions():
+    ids = scopes.institution_ids(current_user)
+    rows = db.session.scalars(select(Institution).where(Institution.id.in_(ids)).order_by(Institution.id)).all()
+    bodies = db.session.scalars(select(AssessmentBody).where(
+        AssessmentBody.province_id == authority.province_id(current_user))).all()
+    return render_template("console/institutions.html", rows=rows, bodies=bodies, form=ConfirmForm())
+
+
+@bp.post("/institutions/<int:institution_id>/assessment-body")
+@staff_required("authority")
+def assign_body(institution_id: int):
+    institution = db.session.get(Institution, institution_id)
+    body = db.session.get(AssessmentBody, parse_int(request.form.get("body_id")) or 0)
+    if institution is None or body is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        authority.assign_body(current_user, institution, body, ip())
+        flash(f"已为{institution.name}指定考核机构：{body.name}")
+    except AuthorityError:
+        abort(404)
+    return redirect(url_for("console.institutions"))

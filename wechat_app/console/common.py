@@ -1,0 +1,62 @@
+"""What every console page shares: the blueprint, the staff guard, scoped lookups, small parsers."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import wraps
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+from wechat_app.auth import client_ip
+from wechat_app.domain import scopes
+from wechat_app.models import Staff
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+def staff_required(*roles: str):
+    """Signed-in staff, optionally of one of `roles`; anyone else is sent to the console login
+    (a signed-in physician included) and a staff member of another role gets a 403."""
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or not isinstance(current_user, Staff):
+                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def ip() -> str | None:
+    return client_ip()
+
+
+def in_scope_registration(registration_id: int):
+    registration = scopes.registration_in_scope(current_user, registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def in_scope_physician(physician_id: int):
+    physician = scopes.physician_in_scope(current_user, physician_id)
+    if physician is None:
+        abort(404)
+    return physician
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def parse_int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

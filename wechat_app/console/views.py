@@ -1,0 +1,197 @@
+"""Console: sign-in, dashboard, reviews (审核 / 复核), 免考审核, uploads, audit log."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from wechat_app.console.common import (
+    XLSX, bp, in_scope_registration, ip, parse_date, staff_required,
+)
+from wechat_app.domain import authority, notifications, reviews, scopes, spreadsheets, staff_accounts, verification
+from wechat_app.domain.idnumbers import mask
+from wechat_app.domain.registration import label
+from wechat_app.domain.reviews import Decision, ReviewRefused
+from wechat_app.domain.staff_accounts import StaffLoginError
+from wechat_app.domain.submission import latest_snapshot
+from wechat_app.extensions import db, limiter
+from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
+from wechat_app.portal.forms import ConfirmForm
+from wechat_app.storage import storage
+from wechat_app.wechat.oauth import safe_next
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute;100/hour", methods=["POST"])
+def login():
+    error = None
+    if request.method == "POST" and ConfirmForm().validate_on_submit():
+        if not verification.check_captcha(session.pop("captcha_id", None), request.form.get("captcha", "")):
+            error = "验证码不正确或已过期，请重新输入。"
+        else:
+            try:
+                staff = staff_accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""), ip())
+            except StaffLoginError as exc:
+                error = str(exc)
+            else:
+                login_user(staff)
+                target = safe_next(request.args.get("next"))
+                return redirect(target if target.startswith("/console") else url_for("console.dashboard"))
+    return render_template("console/login.html", error=error, form=ConfirmForm()), 400 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+@staff_required()
+def dashboard():
+    columns, rows = authority.progress(current_user)
+    return render_template("console/dashboard.html", columns=columns, rows=rows)
+
+
+def stage() -> str:
+    return "institution" if current_user.role == "institution" else "assessor"
+
+
+@bp.get("/reviews")
+@staff_required("institution", "assessor")
+def review_queue():
+    registrations = db.session.scalars(reviews.queue(stage(), scopes.institution_ids(current_user))).all()
+    return render_template("console/reviews.html", registrations=registrations, mask=mask, form=ConfirmForm(),
+                           stage=stage())
+
+
+@bp.get("/reviews/<int:registration_id>")
+@staff_required()
+def review_detail(registration_id: int):
+    registration = in_scope_registration(registration_id)
+    snapshot = latest_snapshot(registration)
+    notices = db.session.scalars(select(Notification).where(Notification.physician_id == registration.physician_id)
+                                 .order_by(Notification.id.desc()).limit(10)).all()
+    steps = snapshot.data["steps"] if snapshot else {}
+    from wechat_app.domain import enumerations, wizard
+
+    return render_template(
+        "console/review_detail.html", registration=registration, snapshot=snapshot, steps=steps,
+        identity=dict(snapshot.data["identity"], id_number_masked=mask(snapshot.data["identity"]["id_number"]))
+        if snapshot else {}, status_label=label(registration.status), history=reviews.reviews_of(registration),
+        notices=[(n, notifications.delivery_label(n)) for n in notices], form=ConfirmForm(),
+        blocked=reviews.no_assessment_body_message(registration), can_review=can_review(registration),
+        subjects=enumerations.subjects(), lists=wizard.LISTS,
+        department_names={str(d.id): d.name for d in db.session.scalars(
+            select(Department).where(Department.institution_id == registration.physician.institution_id))},
+        upload_url=lambda upload_id: url_for("console.upload", upload_id=upload_id),
+        default_deadline=registration.cycle.registration_end)
+
+
+def can_review(registration: Registration) -> bool:
+    wanted = {"institution": "pending_institution", "assessor": "pending_assessor"}.get(current_user.role)
+    return registration.status == wanted
+
+
+@bp.post("/reviews/<int:registration_id>")
+@staff_required("institution", "assessor")
+def review_decide(registration_id: int):
+    registration = in_scope_registration(registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    approve = request.form.get("decision") == "approve"
+    decision = Decision(approve, request.form.get("work_rating") or None, request.form.get("ethics_rating") or None,
+                        request.form.get("reason", "")[:500] or None, parse_date(request.form.get("deadline")))
+    try:
+        reviews.review(current_user, registration, stage(), decision, ip())
+    except ReviewRefused as exc:
+        flash(str(exc))
+        return redirect(url_for("console.review_detail", registration_id=registration_id))
+    flash(f"已{'通过' if approve else '驳回'}：{registration.physician.name}")
+    return redirect(url_for("console.review_queue"))
+
+
+@bp.post("/reviews/batch")
+@staff_required("institution", "assessor")
+def review_batch():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = [int(i) for i in request.form.getlist("registration_id") if i.isdigit()]
+    chosen = [in_scope_registration(i) for i in ids]
+    done, problems = reviews.batch_approve(current_user, chosen, stage(), ip())
+    flash(f"批量通过{done}人。" + ("；".join(problems) if problems else ""))
+    return redirect(url_for("console.review_queue"))
+
+
+@bp.get("/exemptions")
+@staff_required()
+def exemptions():
+    ids = scopes.institution_ids(current_user)
+    rows = db.session.scalars(select(Exemption).join(Registration).join(Physician, Registration.physician_id == Physician.id)
+                              .where(Physician.institution_id.in_(ids)).order_by(Exemption.id.desc())).all()
+    return render_template("console/exemptions.html", rows=rows, form=ConfirmForm())
+
+
+@bp.post("/exemptions/<int:exemption_id>")
+@staff_required("assessor")
+def exemption_decide(exemption_id: int):
+    exemption = db.session.get(Exemption, exemption_id)
+    if exemption is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    in_scope_registration(exemption.registration_id)
+    try:
+        reviews.review_exemption(current_user, exemption, request.form.get("decision") == "approve",
+                                 request.form.get("reason", "")[:500], ip())
+    except ReviewRefused as exc:
+        flash(str(exc))
+    return redirect(url_for("console.exemptions"))
+
+
+@bp.get("/uploads/<int:upload_id>")
+@staff_required()
+def upload(upload_id: int):
+    row = db.session.get(Upload, upload_id)
+    physician = db.session.get(Physician, row.physician_id) if row else None
+    if row is None or physician is None or physician.institution_id not in scopes.institution_ids(current_user):
+        abort(404)
+    response = Response(storage().read(row.stored_name), mimetype=row.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/export/registrations.xlsx")
+@staff_required()
+def export_registrations():
+    ids = scopes.institution_ids(current_user)
+    rows = db.session.execute(select(Registration, Physician).join(Physician, Registration.physician_id == Physician.id)
+                              .where(Physician.institution_id.in_(ids)).order_by(Physician.institution_id, Physician.id)).all()
+    data = spreadsheets.export("报名情况", ("医疗卫生机构", "姓名", "证件号码", "当前任务", "考核程序", "提交时间"), [
+        (p.institution.name, p.name, mask(p.id_number_18 or p.id_number), label(r.status), r.procedure or "",
+         f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "") for r, p in rows])
+    from wechat_app.domain import audit
+
+    audit.record("staff", current_user.id, "export_registrations", "staff", current_user.id, ip(), rows=len(rows))
+    db.session.commit()
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('报名情况.xlsx')}"})
+
+
+@bp.get("/audit")
+@staff_required("authority")
+def audit_log():
+    if current_user.health_authority.parent_id is not None:
+        abort(403)  # the provincial authority keeps the log; cities and districts see their own pages
+    query = select(AuditLog).order_by(AuditLog.id.desc())
+    if request.args.get("action"):
+        query = query.where(AuditLog.action == request.args["action"])
+    if request.args.get("target"):
+        query = query.where(AuditLog.target_id == request.args["target"])
+    if request.args.get("actor"):
+        query = query.where(AuditLog.actor_id == request.args["actor"])
+    rows = db.session.scalars(query.limit(200)).all()
+    actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
+    return render_template("console/audit.html", rows=rows, actions=actions, args=request.args)

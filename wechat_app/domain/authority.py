@@ -1,0 +1,134 @@
+"""The health authority's side: cycles and their windows, 考核机构申请 and approval, assigning an
+assessment body to each institution, progress counts. And the institution's application itself."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from wechat_app import clock
+from wechat_app.domain import audit
+from wechat_app.domain.cycles import WINDOWS, current_cycle
+from wechat_app.domain.registration import Status, label
+from wechat_app.domain.scopes import institution_ids
+from wechat_app.extensions import db
+from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Physician, Registration, Staff
+
+# 医师定期考核管理办法（2007）第七条: who may act as an assessment body. The figures are data per
+# province (Province.procedure_rules["assessor_criteria"]); these are the national ones.
+DEFAULT_ASSESSOR_CRITERIA = {"医院": {"beds": 100}, "预防保健机构": {"physicians": 50}, "行业组织": {}}
+WINDOW_FIELDS = [f"{key}_{edge}" for key, _ in WINDOWS for edge in ("start", "end")] + \
+    ["assessor_apply_start", "assessor_apply_end"]
+
+
+class AuthorityError(ValueError):
+    pass
+
+
+def province_id(staff: Staff) -> int | None:
+    if staff.role == "authority":
+        return staff.health_authority.province_id
+    if staff.role == "institution":
+        return staff.institution.province_id
+    return None
+
+
+def update_windows(staff: Staff, cycle: Cycle, values: dict[str, date | None], ip: str | None) -> None:
+    if cycle.province_id != province_id(staff):
+        raise AuthorityError("无权修改其他省份的考核周期。")
+    for key, _ in WINDOWS + [("assessor_apply", "")]:
+        start, end = values.get(f"{key}_start"), values.get(f"{key}_end")
+        if start and end and end < start:
+            raise AuthorityError("结束日期不能早于开始日期。")
+    for name in WINDOW_FIELDS:
+        if name in values:
+            setattr(cycle, name, values[name])
+    audit.record("staff", staff.id, "cycle_update", "cycle", cycle.id, ip)
+    db.session.commit()
+
+
+def criteria(institution: Institution) -> dict:
+    return (institution.province.procedure_rules or {}).get("assessor_criteria") or DEFAULT_ASSESSOR_CRITERIA
+
+
+def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int | None, description: str,
+                      ip: str | None) -> AssessorApplication:
+    institution = staff.institution
+    cycle = current_cycle(institution.province_id)
+    if cycle is None or not (cycle.assessor_apply_start and cycle.assessor_apply_start <= clock.today()
+                             <= cycle.assessor_apply_end):
+        raise AuthorityError("不在考核机构申请时间内。")
+    rules = criteria(institution)
+    if kind not in rules:
+        raise AuthorityError("请选择机构类别。")
+    need = rules[kind]
+    if "beds" in need and (beds or 0) < need["beds"]:
+        raise AuthorityError(f"医院申请考核机构须有{need['beds']}张以上床位。")
+    if "physicians" in need and (physicians or 0) < need["physicians"]:
+        raise AuthorityError(f"预防、保健机构申请考核机构须有{need['physicians']}名以上执业医师。")
+    if not (description or "").strip():
+        raise AuthorityError("请填写申请说明。")
+    application = AssessorApplication(institution_id=institution.id, cycle_id=cycle.id, kind=kind, beds=beds,
+                                      physicians=physicians, description=description.strip())
+    db.session.add(application)
+    db.session.flush()
+    audit.record("staff", staff.id, "assessor_apply", "institution", institution.id, ip)
+    db.session.commit()
+    return application
+
+
+def review_application(staff: Staff, application: AssessorApplication, approve: bool, reason: str,
+                       ip: str | None) -> AssessmentBody | None:
+    if application.institution_id not in institution_ids(staff):
+        raise AuthorityError("该申请不在您的管辖范围内。")
+    if application.status != "pending":
+        raise AuthorityError("该申请已审核。")
+    if not approve and not (reason or "").strip():
+        raise AuthorityError("不通过时必须填写原因。")
+    application.status, application.reason, application.reviewed_by = \
+        ("approved" if approve else "rejected"), (reason or "").strip() or None, staff.id
+    body = None
+    if approve:
+        institution = application.institution
+        body = db.session.scalar(select(AssessmentBody).where(AssessmentBody.institution_id == institution.id))
+        if body is None:
+            body = AssessmentBody(province_id=institution.province_id, name=f"{institution.name}（考核机构）",
+                                  institution_id=institution.id)
+            db.session.add(body)
+    audit.record("staff", staff.id, f"assessor_application_{application.status}", "institution",
+                 application.institution_id, ip, reason=application.reason)
+    db.session.commit()
+    return body
+
+
+def assign_body(staff: Staff, institution: Institution, body: AssessmentBody, ip: str | None) -> None:
+    if institution.id not in institution_ids(staff) or body.province_id != institution.province_id:
+        raise AuthorityError("该机构不在您的管辖范围内。")
+    institution.assessment_body_id = body.id
+    audit.record("staff", staff.id, "assign_assessment_body", "institution", institution.id, ip, body=body.name)
+    db.session.commit()
+
+
+def progress(staff: Staff) -> tuple[list[str], list[tuple[Institution, dict[str, int], int]]]:
+    """Counts per status per institution in scope (one grouped query), and the status labels."""
+    ids = institution_ids(staff)
+    institutions = list(db.session.scalars(select(Institution).where(Institution.id.in_(ids)).order_by(Institution.id)))
+    counts: dict[int, dict[str, int]] = {i.id: {} for i in institutions}
+    physicians: dict[int, int] = dict(db.session.execute(
+        select(Physician.institution_id, func.count(Physician.id)).where(Physician.institution_id.in_(ids))
+        .group_by(Physician.institution_id)).all())
+    cycle_ids = select(Cycle.id).where(Cycle.is_current.is_(True))
+    for institution_id, status, count in db.session.execute(
+            select(Physician.institution_id, Registration.status, func.count(Registration.id))
+            .join(Registration, Registration.physician_id == Physician.id)
+            .where(Physician.institution_id.in_(ids), Registration.cycle_id.in_(cycle_ids))
+            .group_by(Physician.institution_id, Registration.status)):
+        counts[institution_id][status] = count
+    statuses = [s.value for s in Status if s != Status.NOT_OPEN]
+    rows = []
+    for institution in institutions:
+        enrolled = sum(counts[institution.id].values())
+        per_status = {label(s): counts[institution.id].get(s, 0) for s in statuses}
+        per_status[label(None)] = physicians.get(institution.id, 0) - enrolled
+        rows.append((institution, per_status, physicians.get(institution.id, 0)))
+    return [label(None)] + [label(s) for s in statuses], rows

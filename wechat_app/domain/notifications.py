@@ -1,0 +1,82 @@
+"""Notices to physicians, written to the outbox in the transaction of the change that causes them.
+
+Template messages follow WeChat's category templates (since 2023-05-04: no first/remark, one line
+per field, and per-type limits; a value over its limit is refused with 47003). A field's type is
+the alphabetic prefix of its name (thing1, time2, phrase3, ...), so the limits are checked here,
+before anything is sent: `thing` values are shortened to 20 characters, the others must fit.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from sqlalchemy import select
+
+from wechat_app import clock
+from wechat_app.extensions import db
+from wechat_app.models import Notification, Physician, WeChatUser
+
+LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
+          "car_number": 8, "name": 20, "phrase": 5, "time": 40, "date": 40, "amount": 12}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+class TemplateFieldError(ValueError):
+    pass
+
+
+def field_type(name: str) -> str:
+    return re.match(r"[a-z_]+?(?=\d*$)", name).group(0)
+
+
+def fit(name: str, value: str) -> str:
+    """The value as WeChat will accept it for field `name`, or TemplateFieldError."""
+    kind = field_type(name)
+    text = " ".join(str(value).split())  # no line breaks in a field
+    limit = LIMITS.get(kind)
+    if limit is None:
+        raise TemplateFieldError(f"unknown template field type: {name}")
+    if kind == "thing" and len(text) > limit:
+        return text[: limit - 1] + "…"
+    if kind in ("character_string", "letter", "number") and CHINESE.search(text):
+        raise TemplateFieldError(f"{name} cannot hold Chinese characters")
+    if kind == "phrase" and not re.fullmatch(r"[\u4e00-\u9fff]{1,5}", text):
+        raise TemplateFieldError(f"{name} must be 1-5 Chinese characters")
+    if len(text) > limit or not text:
+        raise TemplateFieldError(f"{name} must be 1-{limit} characters")
+    return text
+
+
+def entry_link(next_path: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/wechat/oauth/entry?next={next_path}"
+
+
+def queue_template(physician: Physician, template_key: str, data: dict[str, str], next_path: str,
+                   idempotency_key: str) -> Notification:
+    """Add the notice to the caller's transaction. Without a bound openid it is kept as
+    undeliverable (the institution sees it), and an SMS is queued where SMS is configured."""
+    openid = db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
+    fitted = {name: fit(name, value) for name, value in data.items()}
+    existing = db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing  # at most once per (recipient, event)
+    notice = Notification(idempotency_key=idempotency_key, channel="template", template_key=template_key,
+                          openid=openid, physician_id=physician.id, data=fitted, url=entry_link(next_path),
+                          next_attempt_at=clock.now())
+    db.session.add(notice)
+    if openid is None and physician.phone and current_app.config.get("NOTIFY_SMS_FALLBACK"):
+        db.session.add(Notification(
+            idempotency_key=f"sms:{idempotency_key}", channel="sms", physician_id=physician.id,
+            data={"phone": physician.phone, "text": "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。"}))
+    return notice
+
+
+def delivery_label(notice: Notification | None) -> str:
+    """What staff see about a notice."""
+    if notice is None:
+        return "—"
+    if notice.status == "undeliverable":
+        if notice.last_error and "43004" in notice.last_error:
+            return "未关注公众号"
+        return "未绑定微信" if notice.openid is None else f"无法送达（{notice.last_error}）"
+    return {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}.get(notice.status, notice.status)

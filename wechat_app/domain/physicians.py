@@ -1,0 +1,226 @@
+"""An institution's side of its physicians: 科室, 医师管理 (新增, 调入, 调离, 重置密码, 解绑手机) and
+开通报名. Each use case checks the staff member's scope, writes an audit row and commits once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from wechat_app import clock
+from wechat_app.domain import audit, passwords
+from wechat_app.domain.cycles import current_cycle
+from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, to_15
+from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
+from wechat_app.extensions import db
+from wechat_app.models import Department, Physician, Registration, Staff
+
+
+class ManagementError(ValueError):
+    pass
+
+
+# --- 科室 ------------------------------------------------------------------------------------
+
+def save_department(staff: Staff, name: str, subject_codes: list[str], department: Department | None,
+                    ip: str | None) -> Department:
+    from wechat_app.domain.enumerations import subjects
+
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 40:
+        raise ManagementError("请输入科室名称（不超过40字）。")
+    unknown = [code for code in subject_codes if code not in subjects()]
+    if unknown or not subject_codes:
+        raise ManagementError("请至少选择一个关联诊疗科目。")
+    clash = db.session.scalar(select(Department).where(Department.institution_id == staff.institution_id,
+                                                       Department.name == name))
+    if clash is not None and clash is not department:
+        raise ManagementError("本机构已有同名科室。")
+    if department is None:
+        department = Department(institution_id=staff.institution_id, name=name, subject_codes=subject_codes)
+        db.session.add(department)
+    else:
+        department.name, department.subject_codes = name, subject_codes
+    db.session.flush()
+    audit.record("staff", staff.id, "department_save", "department", department.id, ip, name=name)
+    db.session.commit()
+    return department
+
+
+def set_department_enabled(staff: Staff, department: Department, enabled: bool, ip: str | None) -> None:
+    department.enabled = enabled
+    audit.record("staff", staff.id, "department_enable" if enabled else "department_disable", "department",
+                 department.id, ip)
+    db.session.commit()
+
+
+def delete_department(staff: Staff, department: Department, ip: str | None) -> None:
+    users = db.session.scalar(select(func.count(Physician.id)).where(Physician.department_id == department.id))
+    if users:
+        raise ManagementError(f"该科室下有{users}名医师，不能删除；可先停用。")
+    audit.record("staff", staff.id, "department_delete", "department", department.id, ip, name=department.name)
+    db.session.delete(department)
+    db.session.commit()
+
+
+# --- 医师管理 --------------------------------------------------------------------------------------
+
+@dataclass
+class PhysicianInput:
+    name: str
+    gender: str
+    id_type: str
+    id_number: str
+    level: str = ""
+    category: str = ""
+    practice_scope: str = ""
+    certificate_number: str = ""
+    certificate_date: date | None = None
+    qualification_number: str = ""
+    qualification_date: date | None = None
+    department_id: int | None = None
+    title: str = ""
+    title_date: date | None = None
+    birth_date: date | None = None
+    education: str = ""
+    email: str = ""
+    ethnicity: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def find_by_id_number(raw: str) -> Physician | None:
+    from wechat_app.domain.accounts import find_physician
+
+    return find_physician(raw)
+
+
+def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
+    errors = {}
+    if not 1 <= len(data.name.strip()) <= 40:
+        errors["name"] = "请输入医师姓名。"
+    if data.gender not in ("男", "女"):
+        errors["gender"] = "请选择性别。"
+    if data.id_type not in ("身份证", "军官证", "港澳台居民身份证", "台胞证", "护照"):
+        errors["id_type"] = "请选择证件类型。"
+    if data.id_type == "身份证":
+        try:
+            if canonical_18(data.id_number) is None:
+                errors["id_number"] = "请输入15位或18位身份证号。"
+        except IdNumberError as exc:
+            errors["id_number"] = str(exc)
+    elif not 4 <= len(clean(data.id_number)) <= 32:
+        errors["id_number"] = "请输入证件号码。"
+    for key, label in (("category", "执业类别"), ("practice_scope", "执业范围"), ("certificate_number", "执业证书编码"),
+                       ("qualification_number", "资格证书编码")):
+        if not getattr(data, key).strip():
+            errors[key] = f"请填写{label}。"
+    if data.department_id is not None and db.session.scalar(select(Department.id).where(
+            Department.id == data.department_id, Department.institution_id == institution_id)) is None:
+        errors["department_id"] = "请选择本机构的科室。"
+    if "id_number" not in errors:
+        holder = find_by_id_number(data.id_number)
+        if holder is not None:
+            where = holder.institution.name if holder.institution else f"已调离{holder.left_institution.name}" \
+                if holder.left_institution else "未关联机构"
+            errors["id_number"] = f"医师已存在，请前往【调入医师】（当前：{holder.name}，{where}）"
+    return errors
+
+
+def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit: bool = True) -> Physician:
+    errors = validate_physician(data, staff.institution_id)
+    if errors:
+        data.errors = errors
+        raise ManagementError("；".join(errors.values()))
+    canonical = canonical_18(data.id_number) if data.id_type == "身份证" else None
+    stored = clean(data.id_number)
+    physician = Physician(
+        name=data.name.strip(), gender=data.gender, id_type=data.id_type, id_number=stored, id_number_18=canonical,
+        birth_date=data.birth_date or (date(int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14]))
+                                       if canonical else None),
+        institution_id=staff.institution_id, department_id=data.department_id, level=data.level or None,
+        category=data.category, practice_scope=data.practice_scope, certificate_number=data.certificate_number.strip(),
+        certificate_date=data.certificate_date, qualification_number=data.qualification_number.strip(),
+        qualification_date=data.qualification_date, title=data.title or None, title_date=data.title_date,
+        education=data.education or None, email=data.email or None, ethnicity=data.ethnicity or None,
+        password_hash=passwords.hash_password(passwords.INITIAL_PASSWORD), must_change_password=True)
+    db.session.add(physician)
+    db.session.flush()
+    audit.record("staff", staff.id, "physician_create", "physician", physician.id, ip)
+    if commit:
+        db.session.commit()
+    return physician
+
+
+def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None) -> None:
+    """调离: the record leaves this institution and can be 调入 by the next one."""
+    if not (reason or "").strip():
+        raise ManagementError("请填写调离原因。")
+    physician.left_institution_id, physician.institution_id = physician.institution_id, None
+    physician.left_reason, physician.left_at = reason.strip()[:200], clock.now()
+    physician.department_id = None
+    audit.record("staff", staff.id, "physician_transfer_out", "physician", physician.id, ip, reason=reason.strip())
+    db.session.commit()
+
+
+def transfer_candidates(raw_id: str) -> list[Physician]:
+    """调入 search: by 15- or 18-digit ID number only."""
+    try:
+        canonical = canonical_18(raw_id)
+    except IdNumberError:
+        return []
+    if canonical is None:
+        return list(db.session.scalars(select(Physician).where(Physician.id_number == clean(raw_id))))
+    return list(db.session.scalars(select(Physician).where(or_(
+        Physician.id_number_18 == canonical, Physician.id_number == canonical, Physician.id_number == to_15(canonical)))))
+
+
+def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
+    """调入: only a physician whose previous institution has done 调离."""
+    if physician.institution_id is not None:
+        raise ManagementError(f"该医师目前属于{physician.institution.name}，需原单位先【调离】后才能调入。")
+    physician.institution_id, physician.left_institution_id = staff.institution_id, None
+    physician.left_reason = physician.left_at = None
+    audit.record("staff", staff.id, "physician_transfer_in", "physician", physician.id, ip)
+    db.session.commit()
+
+
+def reset_password(staff: Staff, physician: Physician, ip: str | None) -> None:
+    """Back to the initial password; the physician must change it at next sign-in."""
+    physician.password_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+    physician.must_change_password = True
+    physician.failed_logins, physician.locked_until = 0, None
+    audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip)
+    db.session.commit()
+
+
+def unbind_phone(staff: Staff, physician: Physician, ip: str | None) -> None:
+    physician.phone = None
+    audit.record("staff", staff.id, "physician_unbind_phone", "physician", physician.id, ip)
+    db.session.commit()
+
+
+def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None) -> tuple[int, list[str]]:
+    """开通报名 for each physician not yet in the current cycle; returns (count, problems)."""
+    if not physicians:
+        return 0, []
+    cycle = current_cycle(staff.institution.province_id)
+    if cycle is None:
+        raise ManagementError("当前没有进行中的考核周期。")
+    if clock.today() > cycle.registration_end:
+        raise ManagementError("医师报名已结束，不能再开通报名。")
+    already = set(db.session.scalars(select(Registration.physician_id).where(
+        Registration.cycle_id == cycle.id, Registration.physician_id.in_([p.id for p in physicians]))))
+    done, problems = 0, []
+    for physician in physicians:
+        if physician.id in already:
+            problems.append(f"{physician.name}：已开通")
+            continue
+        try:
+            enroll(physician.id, cycle, Actor(Role.INSTITUTION, staff.id))
+        except TransitionRefused as exc:
+            problems.append(f"{physician.name}：{exc}")
+            continue
+        done += 1
+    audit.record("staff", staff.id, "enroll", "institution", staff.institution_id, ip, count=done)
+    db.session.commit()
+    return done, problems

@@ -1,0 +1,146 @@
+"""Reviews: the institution's first review (with 工作成绩 and 职业道德 评定), the assessment body's
+复核, batch approval, and 免考审核. One transaction each; notices go to the outbox with it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from wechat_app import clock
+from wechat_app.domain import audit, notifications
+from wechat_app.domain.registration import Action, Actor, Role, Status, TransitionRefused, apply
+from wechat_app.domain.submission import latest_snapshot
+from wechat_app.extensions import db
+from wechat_app.models import Exemption, Registration, Review, Staff
+
+RATINGS = ("合格", "不合格")
+STAGE = {"institution": ("医疗卫生机构", Action.INSTITUTION_APPROVE, Action.INSTITUTION_REJECT, Role.INSTITUTION),
+         "assessor": ("考核机构", Action.ASSESSOR_APPROVE, Action.ASSESSOR_REJECT, Role.ASSESSOR)}
+
+
+class ReviewRefused(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Decision:
+    approve: bool
+    work_rating: str | None = None
+    ethics_rating: str | None = None
+    reason: str | None = None
+    deadline: date | None = None
+
+
+def no_assessment_body_message(registration: Registration) -> str | None:
+    """The seed's message when the institution has no 考核机构 yet (FAQ 11)."""
+    institution = registration.physician.institution
+    if institution is not None and institution.assessment_body_id is None:
+        return f"当前机构暂未指定考核机构，无法进行此操作，请联系{institution.health_authority.name}"
+    return None
+
+
+def check_decision(stage: str, registration: Registration, decision: Decision) -> None:
+    blocked = no_assessment_body_message(registration)
+    if blocked:
+        raise ReviewRefused(blocked)
+    if decision.approve and stage == "institution" and (
+            decision.work_rating not in RATINGS or decision.ethics_rating not in RATINGS):
+        raise ReviewRefused("请评定工作成绩和职业道德（合格/不合格）。")
+    if not decision.approve:
+        if not (decision.reason or "").strip():
+            raise ReviewRefused("驳回时必须填写驳回原因。")
+        if decision.deadline is not None and decision.deadline < clock.today():
+            raise ReviewRefused("重新提交截止日期不能早于今天。")
+
+
+def review(staff: Staff, registration: Registration, stage: str, decision: Decision, ip: str | None) -> Review:
+    name, approve_action, reject_action, role = STAGE[stage]
+    check_decision(stage, registration, decision)
+    snapshot = latest_snapshot(registration)
+    if snapshot is None:
+        raise ReviewRefused("该医师尚未提交报名信息。")
+    action = approve_action if decision.approve else reject_action
+    try:
+        apply(registration, action, Actor(role, staff.id), reason=decision.reason)
+    except TransitionRefused as exc:
+        raise ReviewRefused(str(exc)) from None
+    row = Review(registration_id=registration.id, snapshot_id=snapshot.id, stage=stage,
+                 decision="approve" if decision.approve else "reject", work_rating=decision.work_rating,
+                 ethics_rating=decision.ethics_rating, reason=(decision.reason or "").strip() or None,
+                 reviewer_id=staff.id)
+    db.session.add(row)
+    physician = registration.physician
+    if decision.approve:
+        registration.rejected_by = registration.reject_reason = registration.resubmit_deadline = None
+        if stage == "assessor":
+            notifications.queue_template(
+                physician, "registration_approved",
+                {"thing1": "医师定期考核报名审核通过", "phrase2": "待测评", "thing3": registration.cycle.name},
+                "/m/", f"registration-approved:{registration.id}:{snapshot.number}")
+    else:
+        deadline = decision.deadline or registration.cycle.registration_end
+        registration.rejected_by, registration.reject_reason = name, decision.reason.strip()
+        registration.resubmit_deadline = max(deadline, clock.today())
+        notifications.queue_template(
+            physician, "registration_rejected",
+            {"thing1": f"{name}驳回", "thing2": decision.reason, "time3": f"{registration.resubmit_deadline:%Y年%m月%d日}"},
+            "/m/registration", f"registration-rejected:{registration.id}:{snapshot.number}:{stage}")
+    audit.record("staff", staff.id, f"review_{stage}_{row.decision}", "registration", registration.id, ip,
+                 reason=row.reason, work=decision.work_rating, ethics=decision.ethics_rating)
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise ReviewRefused("该报名已被他人处理，请刷新后查看。") from None
+    return row
+
+
+def batch_approve(staff: Staff, registrations: list[Registration], stage: str, ip: str | None) -> tuple[int, list[str]]:
+    """批量通过 (both ratings 合格 at the institution stage); returns (approved, reasons for the rest)."""
+    done, problems = 0, []
+    for registration in registrations:
+        decision = Decision(True, "合格", "合格") if stage == "institution" else Decision(True)
+        try:
+            review(staff, registration, stage, decision, ip)
+            done += 1
+        except ReviewRefused as exc:
+            problems.append(f"{registration.physician.name}：{exc}")
+    return done, problems
+
+
+def queue(stage: str, institution_ids: set[int]):
+    status = Status.PENDING_INSTITUTION if stage == "institution" else Status.PENDING_ASSESSOR
+    from wechat_app.models import Physician
+
+    return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
+            .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))
+            .order_by(Registration.submitted_at))
+
+
+def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: str, ip: str | None) -> None:
+    """免考审核 (the assessment body): approval makes the registration 免考."""
+    if exemption.status != "pending":
+        raise ReviewRefused("该免考申请已审核。")
+    if not approve and not reason.strip():
+        raise ReviewRefused("不通过时必须填写原因。")
+    if approve:
+        try:
+            apply(exemption.registration, Action.EXEMPT, Actor(Role.ASSESSOR, staff.id), reason=reason or None)
+        except TransitionRefused as exc:
+            raise ReviewRefused(str(exc)) from None
+    exemption.status = "approved" if approve else "rejected"
+    exemption.review_reason = reason.strip() or None
+    exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
+    audit.record("staff", staff.id, f"exemption_{exemption.status}", "registration", exemption.registration_id, ip)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ReviewRefused("该报名已被他人处理，请刷新后查看。") from None
+
+
+def reviews_of(registration: Registration) -> list[Review]:
+    return list(db.session.scalars(select(Review).where(Review.registration_id == registration.id).order_by(Review.id)))

@@ -1,0 +1,57 @@
+"""What each staff member may see and act on.
+
+- institution staff: their institution's physicians and registrations;
+- assessment-body staff: the institutions assigned to their body;
+- health-authority staff: the institutions under their authority and every authority below it.
+Every console query starts from `institution_ids(staff)`; a record outside it is a 404.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from wechat_app.extensions import db
+from wechat_app.models import HealthAuthority, Institution, Physician, Registration, Staff
+
+INSTITUTION, ASSESSOR, AUTHORITY = "institution", "assessor", "authority"
+ROLE_NAMES = {INSTITUTION: "医疗卫生机构", ASSESSOR: "考核机构", AUTHORITY: "卫生行政部门"}
+
+
+def authority_ids(root_id: int) -> set[int]:
+    """The authority and all below it (district under city under province)."""
+    rows = db.session.execute(select(HealthAuthority.id, HealthAuthority.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for authority_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(authority_id)
+    found, stack = set(), [root_id]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def institution_ids(staff: Staff) -> set[int]:
+    if staff.role == INSTITUTION:
+        return {staff.institution_id} if staff.institution_id else set()
+    if staff.role == ASSESSOR:
+        return set(db.session.scalars(select(Institution.id).where(
+            Institution.assessment_body_id == staff.assessment_body_id)))
+    if staff.role == AUTHORITY:
+        return set(db.session.scalars(select(Institution.id).where(
+            Institution.health_authority_id.in_(authority_ids(staff.health_authority_id)))))
+    return set()
+
+
+def physician_in_scope(staff: Staff, physician_id: int) -> Physician | None:
+    physician = db.session.get(Physician, physician_id)
+    if physician is None or physician.institution_id not in institution_ids(staff):
+        return None
+    return physician
+
+
+def registration_in_scope(staff: Staff, registration_id: int) -> Registration | None:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.physician.institution_id not in institution_ids(staff):
+        return None
+    return registration

@@ -1,0 +1,132 @@
+"""Excel in and out (openpyxl): the physician import template, the import itself (all or nothing
+per file, errors by row in Chinese) and the exports. ID numbers are masked in every export."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from wechat_app.domain import audit
+from wechat_app.domain.idnumbers import mask
+from wechat_app.domain.physicians import ManagementError, PhysicianInput, create_physician, validate_physician
+from wechat_app.extensions import db
+from wechat_app.models import Department, Staff
+
+COLUMNS = ("姓名", "性别", "证件类型", "证件号码", "科室", "医师级别", "执业类别", "执业范围", "执业证书编码",
+           "执业证书取得时间", "资格证书编码", "资格证书取得时间", "职称")
+REQUIRED = {"姓名", "性别", "证件类型", "证件号码", "执业类别", "执业范围", "执业证书编码", "资格证书编码"}
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def import_template() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "医师信息"
+    sheet.append(COLUMNS)
+    sheet.append(("张三", "男", "身份证", "430103198001010012", "内科", "执业医师", "临床", "内科专业", "110430100000001",
+                  "2005-07-01", "200543110430100001", "2004-12-01", "主治医师"))
+    notes = workbook.create_sheet("填写说明")
+    for line in ("带*的列必填：" + "、".join(c for c in COLUMNS if c in REQUIRED),
+                 "证件号码：身份证可填15位或18位，尾号X大小写均可；已在系统中的医师请使用【调入医师】。",
+                 "科室：须与本机构【科室管理】中的名称一致，可不填。", "日期格式：2005-07-01。",
+                 "导入为整表导入：任意一行有误则整表不导入，请按提示修改后重新上传。", "请删除示例行后再填写。"):
+        notes.append((line,))
+    return workbook_bytes(workbook)
+
+
+def cell_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError("日期格式应为2005-07-01") from None
+
+
+def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
+    """All rows or none: returns (created, errors by row)."""
+    if len(data) > MAX_BYTES:
+        return 0, ["文件过大（不超过2MB），请分批导入。"]
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except (InvalidFileException, KeyError, OSError, ValueError, IndexError):
+        return 0, ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
+    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
+    if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(COLUMNS)]] != list(COLUMNS):
+        return 0, ["表头与导入模板不一致，请下载最新模板。"]
+    departments = {d.name: d.id for d in db.session.query(Department).filter_by(institution_id=staff.institution_id)}
+    inputs, errors, seen = [], [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        values = {column: ("" if value is None else str(value).strip()) for column, value in zip(COLUMNS, row)}
+        if not any(values.values()):
+            continue
+        try:
+            item = PhysicianInput(
+                name=values["姓名"], gender=values["性别"], id_type=values["证件类型"] or "身份证",
+                id_number=values["证件号码"], level=values["医师级别"], category=values["执业类别"],
+                practice_scope=values["执业范围"], certificate_number=values["执业证书编码"],
+                certificate_date=cell_date(row[9] if len(row) > 9 else None),
+                qualification_number=values["资格证书编码"],
+                qualification_date=cell_date(row[11] if len(row) > 11 else None),
+                department_id=departments.get(values["科室"]), title=values["职称"])
+        except ValueError as exc:
+            errors.append(f"第{number}行：{exc}")
+            continue
+        problems = validate_physician(item, staff.institution_id)
+        if values["科室"] and values["科室"] not in departments:
+            problems["department_id"] = f"本机构没有名为“{values['科室']}”的科室"
+        key = item.id_number.upper()
+        if key in seen:
+            problems["id_number"] = f"与第{seen[key]}行证件号码重复"
+        seen[key] = number
+        if problems:
+            errors.append(f"第{number}行：" + "；".join(problems.values()))
+        inputs.append(item)
+    if len(rows) > MAX_ROWS + 1:
+        errors.append(f"一次最多导入{MAX_ROWS}行。")
+    if errors:
+        return 0, errors
+    if not inputs:
+        return 0, ["表格中没有医师数据。"]
+    try:
+        for item in inputs:
+            create_physician(staff, item, ip, commit=False)
+    except ManagementError as exc:
+        db.session.rollback()
+        return 0, [str(exc)]
+    audit.record("staff", staff.id, "physician_import", "institution", staff.institution_id, ip, count=len(inputs))
+    db.session.commit()
+    return len(inputs), []
+
+
+def export(title: str, header: tuple[str, ...], rows: list[tuple]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    return workbook_bytes(workbook)
+
+
+def physician_rows(physicians, labels: dict[int, str]) -> list[tuple]:
+    return [(p.name, p.gender, p.id_type, mask(p.id_number_18 or p.id_number), p.department.name if p.department else "",
+             p.level or "", p.category or "", p.practice_scope or "", p.certificate_number or "", labels.get(p.id, ""))
+            for p in physicians]
+
+
+PHYSICIAN_EXPORT_HEADER = ("姓名", "性别", "证件类型", "证件号码", "科室", "医师级别", "执业类别", "执业范围", "执业证书编码",
+                           "本周期状态")
