@@ -19,7 +19,7 @@ from wechat_app.portal.forms import ConfirmForm
 def cycles():
     rows = db.session.scalars(select(Cycle).where(Cycle.province_id == authority.province_id(current_user))
                               .order_by(Cycle.id)).all()
-    return render_template("console/cycles.html", rows=rows, windows=WINDOWS + [("assessor_apply", "考核机构申请")],
+    return render_template("console/cycles.html", rows=rows, windows=WINDOWS + (("assessor_apply", "考核机构申请"),),
                            form=ConfirmForm())
 
 

@@ -36,7 +36,7 @@ def province_id(staff: Staff) -> int | None:
 def update_windows(staff: Staff, cycle: Cycle, values: dict[str, date | None], ip: str | None) -> None:
     if cycle.province_id != province_id(staff):
         raise AuthorityError("无权修改其他省份的考核周期。")
-    for key, _ in WINDOWS + [("assessor_apply", "")]:
+    for key, _ in WINDOWS + (("assessor_apply", ""),):
         start, end = values.get(f"{key}_start"), values.get(f"{key}_end")
         if start and end and end < start:
             raise AuthorityError("结束日期不能早于开始日期。")

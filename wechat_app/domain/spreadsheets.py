@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -62,7 +63,7 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
         return 0, ["文件过大（不超过2MB），请分批导入。"]
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, KeyError, OSError, ValueError, IndexError):
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError):
         return 0, ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
     rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
     if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(COLUMNS)]] != list(COLUMNS):

@@ -1,0 +1,158 @@
+"""An institution's 科室 and 医师管理: create, transfer, reset, unbind, enroll, Excel in and out."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from tests.helpers import csrf_token
+from wechat_app.models import AuditLog, Department, Physician, Registration, Staff
+
+
+def token(client, path="/console/physicians"):
+    return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def test_departments_create_edit_disable_and_delete_rules(client, staff, demo):
+    staff("rmyy")
+    t = token(client, "/console/departments")
+    client.post("/console/departments", data={"csrf_token": t, "name": "眼科", "subject_codes": ["10"]})
+    eye = demo.session.scalar(select(Department).where(Department.name == "眼科"))
+    assert eye.subject_codes == ["10"]
+    client.post("/console/departments", data={"csrf_token": t, "id": eye.id, "name": "眼科门诊", "subject_codes": ["10", "11"]})
+    demo.session.expire_all()
+    assert demo.session.get(Department, eye.id).name == "眼科门诊"
+    client.post(f"/console/departments/{eye.id}/disable", data={"csrf_token": t})
+    demo.session.expire_all()
+    assert not demo.session.get(Department, eye.id).enabled
+    used = demo.session.scalar(select(Department).where(Department.name == "内科"))
+    client.post(f"/console/departments/{used.id}/delete", data={"csrf_token": t})
+    assert "不能删除" in client.get("/console/departments").get_data(as_text=True)
+    client.post(f"/console/departments/{eye.id}/delete", data={"csrf_token": t})
+    assert demo.session.scalar(select(Department).where(Department.id == eye.id)) is None
+
+
+def new_physician(client, **overrides):
+    data = {"name": "刘新", "gender": "男", "id_type": "身份证", "id_number": "11010519491231002x", "category": "临床",
+            "practice_scope": "内科专业", "certificate_number": "110430100009999", "qualification_number": "200543110430100099"}
+    return client.post("/console/physicians/new", data={"csrf_token": token(client, "/console/physicians/new"),
+                                                        **data, **overrides})
+
+
+def test_new_physician_and_the_existing_one_message(client, staff, demo):
+    staff("rmyy")
+    assert new_physician(client).status_code == 302
+    created = demo.session.scalar(select(Physician).where(Physician.name == "刘新"))
+    assert created.id_number_18 == "11010519491231002X" and created.must_change_password
+    page = new_physician(client, name="重复").get_data(as_text=True)
+    assert "医师已存在，请前往【调入医师】" in page and "刘新" in page
+    assert demo.session.scalar(select(func.count(Physician.id)).where(Physician.name == "重复")) == 0
+
+
+def test_transfer_out_then_in_by_another_institution(client, staff, demo, login_as):
+    staff("rmyy")
+    physician = next(p for p in demo.session.scalars(select(Physician)) if p.institution.name == "长沙市天心区人民医院")
+    pid, id18 = physician.id, physician.id_number_18
+    staff("rhzs")
+    page = client.get("/console/physicians/transfer-in", query_string={"id_number": id18}).get_data(as_text=True)
+    assert "需联系原机构调离后才可调入" in page and "长沙市天心区人民医院" in page
+    staff("rmyy")
+    client.post(f"/console/physicians/{pid}/transfer-out", data={"csrf_token": token(client), "reason": "调往仁和诊所"})
+    staff("rhzs")
+    page = client.get("/console/physicians/transfer-in", query_string={"id_number": id18[:6] + id18[8:17]}).get_data(as_text=True)
+    assert "调往仁和诊所" in page and "（已调离）" in page
+    client.post("/console/physicians/transfer-in", data={"csrf_token": token(client), "physician_id": pid})
+    demo.session.expire_all()
+    assert demo.session.get(Physician, pid).institution.name == "天心区仁和诊所"
+    actions = set(demo.session.scalars(select(AuditLog.action).where(AuditLog.target_id == str(pid))))
+    assert {"physician_transfer_out", "physician_transfer_in"} <= actions
+
+
+def test_reset_password_and_unbind_phone(client, staff, demo):
+    staff("rmyy")
+    physician = next(p for p in demo.session.scalars(select(Physician)) if p.institution.name == "长沙市天心区人民医院")
+    physician.must_change_password, physician.phone = False, "13712345678"
+    demo.session.commit()
+    pid = physician.id
+    client.post(f"/console/physicians/{pid}/reset-password", data={"csrf_token": token(client)})
+    client.post(f"/console/physicians/{pid}/unbind-phone", data={"csrf_token": token(client)})
+    demo.session.expire_all()
+    physician = demo.session.get(Physician, pid)
+    assert physician.must_change_password and physician.phone is None
+
+
+def test_enroll_selected_and_all(client, staff, demo):
+    staff("rmyy")
+    hospital = [p for p in demo.session.scalars(select(Physician)) if p.institution.name == "长沙市天心区人民医院"]
+    not_enrolled = [p.id for p in hospital
+                    if demo.session.scalar(select(Registration).where(Registration.physician_id == p.id)) is None]
+    client.post("/console/enroll", data={"csrf_token": token(client), "physician_id": not_enrolled[:1], "scope": "selected"})
+    assert demo.session.scalar(select(Registration.status).where(Registration.physician_id == not_enrolled[0])) == "open"
+    client.post("/console/enroll", data={"csrf_token": token(client), "scope": "all"})
+    enrolled = demo.session.scalar(select(func.count(Registration.id)).where(Registration.physician_id.in_(not_enrolled)))
+    assert enrolled == len(not_enrolled)
+
+
+def workbook(rows) -> bytes:
+    from wechat_app.domain.spreadsheets import COLUMNS
+
+    book = Workbook()
+    book.active.append(COLUMNS)
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD = ("王五", "男", "身份证", "110105194912310021"[:17] + "X", "内科", "执业医师", "临床", "内科专业", "110430100000123",
+        "2005-07-01", "200543110430100123", "2004-12-01", "主治医师")
+
+
+def test_import_template_and_a_good_file(client, staff, demo):
+    staff("rmyy")
+    template = client.get("/console/physicians/template.xlsx")
+    header = next(load_workbook(io.BytesIO(template.data)).active.iter_rows(values_only=True))
+    assert header[:4] == ("姓名", "性别", "证件类型", "证件号码")
+    second = ("赵六", "女", "护照", "E12345678", "", "执业医师", "临床", "内科专业", "110430100000124", "", "200543110430100124",
+              "", "")
+    response = client.post("/console/physicians/import", data={
+        "csrf_token": token(client), "file": (io.BytesIO(workbook([GOOD, second])), "医师.xlsx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert demo.session.scalar(select(Physician.department_id).where(Physician.name == "王五")) is not None
+    assert demo.session.scalar(select(Physician.id_number).where(Physician.name == "赵六")) == "E12345678"
+
+
+def test_import_is_all_or_nothing_with_row_errors(client, staff, demo):
+    staff("rmyy")
+    before = demo.session.scalar(select(func.count(Physician.id)))
+    bad = ("", "未知", "身份证", "110105194912310021", "不存在的科室", "", "", "", "", "2005/07/01", "", "", "")
+    existing = demo.session.scalar(select(Physician.id_number_18).where(Physician.id_number_18.is_not(None)))
+    dup = (*GOOD[:3], existing, *GOOD[4:])
+    response = client.post("/console/physicians/import", data={
+        "csrf_token": token(client), "file": (io.BytesIO(workbook([GOOD, bad, dup, GOOD])), "医师.xlsx")},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "未导入任何数据" in page
+    assert "第3行：日期格式应为2005-07-01" in page
+    assert "第4行：医师已存在" in page and "第5行" in page and "与第2行证件号码重复" in page
+    assert demo.session.scalar(select(func.count(Physician.id))) == before
+
+
+def test_import_refuses_what_is_not_an_excel_file(client, staff, demo):
+    staff("rmyy")
+    response = client.post("/console/physicians/import", data={
+        "csrf_token": token(client), "file": (io.BytesIO(b"PK\x03\x04 not really"), "x.xlsx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400 and "无法读取该文件" in response.get_data(as_text=True)
+
+
+def test_export_masks_id_numbers_and_is_audited(client, staff, demo):
+    staff("rmyy")
+    data = client.get("/console/physicians/export.xlsx").data
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][3] == "证件号码" and all("*" in row[3] for row in rows[1:])
+    assert demo.session.scalar(select(AuditLog).where(AuditLog.action == "export_physicians")) is not None
+    assert Staff

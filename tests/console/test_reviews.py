@@ -1,0 +1,160 @@
+"""Reviews: ratings, reasons, deadlines, notices, the missing assessment body, batches, windows."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.helpers import csrf_token
+from wechat_app import clock
+from wechat_app.models import Notification, Physician, Registration, RegistrationSnapshot, Review, WeChatUser
+
+
+def submitted(db, institution="长沙市天心区人民医院", status="pending_institution", openid="oREVIEW") -> Registration:
+    """A registration in `status` with a snapshot (what a physician's submission leaves)."""
+    for reg in db.session.scalars(select(Registration).where(Registration.status == status).order_by(Registration.id)):
+        if reg.physician.institution.name == institution:
+            break
+    else:
+        physician = next(p for p in db.session.scalars(select(Physician)) if p.institution.name == institution)
+        from wechat_app.domain.registration import Status, demo_registration
+
+        reg = demo_registration(physician.id, db.session.scalar(select(Registration.cycle_id)), Status(status), "一般程序")
+        db.session.add(reg)
+        db.session.flush()
+    db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure="一般程序", data={
+        "identity": {"name": reg.physician.name, "id_type": "身份证", "id_number": reg.physician.id_number_18},
+        "steps": {"1": {"ethnicity": "侗族"}}, "conditions": []}))
+    if openid:
+        db.session.add(WeChatUser(openid=openid, physician_id=reg.physician_id, subscribed=True))
+    db.session.commit()
+    return reg
+
+
+def post(client, registration_id, **data):
+    token = csrf_token(client.get(f"/console/reviews/{registration_id}").get_data(as_text=True))
+    return client.post(f"/console/reviews/{registration_id}", data={"csrf_token": token, **data})
+
+
+def test_detail_shows_the_snapshot_with_a_masked_id(client, staff, demo):
+    reg = submitted(demo)
+    staff("rmyy")
+    page = client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
+    assert "侗族" in page and "第1次提交" in page and reg.physician.id_number_18 not in page
+    assert reg.physician.id_number_18[:3] + "*" * 11 in page
+
+
+def test_approval_needs_both_ratings(client, staff, demo):
+    reg = submitted(demo)
+    staff("rmyy")
+    post(client, reg.id, decision="approve", work_rating="合格")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "pending_institution"
+    assert "请评定工作成绩和职业道德" in client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
+    post(client, reg.id, decision="approve", work_rating="合格", ethics_rating="合格")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "pending_assessor"
+    review = demo.session.scalar(select(Review).where(Review.registration_id == reg.id))
+    assert (review.stage, review.decision, review.work_rating, review.ethics_rating) == ("institution", "approve", "合格", "合格")
+
+
+def test_rejection_needs_a_reason_and_tells_the_physician(client, staff, demo):
+    reg = submitted(demo)
+    staff("rmyy")
+    post(client, reg.id, decision="reject", reason="")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "pending_institution"
+    deadline = clock.today() + timedelta(days=5)
+    post(client, reg.id, decision="reject", reason="执业证书照片不清晰，请重新上传第二页，且需要包含目前执业机构的注册信息",
+         deadline=f"{deadline:%Y-%m-%d}")
+    demo.session.expire_all()
+    reg = demo.session.get(Registration, reg.id)
+    assert (reg.status, reg.rejected_by, reg.resubmit_deadline) == ("rejected", "医疗卫生机构", deadline)
+    notice = demo.session.scalar(select(Notification).where(Notification.template_key == "registration_rejected"))
+    assert notice.openid == "oREVIEW" and notice.url.endswith("/wechat/oauth/entry?next=/m/registration")
+    assert notice.data["thing1"] == "医疗卫生机构驳回"
+    assert len(notice.data["thing2"]) == 20 and notice.data["thing2"].endswith("…")  # thing ≤ 20 characters
+    assert notice.data["time3"] == f"{deadline:%Y年%m月%d日}"
+
+
+def test_assessor_approval_completes_registration_and_notifies(client, staff, demo):
+    reg = submitted(demo, status="pending_assessor")
+    staff("kaohe")
+    post(client, reg.id, decision="approve")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "awaiting_test"
+    notice = demo.session.scalar(select(Notification).where(Notification.template_key == "registration_approved"))
+    assert notice.data["phrase2"] == "待测评"
+
+
+def test_assessor_rejection_goes_back_to_the_physician(client, staff, demo):
+    reg = submitted(demo, status="pending_assessor")
+    staff("kaohe")
+    post(client, reg.id, decision="reject", reason="工作成绩评定依据不足")
+    demo.session.expire_all()
+    reg = demo.session.get(Registration, reg.id)
+    assert reg.status == "rejected" and reg.rejected_by == "考核机构"
+    assert reg.resubmit_deadline == reg.cycle.registration_end  # the default: end of the 报名 window
+
+
+def test_institution_without_assessment_body_cannot_review(client, staff, demo):
+    reg = submitted(demo, institution="天心区仁和诊所")
+    staff("rhzs")
+    page = client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
+    assert "当前机构暂未指定考核机构，无法进行此操作，请联系长沙市天心区卫生健康局" in page
+    post(client, reg.id, decision="approve", work_rating="合格", ethics_rating="合格")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "pending_institution"
+
+
+def test_batch_approve(client, staff, demo):
+    a = submitted(demo, openid="oA")
+    staff("rmyy")
+    page = client.get("/console/reviews").get_data(as_text=True)
+    assert a.physician.name in page
+    ids = sorted(r.id for r in demo.session.scalars(select(Registration).where(Registration.status == "pending_institution"))
+                 if r.physician.institution.name == "长沙市天心区人民医院")
+    assert ids[0] == a.id
+    assert len(ids) > 1  # the others have no snapshot: the batch reports them and goes on
+    client.post("/console/reviews/batch", data={"csrf_token": csrf_token(page), "registration_id": ids})
+    demo.session.expire_all()
+    assert demo.session.get(Registration, a.id).status == "pending_assessor"
+    assert {demo.session.get(Registration, i).status for i in ids if i != a.id} == {"pending_institution"}
+    assert f"批量通过1人。{demo.session.get(Registration, ids[1]).physician.name}：该医师尚未提交报名信息。" in \
+        client.get("/console/reviews").get_data(as_text=True)
+
+
+def test_review_outside_the_review_window_is_refused(client, staff, demo):
+    reg = submitted(demo)
+    staff("rmyy")
+    clock.freeze(clock.now() + timedelta(days=(reg.cycle.review_end - clock.today()).days + 1))
+    post(client, reg.id, decision="approve", work_rating="合格", ethics_rating="合格")
+    demo.session.expire_all()
+    assert demo.session.get(Registration, reg.id).status == "pending_institution"
+    assert "不在报名审核时间内" in client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
+
+
+def test_two_reviewers_cannot_both_win(app, demo):
+    """The second reviewer acts on what they loaded: the version check refuses the stale write."""
+    from sqlalchemy.orm import Session
+
+    from wechat_app.domain import reviews
+    from wechat_app.domain.reviews import Decision, ReviewRefused
+    from wechat_app.extensions import db as _db
+    from wechat_app.models import Staff
+
+    reg = submitted(demo)
+    staff_id = demo.session.scalar(select(Staff.id).where(Staff.username == "rmyy"))
+    other = Session(_db.engine)
+    stale = other.get(Registration, reg.id)
+    stale.status  # loaded at version 1
+    reviews.review(demo.session.get(Staff, staff_id), demo.session.get(Registration, reg.id), "institution",
+                   Decision(True, "合格", "合格"), None)
+    stale.status = "rejected"
+    import pytest
+    from sqlalchemy.orm.exc import StaleDataError
+
+    with pytest.raises(StaleDataError):
+        other.commit()
+    other.close()
+    assert ReviewRefused
