@@ -64,8 +64,9 @@ def reset_database(app) -> None:
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             if not _schema_built:
-                _db.drop_all()
-                _db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                # Whatever an earlier run or another schema version left: start from nothing.
+                _db.session.execute(text("DROP SCHEMA public CASCADE"))
+                _db.session.execute(text("CREATE SCHEMA public"))
                 _db.session.commit()
                 _db.create_all()
                 _schema_built = True

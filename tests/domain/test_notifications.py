@@ -1,0 +1,106 @@
+"""Template notices: field limits, at-most-once keys, delivery through the worker, retries, and
+what staff see."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from wechat_app.domain import notifications, outbox
+from wechat_app.domain.notifications import TemplateFieldError, fit
+from wechat_app.models import Notification, Physician, WeChatUser
+from wechat_app.outbox_worker import run_worker
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("thing1", "短", "短"), ("thing2", "一" * 25, "一" * 19 + "…"), ("thing3", "两行\n文字", "两行 文字"),
+    ("phrase4", "待测评", "待测评"), ("time5", "2026年05月06日", "2026年05月06日"), ("character_string6", "A-123", "A-123"),
+])
+def test_fit(name, value, expected):
+    assert fit(name, value) == expected
+
+
+@pytest.mark.parametrize("name,value", [("phrase1", "太长的一个短语"), ("phrase2", "abc"), ("character_string3", "中文"),
+                                        ("number4", "1" * 33), ("unknown5", "x"), ("thing6", "")])
+def test_fit_refuses(name, value):
+    with pytest.raises(TemplateFieldError):
+        fit(name, value)
+
+
+@pytest.fixture
+def bound(demo):
+    physician = demo.session.scalar(select(Physician).order_by(Physician.id))
+    demo.session.add(WeChatUser(openid="oNOTICE", physician_id=physician.id, subscribed=True))
+    demo.session.commit()
+    return physician
+
+
+def queue(db, physician, key="k1"):
+    notice = notifications.queue_template(physician, "registration_rejected",
+                                          {"thing1": "医疗卫生机构驳回", "thing2": "照片不清晰", "time3": "2026年05月06日"},
+                                          "/m/registration", key)
+    db.session.commit()
+    return notice
+
+
+def test_the_same_event_is_queued_once(demo, bound):
+    queue(demo, bound)
+    queue(demo, bound)
+    assert demo.session.scalar(select(func.count(Notification.id))) == 1
+
+
+def test_worker_sends_the_template_with_client_msg_id_and_stores_msgid(demo, bound, fake_wechat):
+    notice = queue(demo, bound)
+    run_worker(once=True)
+    demo.session.refresh(notice)
+    sent = fake_wechat.sent[-1]
+    assert sent["kind"] == "template" and sent["touser"] == "oNOTICE"
+    assert sent["template_id"] == "sim_tpl_registration_rejected"
+    assert sent["data"]["thing2"] == {"value": "照片不清晰"} and len(sent["client_msg_id"]) == 32
+    assert notice.status == "sent" and notice.msgid == str(sent["msgid"])
+
+
+def test_transient_errors_are_retried_permanent_ones_are_not(demo, bound, live, fake_wechat):
+    from wechat_app import clock
+
+    a, b = queue(demo, bound, "a"), queue(demo, bound, "b")
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": 45009})
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": 43004})
+    run_worker(once=True)
+    demo.session.refresh(a), demo.session.refresh(b)
+    assert (a.status, b.status) == ("pending", "undeliverable")
+    assert notifications.delivery_label(b) == "未关注公众号"
+    clock.freeze(a.next_attempt_at)
+    run_worker(once=True)
+    demo.session.refresh(a)
+    assert a.status == "sent" and a.attempts == 2
+
+
+def test_without_a_bound_openid_the_notice_is_undeliverable(demo):
+    physician = demo.session.scalar(select(Physician).order_by(Physician.id.desc()))
+    notice = queue(demo, physician)
+    run_worker(once=True)
+    demo.session.refresh(notice)
+    assert notice.status == "undeliverable" and notifications.delivery_label(notice) == "未绑定微信"
+
+
+def test_two_workers_never_send_the_same_row(app, demo, bound, fake_wechat):
+    for i in range(40):
+        queue(demo, bound, f"n{i}")
+    barrier = threading.Barrier(2)
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            run_worker(batch=5, once=True)
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [m["client_msg_id"] for m in fake_wechat.sent if m["kind"] == "template"]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.status == "sent")) == 40
+    assert outbox.claim_due(10) == []
