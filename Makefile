@@ -43,6 +43,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.fanout
 
 clean:
 	rm -rf $(VENV) instance/dingkao.db

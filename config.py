@@ -91,7 +91,7 @@ class DevelopmentConfig(Config):
         if "WECHAT_OAUTH_BASE_URL" not in os.environ:
             self.WECHAT_OAUTH_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/connect/"
         self.SMS_PROVIDER = self.SMS_PROVIDER or "simulator"
-        self.OUTBOX_INLINE_WORKER = True
+        self.OUTBOX_INLINE_WORKER = os.environ.get("OUTBOX_INLINE_WORKER", "1") != "0"
         for key in TEMPLATE_KEYS:
             name = f"WECHAT_TEMPLATE_{key.upper()}"
             setattr(self, name, getattr(self, name, "") or f"sim_tpl_{key}")

@@ -56,10 +56,11 @@ notify_group = AppGroup("notify", help="Outbox delivery.")
 
 @notify_group.command("worker")
 @click.option("--once", is_flag=True, help="Stop when nothing is due instead of waiting for more.")
+@click.option("--drain", is_flag=True, help="Stop when nothing is left to deliver, retries included.")
 @click.option("--batch", default=50, show_default=True)
-def notify_worker(once: bool, batch: int) -> None:
-    """Deliver due notifications (template and customer-service messages); run as many as you like."""
+def notify_worker(once: bool, drain: bool, batch: int) -> None:
+    """Deliver due notifications (template, customer-service and SMS); run as many as you like."""
     from wechat_app.outbox_worker import run_worker
 
-    handled = run_worker(batch=batch, once=once)
+    handled = run_worker(batch=batch, once=once, drain=drain)
     click.echo(f"handled {handled}")

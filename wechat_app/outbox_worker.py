@@ -9,41 +9,50 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask
+from flask import Flask, current_app
 
 from wechat_app.domain import outbox
-from wechat_app.models import Notification
+from wechat_app.domain.outbox import Claimed, Result
 
 log = logging.getLogger("wechat_app.worker")
 
 
-def deliver(notice: Notification) -> str:
-    if notice.channel == "sms":
-        from wechat_app import sms
-
-        return sms.deliver(notice)
-    from wechat_app.wechat.sender import send_one
-
-    return send_one(notice)
+# Deliveries of one batch run on a few threads: each is mostly waiting on the WeChat API.
+SEND_THREADS = 8
 
 
-def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False) -> int:
-    """Drain the outbox until stopped (or until nothing is due, with `once`); returns rows handled."""
+def attempt(app: Flask, notice: Claimed) -> Result:
+    with app.app_context():
+        try:
+            if notice.channel == "sms":
+                from wechat_app import sms
+
+                return sms.attempt(notice)
+            from wechat_app.wechat.sender import attempt as send
+
+            return send(notice)
+        except Exception:
+            log.exception("delivery of notification %s failed", notice.id)
+            return Result(notice.id, "retry", notice.attempts, error="internal error")
+
+
+def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, drain: bool = False) -> int:
+    """Deliver until stopped; with `once`, until nothing is due; with `drain`, until nothing is left
+    to deliver at all (rows waiting for a retry included). Returns the rows handled."""
+    app = current_app._get_current_object()
     handled = 0
-    while True:
-        notices = outbox.claim_due(batch)
-        for notice in notices:
-            try:
-                deliver(notice)
-            except Exception:
-                log.exception("delivery of notification %s failed", notice.id)
-                outbox.mark_retry(notice.id, notice.attempts, "internal error")
-        handled += len(notices)
-        if not notices:
-            if once:
+    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send") as pool:
+        while True:
+            notices = outbox.claim_due(batch)
+            if notices:
+                outbox.record(list(pool.map(lambda notice: attempt(app, notice), notices)))
+                handled += len(notices)
+                continue
+            if once or (drain and not outbox.undelivered()):
                 return handled
-            time.sleep(idle_sleep)
+            time.sleep(min(idle_sleep, 0.2) if drain else idle_sleep)
 
 
 def start_inline(app: Flask) -> None:

@@ -12,9 +12,8 @@ import logging
 
 from flask import current_app
 
-from wechat_app.domain import outbox
+from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.domain.idnumbers import mask_phone
-from wechat_app.models import Notification
 
 log = logging.getLogger("wechat_app.sms")
 
@@ -46,15 +45,10 @@ def provider():
     return getattr(importlib.import_module(module), cls)(current_app.config)
 
 
-def deliver(notice: Notification) -> str:
-    """Send one claimed SMS row; the text (it holds a code) is not kept once sent."""
+def attempt(notice: Claimed) -> Result:
+    """Send one claimed SMS row; once sent, the text (it holds a code) is not kept."""
     try:
         provider().send(notice.data["phone"], notice.data["text"])
     except SmsError as exc:
-        if exc.transient:
-            outbox.mark_retry(notice.id, notice.attempts, str(exc))
-            return "retry"
-        outbox.mark_undeliverable(notice.id, str(exc))
-        return "undeliverable"
-    outbox.mark_sent(notice.id, None, redacted_data={"masked": notice.data.get("masked")})
-    return "sent"
+        return Result(notice.id, "retry" if exc.transient else "undeliverable", notice.attempts, error=str(exc))
+    return Result(notice.id, "sent", notice.attempts, redacted_data={"masked": notice.data.get("masked")})

@@ -1,6 +1,7 @@
 """Writes outbox rows; `flask notify worker` delivers them. Nothing here calls WeChat."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -30,60 +31,87 @@ def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
 
 
 # Delivery bookkeeping for `flask notify worker`. A claimed row is leased: if the worker dies
-# before recording the result, the lease runs out and another worker takes the row again.
+# before recording the result, the lease runs out and another worker takes the row again. The
+# lease (5 min) is shorter than WeChat's client_msg_id window (10 min), so a message re-sent after
+# a crash reaches the physician once.
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 
 
-def claim_due(limit: int) -> list[Notification]:
-    """Claim up to `limit` due rows for this worker (one transaction). Each row is taken with a
-    compare-and-set on (status, next_attempt_at), so two workers never claim the same row;
-    PostgreSQL also skips rows another worker has locked instead of waiting for them."""
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row, detached from the session so that delivery threads can read it."""
+
+    id: int
+    channel: str
+    openid: str | None
+    template_key: str | None
+    data: dict
+    url: str | None
+    idempotency_key: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Result:
+    id: int
+    status: str  # sent / retry / undeliverable
+    attempts: int
+    msgid: str | None = None
+    error: str | None = None
+    redacted_data: dict | None = None
+
+
+def claim_due(limit: int) -> list[Claimed]:
+    """Claim up to `limit` due rows in one statement. The outer WHERE repeats the conditions, so a
+    row another worker took meanwhile is not taken twice; PostgreSQL skips rows being claimed
+    instead of waiting for them (SKIP LOCKED); SQLite has one writer at a time anyway."""
     now = clock.now()
-    query = (
-        select(Notification)
-        .where(Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now)
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-    )
+    due = (Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now)
+    chosen = select(Notification.id).where(*due).order_by(Notification.next_attempt_at, Notification.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for row in db.session.scalars(query).all():
-        taken = db.session.execute(
-            update(Notification)
-            .where(Notification.id == row.id, Notification.status == row.status,
-                   Notification.next_attempt_at == row.next_attempt_at)
-            .values(status="sending", attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken:
-            claimed.append(row.id)
-    db.session.commit()
-    return list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))).all()) if claimed else []
-
-
-def mark_sent(notice_id: int, msgid: str | None, redacted_data: dict | None = None) -> None:
-    values = {"status": "sent", "msgid": msgid, "sent_at": clock.now(), "last_error": None}
-    if redacted_data is not None:
-        values["data"] = redacted_data
-    db.session.execute(update(Notification).where(Notification.id == notice_id).values(**values))
-    db.session.commit()
-
-
-def mark_retry(notice_id: int, attempts: int, error: str) -> None:
-    """Back off 2^n seconds (capped at 10 minutes); give up after MAX_ATTEMPTS."""
-    if attempts >= MAX_ATTEMPTS:
-        values = {"status": "failed", "last_error": error[:200]}
+        # A CTE, not `id IN (subquery)`: PostgreSQL may run such a subquery more than once per
+        # statement, and its LIMIT would then not bound the claim.
+        chosen = chosen.with_for_update(skip_locked=True).cte("chosen")
+        matches = Notification.id == chosen.c.id
     else:
-        delay = min(2 ** attempts, 600)
-        values = {"status": "pending", "last_error": error[:200], "next_attempt_at": clock.now() + timedelta(seconds=delay)}
-    db.session.execute(update(Notification).where(Notification.id == notice_id).values(**values))
+        matches = Notification.id.in_(chosen.scalar_subquery())
+    rows = db.session.execute(
+        update(Notification).where(matches, *due)
+        .values(status="sending", attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
+        .returning(Notification.id, Notification.channel, Notification.openid, Notification.template_key,
+                   Notification.data, Notification.url, Notification.idempotency_key, Notification.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def record(results: list[Result]) -> None:
+    """Write a batch of delivery results in one transaction (one executemany per kind of result)."""
+    now = clock.now()
+    by_shape: dict[tuple, list[dict]] = {}
+    for result in results:
+        if result.status == "sent":
+            row = {"id": result.id, "status": "sent", "msgid": result.msgid, "sent_at": now, "last_error": None}
+            if result.redacted_data is not None:
+                row["data"] = result.redacted_data
+        elif result.status == "undeliverable":
+            row = {"id": result.id, "status": "undeliverable", "last_error": (result.error or "")[:200]}
+        elif result.attempts >= MAX_ATTEMPTS:
+            row = {"id": result.id, "status": "failed", "last_error": (result.error or "")[:200]}
+        else:  # back off 2^n seconds, at most 10 minutes
+            row = {"id": result.id, "status": "pending", "last_error": (result.error or "")[:200],
+                   "next_attempt_at": now + timedelta(seconds=min(2 ** result.attempts, 600))}
+        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+    for rows in by_shape.values():
+        db.session.execute(update(Notification), rows)  # bulk UPDATE by primary key
     db.session.commit()
 
 
-def mark_undeliverable(notice_id: int, error: str) -> None:
-    """The user unfollowed (43004) or the openid is not ours (40003): retrying cannot help."""
-    db.session.execute(update(Notification).where(Notification.id == notice_id).values(
-        status="undeliverable", last_error=error[:200]))
-    db.session.commit()
+def undelivered() -> int:
+    """Rows still to deliver (due or waiting for their next attempt)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.status.in_(("pending", "sending")))) or 0

@@ -7,6 +7,7 @@ extra fields in the answer, added latency.
 """
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 import time
@@ -28,6 +29,7 @@ class Fault:
     errcode: int | None = None
     merge: dict = field(default_factory=dict)
     latency_ms: int = 0
+    rate: float = 0.0  # when set: each call fails with this probability, for as long as the fault stays
 
 
 @dataclass
@@ -46,6 +48,7 @@ class FakeWeChat:
     sent: list[dict] = field(default_factory=list)  # template and customer-service messages
     users: dict[str, str] = field(default_factory=dict)  # openid → nickname
     sms: list[dict] = field(default_factory=list)  # what the simulator SMS provider "sent"
+    client_msg_ids: dict[tuple, tuple[int, float]] = field(default_factory=dict)  # (openid, id) → (msgid, when)
     msgid_seq: int = 1000
 
     def count(self, path: str) -> None:
@@ -55,7 +58,13 @@ class FakeWeChat:
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.path == path and fault.count > 0:
+                if fault.path != path:
+                    continue
+                if fault.rate:
+                    if random.random() < fault.rate:
+                        return fault
+                    continue
+                if fault.count > 0:
                     fault.count -= 1
                     return fault
         return None
@@ -162,8 +171,14 @@ def template_send():
     body = request.get_json(force=True, silent=True) or {}
     state = fake()
     with state.lock:
+        # "对于同一个openid + client_msg_id, 只发送一条消息，10分钟有效": a resend is answered, not delivered.
+        dedup = (body.get("touser"), body.get("client_msg_id"))
+        if dedup[1] and dedup in state.client_msg_ids and time.time() - state.client_msg_ids[dedup][1] < 600:
+            return answer({"errcode": 0, "errmsg": "ok", "msgid": state.client_msg_ids[dedup][0]}, fault)
         state.msgid_seq += 1
         msgid = state.msgid_seq
+        if dedup[1]:
+            state.client_msg_ids[dedup] = (msgid, time.time())
         state.sent.append({"kind": "template", "touser": body.get("touser"), "template_id": body.get("template_id"),
                            "url": body.get("url"), "data": body.get("data"), "msgid": msgid,
                            "client_msg_id": body.get("client_msg_id"), "at": time.time()})
@@ -237,7 +252,8 @@ def add_fault():
     if not isinstance(body.get("path"), str):
         return jsonify(error="path is required"), 400
     fault = Fault(path=body["path"], count=int(body.get("count", 1)), errcode=body.get("errcode"),
-                  merge=body.get("merge") or {}, latency_ms=int(body.get("latency_ms", 0)))
+                  merge=body.get("merge") or {}, latency_ms=int(body.get("latency_ms", 0)),
+                  rate=float(body.get("rate", 0)))
     state = fake()
     with state.lock:
         state.faults.append(fault)
@@ -249,6 +265,17 @@ def inspect_state():
     state = fake()
     with state.lock:
         return jsonify(calls=dict(state.calls), sent=list(state.sent), menu=state.menu)
+
+
+@bp.get("/api/_stats")
+def stats():
+    """Counts for load tests: template messages accepted, and how many distinct client_msg_ids."""
+    state = fake()
+    with state.lock:
+        templates = [m for m in state.sent if m["kind"] == "template"]
+        return jsonify(calls=dict(state.calls), templates=len(templates),
+                       distinct=len({(m["touser"], m["client_msg_id"]) for m in templates}),
+                       resends=state.calls.get("cgi-bin/message/template/send", 0) - len(templates))
 
 
 @bp.post("/api/_reset")

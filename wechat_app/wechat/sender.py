@@ -12,36 +12,30 @@ import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from wechat_app.domain import outbox
+from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.extensions import wechat
-from wechat_app.models import Notification
 
 log = logging.getLogger("wechat.sender")
 
 PERMANENT = {43004: "未关注公众号", 40003: "openid无效", 40037: "模板未配置或无效"}
 
 
-def send_one(notice: Notification) -> str:
-    """Send one claimed row and record the result; returns the new status."""
+def attempt(notice: Claimed) -> Result:
+    """Send one claimed row; the result is recorded by the caller with its batch."""
     if not notice.openid:
-        outbox.mark_undeliverable(notice.id, "未绑定微信")
-        return "undeliverable"
+        return Result(notice.id, "undeliverable", notice.attempts, error="未绑定微信")
     try:
         msgid = deliver(notice)
     except WeChatClientException as exc:
         if exc.errcode in PERMANENT:
-            outbox.mark_undeliverable(notice.id, f"{exc.errcode} {PERMANENT[exc.errcode]}")
-            return "undeliverable"
-        outbox.mark_retry(notice.id, notice.attempts, f"errcode {exc.errcode}")
-        return "retry"
+            return Result(notice.id, "undeliverable", notice.attempts, error=f"{exc.errcode} {PERMANENT[exc.errcode]}")
+        return Result(notice.id, "retry", notice.attempts, error=f"errcode {exc.errcode}")
     except requests.RequestException as exc:
-        outbox.mark_retry(notice.id, notice.attempts, type(exc).__name__)
-        return "retry"
-    outbox.mark_sent(notice.id, msgid)
-    return "sent"
+        return Result(notice.id, "retry", notice.attempts, error=type(exc).__name__)
+    return Result(notice.id, "sent", notice.attempts, msgid=msgid)
 
 
-def deliver(notice: Notification) -> str | None:
+def deliver(notice: Claimed) -> str | None:
     client = wechat.client
     if notice.channel == "custom_text":
         client.message.send_text(notice.openid, notice.data["content"])
