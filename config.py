@@ -60,6 +60,7 @@ class Config:
         # Demo clock: "2026-04-20T10:00:00" freezes the application's clock (development only).
         self.APP_NOW = env("APP_NOW", "")
         self.SMS_PROVIDER = env("SMS_PROVIDER", "")
+        self.NOTIFY_SMS_FALLBACK = env("NOTIFY_SMS_FALLBACK", "") in ("1", "true")
         self.OUTBOX_INLINE_WORKER = False
         # Template message ids, one per notice kind: WECHAT_TEMPLATE_ACCOUNT_NOTICE=..., etc.
         for name, value in os.environ.items():

@@ -254,6 +254,34 @@ def test_two_simultaneous_submits_make_one_submission(app, client, demo, physici
     assert demo.session.scalar(select(func.count(RegistrationSnapshot.id))) == 1
 
 
+def test_two_simultaneous_saves_keep_both(app, demo, physician):
+    from wechat_app.domain import submission
+    from wechat_app.extensions import db as _db
+
+    reg_id = demo.session.scalar(select(Registration.id).where(Registration.physician_id == physician.id))
+    barrier, errors = threading.Barrier(2), []
+
+    def save(step, data):
+        with app.app_context():
+            reg = _db.session.get(Registration, reg_id)
+            reg.physician, reg.cycle, reg.draft
+            barrier.wait()
+            try:
+                submission.save_step(reg, step, data, {}, Actor(Role.PHYSICIAN, physician.id))
+            except Exception as exc:  # noqa: BLE001 — the test reports whatever escaped
+                errors.append(exc)
+    threads = [threading.Thread(target=save, args=(1, {"email": "a@example.cn"})),
+               threading.Thread(target=save, args=(4, {"workload": "合格"}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    demo.session.expire_all()
+    draft = demo.session.get(Registration, reg_id).draft
+    assert draft["1"]["email"] == "a@example.cn" and draft["4"]["workload"] == "合格"
+
+
 def test_submission_outside_the_window_is_refused(client, demo, physician):
     fill_all(client, physician)
     reg = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))

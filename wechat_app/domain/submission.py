@@ -61,7 +61,24 @@ def editable(registration: Registration) -> bool:
 def save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
               actor: Actor) -> dict[str, str]:
     """Keep what was typed for `step` (even incomplete) plus any new uploads; returns upload errors.
-    Raises TransitionRefused when the registration cannot be edited now."""
+    Raises TransitionRefused when the registration cannot be edited now.
+
+    Two saves of the same draft at once (the autosave and 保存, or two open pages) meet the version
+    check: the later one is merged again on top of what the earlier one stored, once."""
+    try:
+        return _save_step(registration, step, data, files, actor)
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(registration)
+        try:
+            return _save_step(registration, step, data, {}, actor)
+        except StaleDataError:
+            db.session.rollback()
+            raise TransitionRefused("内容正在其他页面保存，请刷新页面后重试。") from None
+
+
+def _save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
+               actor: Actor) -> dict[str, str]:
     check(registration, Action.SAVE, actor)
     draft = copy.deepcopy(draft_of(registration))
     key = str(step)
