@@ -44,8 +44,9 @@ class Scenario:
     aim_p99_ms: float | None
     script: str | None = None
     headers: tuple[str, ...] = ()
-    script_args: tuple[str, ...] = ()
-    per_round_offset: int = 0  # added to the script's second argument each round (submit)
+    sessions: str | None = None  # sessions.tsv for bench/sessions.lua
+    body: str = ""  # the form fields after the CSRF token
+    per_round_offset: int = 0  # where each round starts in sessions.tsv (a submit can happen once)
 
 
 def app_environment(database_url: str) -> dict:
@@ -88,11 +89,8 @@ def wrk(port: int, scenario: Scenario, connections: int, duration: str, offset: 
     if scenario.script:
         command += ["-s", str(ROOT / scenario.script)]
     command.append(f"http://127.0.0.1:{port}{scenario.path}")
-    args = list(scenario.script_args)
-    if scenario.per_round_offset:
-        args.append(str(offset))
-    if args:
-        command += ["--", *args]
+    if scenario.sessions:
+        command += ["--", scenario.sessions, str(offset), scenario.body]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
@@ -127,9 +125,10 @@ def run(workdir: Path, env: dict) -> None:
     scenarios = [s for s in (
         Scenario("callback", query, 0.6, 50, script="bench/callback.lua"),
         Scenario("home", "/m/", 0.3, 100, headers=(f"Cookie: session={cookie}",)),
-        Scenario("save", "/m/registration/step/4", None, None, script="bench/save.lua", script_args=(str(sessions),)),
-        Scenario("submit", "/m/registration/submit", None, None, script="bench/submit.lua",
-                 script_args=(str(sessions),), per_round_offset=SUBMITTERS_PER_ROUND // 2),
+        Scenario("save", "/m/registration/step/4", None, None, script="bench/sessions.lua", sessions=str(sessions),
+                 body="&action=save&good_record=%E6%97%A0&bad_record=%E6%97%A0&workload=%E5%90%88%E6%A0%BC"),
+        Scenario("submit", "/m/registration/submit", None, None, script="bench/sessions.lua", sessions=str(sessions),
+                 per_round_offset=SUBMITTERS_PER_ROUND // 2),
     ) if s.name in SCENARIOS]
     servers = {}
     try:

@@ -21,3 +21,4 @@ def configure(app: Flask) -> None:
     # wechatpy and urllib3 log request URLs, which carry access tokens.
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("redis").setLevel(logging.WARNING)

@@ -52,19 +52,10 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
     if physician is None:
         raise AccountError(NOT_FOUND)
     try:
-        lockout.refuse_if_locked(physician)
-    except lockout.Locked as exc:
+        lockout.check_password(physician, password, "physician", ip,
+                               "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
+    except lockout.Refused as exc:
         raise AccountError(str(exc)) from None
-    if not passwords.verify(physician.password_hash, password):
-        left = lockout.record_failure(physician)
-        if left is None:
-            audit.record("physician", physician.id, "account_locked", "physician", physician.id, ip)
-        db.session.commit()
-        if left is None:
-            raise AccountError(f"密码错误次数过多，账号已锁定，请{lockout.LOCK_MINUTES}分钟后再试。")
-        raise AccountError(f"证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
-    lockout.record_success(physician)
-    db.session.commit()
     return physician
 
 

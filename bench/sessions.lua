@@ -1,8 +1,11 @@
--- wrk script: 提交信息, each request by the next physician in sessions.tsv (each submits once).
+-- wrk script: POSTs by many signed-in physicians, each request by the next one in sessions.tsv
+-- (args[1]), starting at line args[2]; args[3] is the rest of the form body (after the CSRF token).
+-- Each thread takes every other line, so no two requests in a round act for the same physician.
 local sessions = {}
 local counter = 0
 local offset = 0
 local threads = 0
+local extra = ""
 setup = function(thread)
   thread:set("offset", threads)
   threads = threads + 1
@@ -12,13 +15,12 @@ init = function(args)
     local cookie, token = line:match("([^\t]+)\t([^\t]+)")
     sessions[#sessions + 1] = {cookie, token}
   end
-  -- Each thread takes every other line from this round's starting line (args[2]), so no two
-  -- requests submit the same physician.
   counter = tonumber(args[2] or "0") + offset
+  extra = args[3] or ""
 end
 request = function()
   local s = sessions[(counter % #sessions) + 1]
   counter = counter + 2
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "session=" .. s[1]},
-                    "csrf_token=" .. s[2])
+                    "csrf_token=" .. s[2] .. extra)
 end
