@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from wechat_app.extensions import kv
-from wechat_app.models import Physician, Registration, RegistrationSnapshot, WeChatUser
+from wechat_app.models import Registration, RegistrationSnapshot, WeChatUser
 from wechat_app.outbox_worker import run_worker
 from wechat_app.simulator.fake_api import fake
 

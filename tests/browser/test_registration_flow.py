@@ -120,7 +120,7 @@ def test_rejected_registration_fixed_and_resubmitted(app, demo, live, phone, sig
     at_step(phone, live, 1)
     assert phone.input_value("#email") == "miao@example.cn"
     phone.fill("#email", "miao.fixed@example.cn")
-    for step in (1, 2, 3, 4, 5):
+    for _ in range(5):  # 下一步 through the five steps
         phone.get_by_role("button", name="下一步").click()
     phone.wait_for_url(f"{live}/m/registration/preview")
     assert "miao.fixed@example.cn" in phone.content()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -360,7 +360,7 @@ def test_page_query_count_does_not_grow_with_entries(app, client, demo, physicia
 
 
 def test_exemption_application(app, client, demo, login_as):
-    physician = login_as(enrolled(demo, Status.AWAITING_TEST))
+    login_as(enrolled(demo, Status.AWAITING_TEST))
     page = client.get("/m/exemption").get_data(as_text=True)
     token = csrf_token(page)
     bad = client.post("/m/exemption", data={"csrf_token": token, "category": "本周期内晋升上一级专业技术职务",

@@ -55,13 +55,6 @@ def span(window: Window) -> str:
     return f"{window.start:%m.%d} ~ {window.end:%m.%d}"
 
 
-def registration_for(physician: Physician, cycle: Cycle | None) -> Registration | None:
-    if cycle is None:
-        return None
-    return db.session.scalar(select(Registration).where(Registration.physician_id == physician.id,
-                                                        Registration.cycle_id == cycle.id))
-
-
 def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, Registration | None]:
     """The province's current cycle and this physician's registration in it, in one query."""
     if physician.institution is None:

@@ -7,7 +7,7 @@ answer from process memory.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from wechat_app.domain import followers, status
