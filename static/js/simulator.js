@@ -103,6 +103,21 @@
   }
   setInterval(pollMessages, 2000);
 
+  async function pollSms() {
+    const res = await fetch("/_sim/sms");
+    const data = await res.json();
+    const list = document.getElementById("sms-list");
+    list.innerHTML = "";
+    data.messages.slice().reverse().forEach((m) => {
+      const li = document.createElement("li");
+      li.textContent = m.phone + "：" + m.text;
+      list.appendChild(li);
+    });
+    document.getElementById("sms-count").textContent = data.messages.length ? "（" + data.messages.length + "）" : "";
+  }
+  setInterval(pollSms, 3000);
+  pollSms();
+
   const remembered = localStorage.getItem("sim_openid");
   if (remembered && [...userSelect.options].some((o) => o.value === remembered)) {
     userSelect.value = remembered;

@@ -33,3 +33,9 @@ def test_messages_lists_what_the_fake_api_delivered(client, fake_wechat):
     fake_wechat.sent.append({"kind": "custom", "touser": "oA", "content": "hi"})
     assert client.get("/_sim/messages?openid=oA").get_json()["messages"][0]["content"] == "hi"
     assert client.get("/_sim/messages?openid=oB").get_json()["messages"] == []
+
+
+def test_sms_panel_lists_what_the_simulator_provider_sent(client, fake_wechat):
+    fake_wechat.sms.append({"phone": "13800000000", "text": "【定考通】您的验证码为123456"})
+    assert client.get("/_sim/sms").get_json()["messages"][-1]["text"].endswith("123456")
+    assert "短信（模拟" in client.get("/_sim").get_data(as_text=True)

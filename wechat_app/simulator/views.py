@@ -108,3 +108,9 @@ def messages():
     """Template and customer-service messages the fake API has delivered to this user."""
     openid = request.args.get("openid", "")
     return jsonify(messages=[m for m in fake().sent if m.get("touser") == openid])
+
+
+@bp.get("/sms")
+def sms():
+    """Text messages the simulator SMS provider "sent" (development: verification codes), newest last."""
+    return jsonify(messages=fake().sms[-20:])
