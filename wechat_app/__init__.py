@@ -20,6 +20,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates_mobile"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config)
+    app.jinja_env.finalize = lambda value: "" if value is None else value  # a missing value shows as blank
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
 
     from wechat_app import auth, cli, database, errors, logconfig, outbox_worker, security, storage
