@@ -1,5 +1,5 @@
-"""Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`
-(`flask db ...` comes from Flask-Migrate)."""
+"""Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`,
+`flask staff create` (`flask db ...` comes from Flask-Migrate)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(wechat_group)
     app.cli.add_command(notify_group)
+    app.cli.add_command(staff_group)
 
 
 @click.command("seed-demo")
@@ -64,3 +65,23 @@ def notify_worker(once: bool, drain: bool, batch: int) -> None:
 
     handled = run_worker(batch=batch, once=once, drain=drain)
     click.echo(f"handled {handled}")
+
+
+staff_group = AppGroup("staff", help="Console accounts.")
+
+
+@staff_group.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="Shown in the console and the audit log.")
+@click.option("--role", type=click.Choice(["institution", "assessor", "authority"]), required=True)
+@click.option("--organisation", required=True, help="Exact name of the institution, assessment body or authority.")
+@click.password_option(help="At least 8 characters, three of upper/lower/digit/symbol.")
+def create_staff_command(username: str, name: str, role: str, organisation: str, password: str) -> None:
+    """Create a console account (staff of an institution, an assessment body or a health authority)."""
+    from wechat_app.domain.staff_accounts import StaffLoginError, create_staff
+
+    try:
+        staff = create_staff(username, name, role, organisation, password)
+    except StaffLoginError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {staff.username} ({role})")

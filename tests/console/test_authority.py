@@ -85,3 +85,17 @@ def test_console_login_with_captcha_and_lockout(app, client, demo):
     no_captcha = client.post("/console/login", data={"csrf_token": t, "username": "rmyy", "password": "x", "captcha": ""})
     assert "验证码不正确" in no_captcha.get_data(as_text=True)
     assert Staff
+
+
+def test_flask_staff_create(app, demo):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["staff", "create", "--username", "pzj", "--name", "坡子街负责人", "--role", "institution",
+                             "--organisation", "天心区坡子街社区卫生服务中心", "--password", "Strong#2026"])
+    assert ok.exit_code == 0, ok.output
+    assert demo.session.scalar(select(Staff).where(Staff.username == "pzj")).institution.name == "天心区坡子街社区卫生服务中心"
+    weak = runner.invoke(args=["staff", "create", "--username", "x1", "--name", "x", "--role", "assessor",
+                               "--organisation", "长沙市医学会医师定期考核办公室", "--password", "weak"])
+    assert weak.exit_code != 0 and "密码长度不少于8位" in weak.output
+    unknown = runner.invoke(args=["staff", "create", "--username", "x2", "--name", "x", "--role", "authority",
+                                  "--organisation", "不存在", "--password", "Strong#2026"])
+    assert unknown.exit_code != 0 and "没有名为" in unknown.output

@@ -29,3 +29,27 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
 class UnknownAccount(StaffLoginError):
     def __init__(self) -> None:
         super().__init__("账号或密码错误。")
+
+
+def create_staff(username: str, name: str, role: str, organisation: str, password: str) -> Staff:
+    """A console account for the institution, assessment body or health authority named
+    `organisation` (by its exact name). Used by `flask staff create`."""
+    from wechat_app.domain.passwords import hash_password, policy_errors
+    from wechat_app.models import AssessmentBody, HealthAuthority, Institution
+
+    model, column = {"institution": (Institution, "institution_id"), "assessor": (AssessmentBody, "assessment_body_id"),
+                     "authority": (HealthAuthority, "health_authority_id")}[role]
+    org = db.session.scalar(select(model).where(model.name == organisation))
+    if org is None:
+        raise StaffLoginError(f"没有名为“{organisation}”的机构。")
+    if db.session.scalar(select(Staff).where(Staff.username == username)) is not None:
+        raise StaffLoginError(f"账号“{username}”已存在。")
+    problems = policy_errors(password, id_numbers=())
+    if problems:
+        raise StaffLoginError("".join(problems))
+    staff = Staff(username=username, name=name, role=role, password_hash=hash_password(password), **{column: org.id})
+    db.session.add(staff)
+    db.session.flush()
+    audit.record("system", None, "staff_create", "staff", staff.id, None, role=role)
+    db.session.commit()
+    return staff
