@@ -101,3 +101,19 @@ def image_bytes(fmt: str = "JPEG", size=(300, 400), color=(200, 220, 240), exif:
     kwargs = {"exif": exif} if exif else {}
     image.save(buffer, format=fmt, **kwargs)
     return buffer.getvalue()
+
+
+def enrolled(db, status: str = "open"):
+    """The first demo physician (with a department) whose registration is in `status`, past the
+    first-login setup."""
+    from sqlalchemy import select
+
+    from wechat_app.models import Physician, Registration
+
+    for physician in db.session.scalars(select(Physician).order_by(Physician.id)):
+        reg = db.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
+        if reg is not None and reg.status == str(status) and physician.department_id:
+            physician.must_change_password = False
+            db.session.commit()
+            return physician
+    raise AssertionError(f"no demo physician in {status}")

@@ -6,19 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from tests.helpers import image_bytes
-from wechat_app.domain.registration import Action, Actor, Role, Status, apply
-from wechat_app.models import Physician, Registration
-
-
-def enrolled_physician(db) -> Physician:
-    for physician in db.session.scalars(select(Physician).order_by(Physician.id)):
-        reg = db.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
-        if reg is not None and reg.status == Status.OPEN and physician.department_id:
-            physician.must_change_password = False
-            db.session.commit()
-            return physician
-    raise AssertionError("no enrolled demo physician")
+from tests.helpers import enrolled, image_bytes
+from wechat_app.domain.registration import Action, Actor, Role, apply
+from wechat_app.models import Registration
 
 
 def images(tmp_path, *names):
@@ -88,7 +78,7 @@ def fill_five_steps(page, live, tmp_path, physician):
 
 
 def test_five_steps_save_reload_submit(app, demo, live, phone, signed_in, tmp_path):
-    physician = enrolled_physician(demo)
+    physician = enrolled(demo)
     signed_in(phone, physician)
     fill_five_steps(phone, live, tmp_path, physician)
     phone.wait_for_url(f"{live}/m/registration/preview")
@@ -102,7 +92,7 @@ def test_five_steps_save_reload_submit(app, demo, live, phone, signed_in, tmp_pa
 
 
 def test_rejected_registration_fixed_and_resubmitted(app, demo, live, phone, signed_in, tmp_path):
-    physician = enrolled_physician(demo)
+    physician = enrolled(demo)
     signed_in(phone, physician)
     fill_five_steps(phone, live, tmp_path, physician)
     phone.get_by_role("button", name="提交信息").click()

@@ -9,20 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import csrf_token, image_bytes
+from tests.helpers import csrf_token, enrolled, image_bytes
 from wechat_app import clock
 from wechat_app.domain.registration import Action, Actor, Role, Status, TransitionRefused, apply
 from wechat_app.models import Physician, Registration, RegistrationEvent, RegistrationSnapshot, Upload
-
-
-def enrolled(db, status=Status.OPEN) -> Physician:
-    for physician in db.session.scalars(select(Physician).order_by(Physician.id)):
-        reg = db.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
-        if reg is not None and reg.status == status.value and physician.department_id:
-            physician.must_change_password = False
-            db.session.commit()
-            return physician
-    raise AssertionError("no demo physician")
 
 
 def jpeg(name="a.jpg", **kw):
