@@ -36,14 +36,19 @@ class Actor:
     ip: str | None
 
 
-def find_physician(raw_id: str) -> Physician | None:
-    """By ID number in any form it was typed or stored: 15 or 18 digits, x or X, full-width."""
-    canonical = canonical_18(raw_id)  # raises IdNumberError for a wrong check character
+def with_id_number(raw_id: str):
+    """Physicians whose ID number is `raw_id` in any form it was typed or stored: 15 or 18 digits,
+    x or X, full-width. Raises IdNumberError for a wrong check character."""
+    canonical = canonical_18(raw_id)
     if canonical is None:
-        return db.session.scalar(select(Physician).where(Physician.id_number == clean(raw_id)))
-    return db.session.scalar(select(Physician).where(or_(
+        return select(Physician).where(Physician.id_number == clean(raw_id))
+    return select(Physician).where(or_(
         Physician.id_number_18 == canonical, Physician.id_number == canonical, Physician.id_number == to_15(canonical),
-    )))
+    ))
+
+
+def find_physician(raw_id: str) -> Physician | None:
+    return db.session.scalar(with_id_number(raw_id))
 
 
 def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:

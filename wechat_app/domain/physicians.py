@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from wechat_app import clock
 from wechat_app.domain import audit, passwords
+from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
-from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, to_15
+from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean
 from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
@@ -88,12 +89,6 @@ class PhysicianInput:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def find_by_id_number(raw: str) -> Physician | None:
-    from wechat_app.domain.accounts import find_physician
-
-    return find_physician(raw)
-
-
 def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
     errors = {}
     if not 1 <= len(data.name.strip()) <= 40:
@@ -118,7 +113,7 @@ def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, s
             Department.id == data.department_id, Department.institution_id == institution_id)) is None:
         errors["department_id"] = "请选择本机构的科室。"
     if "id_number" not in errors:
-        holder = find_by_id_number(data.id_number)
+        holder = find_physician(data.id_number)
         if holder is not None:
             where = holder.institution.name if holder.institution else f"已调离{holder.left_institution.name}" \
                 if holder.left_institution else "未关联机构"
@@ -165,13 +160,9 @@ def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None
 def transfer_candidates(raw_id: str) -> list[Physician]:
     """调入 search: by 15- or 18-digit ID number only."""
     try:
-        canonical = canonical_18(raw_id)
+        return list(db.session.scalars(with_id_number(raw_id)))
     except IdNumberError:
         return []
-    if canonical is None:
-        return list(db.session.scalars(select(Physician).where(Physician.id_number == clean(raw_id))))
-    return list(db.session.scalars(select(Physician).where(or_(
-        Physician.id_number_18 == canonical, Physician.id_number == canonical, Physician.id_number == to_15(canonical)))))
 
 
 def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from wechat_app.domain.cycles import current_cycle, period_label
+from wechat_app.domain.cycles import period_label
+from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
-from wechat_app.models import Registration, WeChatUser
+from wechat_app.models import WeChatUser
 
 
 def status_text(openid: str, entry_url: str) -> str | None:
@@ -15,16 +16,12 @@ def status_text(openid: str, entry_url: str) -> str | None:
     if user is None or user.physician is None:
         return None
     physician = user.physician
-    institution = physician.institution
-    cycle = current_cycle(institution.province_id) if institution else None
+    cycle, registration = current_cycle_and_registration(physician)
     if cycle is None:
         return f"{physician.name}，您好。当前没有进行中的考核周期。"
-    registration = db.session.scalar(
-        select(Registration).where(Registration.physician_id == physician.id, Registration.cycle_id == cycle.id)
-    )
     lines = [
         f"{physician.name}，您好",
-        f"主要执业机构：{institution.name}",
+        f"主要执业机构：{physician.institution.name}",
         f"考核周期：{period_label(cycle)}",
     ]
     if registration is not None and registration.procedure:
