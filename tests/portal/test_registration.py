@@ -251,16 +251,18 @@ def test_two_simultaneous_saves_keep_both(app, demo, physician):
     reg_id = demo.session.scalar(select(Registration.id).where(Registration.physician_id == physician.id))
     barrier, errors = threading.Barrier(2), []
 
-    def save(step, data):
+    photo = {"photo": [submission.IncomingFile("me.jpg", image_bytes())]}
+
+    def save(step, data, files=None):
         with app.app_context():
             reg = _db.session.get(Registration, reg_id)
             reg.physician, reg.cycle, reg.draft
             barrier.wait()
             try:
-                submission.save_step(reg, step, data, {}, Actor(Role.PHYSICIAN, physician.id))
+                submission.save_step(reg, step, data, files or {}, Actor(Role.PHYSICIAN, physician.id))
             except Exception as exc:  # noqa: BLE001 — the test reports whatever escaped
                 errors.append(exc)
-    threads = [threading.Thread(target=save, args=(1, {"email": "a@example.cn"})),
+    threads = [threading.Thread(target=save, args=(1, {"email": "a@example.cn"}, photo)),
                threading.Thread(target=save, args=(4, {"workload": "合格"}))]
     for thread in threads:
         thread.start()
@@ -270,6 +272,7 @@ def test_two_simultaneous_saves_keep_both(app, demo, physician):
     demo.session.expire_all()
     draft = demo.session.get(Registration, reg_id).draft
     assert draft["1"]["email"] == "a@example.cn" and draft["4"]["workload"] == "合格"
+    assert len(draft["1"]["photo"]) == 1  # the upload survives a retried save too
 
 
 def test_submission_outside_the_window_is_refused(client, demo, physician):

@@ -64,14 +64,14 @@ def save_step(registration: Registration, step: int, data: dict, files: dict[str
     Raises TransitionRefused when the registration cannot be edited now.
 
     Two saves of the same draft at once (the autosave and 保存, or two open pages) meet the version
-    check: the later one is merged again on top of what the earlier one stored, once."""
+    check: the later one is merged again, uploads included, on top of what the earlier one stored."""
     try:
         return _save_step(registration, step, data, files, actor)
     except StaleDataError:
         db.session.rollback()
         db.session.refresh(registration)
         try:
-            return _save_step(registration, step, data, {}, actor)
+            return _save_step(registration, step, data, files, actor)
         except StaleDataError:
             db.session.rollback()
             raise TransitionRefused("内容正在其他页面保存，请刷新页面后重试。") from None
