@@ -1,13 +1,54 @@
 """Logging to stdout (gunicorn collects it); no file handlers, which break under several workers.
 
-Personal data stays out of logs: handlers log message types and error codes, never message
-bodies, ID numbers, phones or tokens.
+Personal data stays out of logs. Handlers log message types and error codes, never message
+bodies, ID numbers, phones, SMS codes or tokens; SQL parameters are hidden outside development
+(see `config.py`). As a second line, every log record is redacted when it is made, whichever
+logger made it (werkzeug's request lines print query strings, a library may print a URL): OAuth
+codes and states, signatures, tokens, and anything shaped like an ID number or a mobile number.
 """
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask
+
+# Query parameters that authenticate something or name someone.
+SECRET_PARAMS = re.compile(
+    r"(?i)\b(code|state|signature|msg_signature|echostr|nonce|access_token|ticket|openid|id_number|phone"
+    r"|password|captcha|secret)=[^&\s\"']*")
+# 18-digit (GB 11643) and 15-digit resident ID numbers, mobile numbers; not parts of longer digit runs
+# (WeChat MsgIds are 19-20 digits and stay readable).
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8,11}([\dXx])(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def redact(text: str) -> str:
+    text = SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=***", text)
+    text = ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2) if len(m.group(0)) in (15, 18)
+                         else m.group(0), text)
+    return MOBILE.sub(r"\1****\2", text)
+
+
+def install_redaction() -> None:
+    """Wrap the record factory once per process: every record's message is redacted at birth."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a caller's format mismatch: keep the record as it is, logging reports it
+            return record
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def configure(app: Flask) -> None:
@@ -18,6 +59,7 @@ def configure(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
+    install_redaction()
     # wechatpy and urllib3 log request URLs, which carry access tokens.
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)

@@ -117,3 +117,29 @@ def test_safe_next():
     for bad in (None, "", "https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)",
                 "m/", "/m/\r\nLocation: x"):
         assert safe_next(bad) == "/m/"
+
+
+def test_a_seen_code_cannot_be_redeemed_in_another_session(live, fake_wechat):
+    """Someone who sees a victim's callback URL (a shared link, a proxy log) starts a flow of their
+    own and presents the victim's code, with their own state and with the victim's: both refused."""
+    victim = browser(live)
+    victim_callback = start(victim, live)
+    assert victim.get(victim_callback, allow_redirects=False).headers["Location"] == "/m/"
+    code = victim_callback.split("code=")[1].split("&")[0]
+    victim_state = victim_callback.split("state=")[1]
+
+    attacker = browser(live, openid="oATTACKER00000000000000000001")
+    own_state = start(attacker, live).split("state=")[1]
+    for state in (own_state, victim_state):
+        response = attacker.get(f"{live}/wechat/oauth/callback", params={"code": code, "state": state},
+                                allow_redirects=False)
+        assert response.status_code == 400
+    with attacker.get(f"{live}/m/", allow_redirects=False) as home:
+        assert home.status_code == 302 and "/m/bind" not in home.headers["Location"]  # still nobody
+
+
+def test_a_non_ascii_state_is_a_clear_400(live):
+    session = browser(live)
+    start(session, live)
+    response = session.get(f"{live}/wechat/oauth/callback", params={"code": "abc", "state": "状态"})
+    assert response.status_code == 400 and "授权已失效" in response.text

@@ -2,8 +2,11 @@
 
 `state` is a random single-use nonce kept in the signed session cookie, so a callback that did not
 start here is refused. The code is exchanged once; the WeChat client sometimes calls the callback
-twice with the same code, so the code → openid result is kept for its 5-minute life and a repeat
-gives the same result instead of WeChat's 40163 "code been used".
+twice with the same code (both requests carrying the cookie from before the first answer), so the
+code → openid result is kept for its 5-minute life and a repeat gives the same result instead of
+WeChat's 40163 "code been used". That cached result belongs to the browser session that started
+the flow: it is keyed by the code *and* this session's state, so someone who sees a victim's code
+(a shared link, a proxy log) cannot redeem it in a session of their own.
 """
 from __future__ import annotations
 
@@ -52,14 +55,13 @@ def entry():
 @bp.get("/callback")
 def callback():
     code, state = request.args.get("code", ""), request.args.get("state", "")
-    expected = session.get("oauth_state")
-    code_key = "oauth:code:" + hashlib.sha256(code.encode()).hexdigest()
-    repeat = bool(code) and state == session.get("oauth_used_state") and kv.get(code_key)
-    if not repeat and (not expected or not secrets.compare_digest(state, expected)):
+    fresh, used = matches(state, session.get("oauth_state")), matches(state, session.get("oauth_used_state"))
+    if not (fresh or used):
         return problem("授权已失效", "请返回公众号，点击菜单【医师定考】›【定考入口】重新进入。", 400)
     if not code:
         return problem("未获得授权", "您取消了授权，或微信未返回授权码。请返回公众号重新进入。", 400)
-    openid = kv.get(code_key) or exchange(code)
+    code_key = "oauth:code:" + hashlib.sha256(f"{state}:{code}".encode()).hexdigest()
+    openid = kv.get(code_key) or (exchange(code) if fresh else None)
     if openid is None:
         return problem("授权码已失效", "授权码只能使用一次且5分钟内有效。请返回公众号重新进入。", 400)
     if isinstance(openid, tuple):
@@ -69,6 +71,12 @@ def callback():
     session["oauth_used_state"] = state
     session["openid"] = openid
     return redirect(safe_next(session.get("oauth_next")))
+
+
+def matches(state: str, expected: str | None) -> bool:
+    """Constant-time comparison with this session's state; ours are ASCII hex, so anything else
+    (which `compare_digest` would refuse with a TypeError) is simply not ours."""
+    return bool(expected) and state.isascii() and secrets.compare_digest(state, expected)
 
 
 def exchange(code: str):
