@@ -142,6 +142,7 @@ def login_as(client):
         with client.session_transaction() as session:
             session["_user_id"] = physician.get_id()
             session["_fresh"] = True
+            session["sv"] = physician.session_version
         # Test requests share the test's app context (a real request has its own): forget the
         # user Flask-Login cached there for the previous sign-in.
         from flask import g, has_app_context

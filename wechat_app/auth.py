@@ -6,13 +6,13 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Flask, redirect, request, session, url_for
-from flask_login import current_user
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from wechat_app.extensions import db, login_manager
-from wechat_app.models import Physician, Staff
+from wechat_app.models import Physician, Staff, WeChatUser
 
 
 def in_wechat() -> bool:
@@ -23,23 +23,73 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+# What survives a sign-in: who WeChat says this browser is, and the chosen province. Everything
+# else (CSRF token, captcha, OAuth and reset state) is dropped, so nothing planted before the
+# sign-in carries over into the signed-in session.
+KEPT_AT_SIGN_IN = ("openid", "province_id")
+
+
 def register(app: Flask) -> None:
     login_manager.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        kind, _, key = user_id.partition(":")
-        if kind == "s" and key.isdigit():
-            return db.session.get(Staff, int(key))
-        if kind == "p" and key.isdigit():
-            # Every portal page shows the institution: load it in the same query.
-            return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
-                                     .where(Physician.id == int(key)))
-        return None
+        user = load_account(user_id)
+        if user is None or session.get("sv") != user.session_version:
+            return None  # signed out, or the account ended its sessions since (domain/sessions.py)
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():
         return redirect(sign_in_url(request.full_path.rstrip("?")))
+
+
+def load_account(user_id: str) -> Physician | Staff | None:
+    kind, _, key = user_id.partition(":")
+    if not (key.isdigit() and len(key) < 10):
+        return None
+    if kind == "s":
+        return db.session.get(Staff, int(key))
+    if kind == "p":
+        # Every portal page shows the institution: load it in the same query.
+        return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
+                                 .where(Physician.id == int(key)))
+    return None
+
+
+def sign_in(user: Physician | Staff) -> None:
+    """Start a fresh session for `user` (a new CSRF token, nothing carried over but KEPT_AT_SIGN_IN),
+    stamped with the account's session generation. An openid in the session is from now on trusted
+    to sign this physician in again only at this generation (see `openid_still_trusted`)."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # current_user is a proxy
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches this request's token in g: the new one starts now
+    session.update(kept)
+    login_user(user)
+    session["sv"] = user.session_version
+    if "openid" in kept and isinstance(user, Physician):
+        session["openid_sv"] = user.session_version
+
+
+def sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
+def remember_openid(openid: str) -> None:
+    """After OAuth: who WeChat says this browser is, with the generation of the physician bound to
+    that openid at this moment (see `openid_still_trusted`)."""
+    session["openid"] = openid
+    session["openid_sv"] = db.session.scalar(
+        select(Physician.session_version).join(WeChatUser, WeChatUser.physician_id == Physician.id)
+        .where(WeChatUser.openid == openid))
+
+
+def openid_still_trusted(physician: Physician) -> bool:
+    """A session's openid signs its bound physician in again only if no sign-out, reset or other
+    session-ending event happened since the session got it: a copied cookie cannot outlive them."""
+    return session.get("openid_sv") == physician.session_version
 
 
 def sign_in_url(next_path: str) -> str:

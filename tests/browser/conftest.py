@@ -49,6 +49,7 @@ def server_session(app):
 def signed_in(app, live):
     """Put a signed-in session for `physician` into the browser (what a real sign-in leaves)."""
     def sign_in(page, physician) -> None:
-        cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": physician.get_id(), "_fresh": True})
+        cookie = app.session_interface.get_signing_serializer(app).dumps(
+            {"_user_id": physician.get_id(), "_fresh": True, "sv": physician.session_version})
         page.context.add_cookies([{"name": "session", "value": cookie, "url": live}])
     return sign_in

@@ -82,6 +82,9 @@ def test_console_login_with_captcha_and_lockout(app, client, demo):
     assert "账号已锁定" in attempt("Dkt@2026demo").get_data(as_text=True)
     clock.freeze(clock.now() + timedelta(minutes=16))
     assert attempt("Dkt@2026demo").headers["Location"] == "/console/"
+    stale = client.post("/console/login", data={"csrf_token": t, "username": "rmyy", "password": "x", "captcha": ""})
+    assert stale.status_code == 400 and "页面已过期" in stale.get_data(as_text=True)  # rotated at sign-in
+    t = csrf_token(client.get("/console/login").get_data(as_text=True))
     no_captcha = client.post("/console/login", data={"csrf_token": t, "username": "rmyy", "password": "x", "captcha": ""})
     assert "验证码不正确" in no_captcha.get_data(as_text=True)
     assert Staff

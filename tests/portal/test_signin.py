@@ -24,8 +24,15 @@ def physician_with(db, *, legacy=False, x=False) -> Physician:
 
 
 def with_openid(client, openid=OPENID):
+    """What the OAuth callback leaves in the session (wechat/oauth.py → auth.remember_openid)."""
+    from wechat_app.extensions import db
+
+    version = db.session.scalar(select(Physician.session_version)
+                                 .join(WeChatUser, WeChatUser.physician_id == Physician.id)
+                                 .where(WeChatUser.openid == openid))
     with client.session_transaction() as session:
         session["openid"] = openid
+        session["openid_sv"] = version
 
 
 def post_login(app, client, url, id_number, password="666666", captcha=None, **extra):

@@ -4,13 +4,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 
+from wechat_app.auth import sign_in, sign_out
 from wechat_app.console.common import (
     XLSX, bp, in_scope_registration, ip, parse_date, staff_required,
 )
-from wechat_app.domain import authority, notifications, reviews, scopes, spreadsheets, staff_accounts, verification
+from wechat_app.domain import (
+    authority, notifications, reviews, scopes, sessions, spreadsheets, staff_accounts, verification,
+)
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision, ReviewRefused
@@ -36,8 +39,8 @@ def login():
             except StaffLoginError as exc:
                 error = str(exc)
             else:
-                login_user(staff)
                 target = safe_next(request.args.get("next"))
+                sign_in(staff)
                 return redirect(target if target.startswith("/console") else url_for("console.dashboard"))
     return render_template("console/login.html", error=error, form=ConfirmForm()), 400 if error else 200
 
@@ -45,7 +48,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if ConfirmForm().validate_on_submit():
-        logout_user()
+        if current_user.is_authenticated:
+            sessions.sign_out(current_user)
+        sign_out()
     return redirect(url_for("console.login"))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from wechat_app import clock
 from wechat_app.domain import audit, lockout, passwords, verification
+from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone, to_15
 from wechat_app.extensions import db
@@ -102,6 +103,7 @@ def unbind(physician: Physician, actor: Actor) -> bool:
         return False
     user.physician_id = None
     user.bound_at = None
+    end_sessions(physician)
     audit.record(actor.kind, actor.id, "wechat_unbind", "physician", physician.id, actor.ip)
     db.session.commit()
     return True
@@ -128,6 +130,7 @@ def change_password(physician: Physician, old: str, new: str, confirm: str, acto
         return errors
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
+    end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip)
     db.session.commit()
     return []
@@ -146,6 +149,7 @@ def first_login_setup(physician: Physician, old: str, new: str, confirm: str, ph
         return errors
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
+    end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip, first_login=True)
     if phone is not None:
         physician.phone = phone
@@ -192,6 +196,7 @@ def reset_password(physician: Physician, code: str, new: str, confirm: str, acto
     physician.must_change_password = False
     physician.failed_logins = 0
     physician.locked_until = None
+    end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
     db.session.commit()
     return []

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from wechat_app import clock
 from wechat_app.domain import audit, passwords
+from wechat_app.domain.sessions import end_sessions
 from wechat_app.extensions import db
 
 MAX_FAILURES = 5
@@ -31,6 +32,7 @@ def check_password(account, password: str, kind: str, ip: str | None, wrong: str
     left = MAX_FAILURES - account.failed_logins
     if left <= 0:
         account.failed_logins, account.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+        end_sessions(account)
         audit.record(kind, account.id, "account_locked", kind, account.id, ip)
     db.session.commit()
     if left <= 0:

@@ -12,6 +12,7 @@ from wechat_app.domain import audit, passwords
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean
+from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
@@ -180,6 +181,7 @@ def reset_password(staff: Staff, physician: Physician, ip: str | None) -> None:
     physician.password_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
     physician.must_change_password = True
     physician.failed_logins, physician.locked_until = 0, None
+    end_sessions(physician)
     audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip)
     db.session.commit()
 

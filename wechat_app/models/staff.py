@@ -23,6 +23,8 @@ class Staff(db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # The session generation (domain/sessions.py): a session holding another value is signed out.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     institution: Mapped[Institution | None] = relationship()

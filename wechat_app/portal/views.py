@@ -7,12 +7,12 @@ import io
 
 import qrcode
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import or_, select, true
 
 from wechat_app import clock
-from wechat_app.auth import client_ip, in_wechat, physician_required
-from wechat_app.domain import accounts, followers, verification
+from wechat_app.auth import client_ip, in_wechat, openid_still_trusted, physician_required, sign_in, sign_out
+from wechat_app.domain import accounts, followers, sessions, verification
 from wechat_app.domain.accounts import AccountError, Actor
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.idnumbers import IdNumberError
@@ -57,7 +57,10 @@ def home():
     if follower.province_id is None and len(active_provinces()) > 1:
         return redirect(url_for("portal.province"))
     if follower.physician is not None:
-        login_user(follower.physician)
+        if not openid_still_trusted(follower.physician):  # the account ended its sessions since OAuth
+            session.pop("openid", None)
+            return redirect("/wechat/oauth/entry?next=/m/" if in_wechat() else url_for("portal.login"))
+        sign_in(follower.physician)
         return redirect(url_for("portal.home"))
     return redirect(url_for("portal.bind"))
 
@@ -83,7 +86,7 @@ def province():
     return render_template("portal/province.html", form=form)
 
 
-def sign_in(form: LoginForm, template: str):
+def sign_in_page(form: LoginForm, template: str):
     """The bind page (inside WeChat: binds the openid) and the desktop login page share this."""
     if form.validate_on_submit():
         if not verification.check_captcha(session.pop("captcha_id", None), form.captcha.data):
@@ -97,8 +100,9 @@ def sign_in(form: LoginForm, template: str):
                 openid = session.get("openid")
                 if openid:
                     accounts.bind(physician, openid, Actor("physician", physician.id, client_ip()))
-                login_user(physician)
-                return redirect(safe_next(form.next.data or request.args.get("next")))
+                target = safe_next(form.next.data or request.args.get("next"))
+                sign_in(physician)
+                return redirect(target)
     form.next.data = form.next.data or request.args.get("next", "")
     return render_template(template, form=form, entry_qr=entry_qr() if template == "portal/login.html" else None)
 
@@ -108,13 +112,13 @@ def sign_in(form: LoginForm, template: str):
 def bind():
     if not session.get("openid"):
         return redirect(url_for("portal.login"))
-    return sign_in(LoginForm(), "portal/bind.html")
+    return sign_in_page(LoginForm(), "portal/bind.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20/minute;100/hour", methods=["POST"])
 def login():
-    return sign_in(LoginForm(), "portal/login.html")
+    return sign_in_page(LoginForm(), "portal/login.html")
 
 
 def entry_qr() -> str:
@@ -137,8 +141,9 @@ def captcha():
 @bp.post("/m/logout")
 def logout():
     if ConfirmForm().validate_on_submit():
-        logout_user()
-        session.pop("openid", None)
+        if current_user.is_authenticated:
+            sessions.sign_out(current_user)
+        sign_out()
     return redirect(url_for("portal.login"))
 
 
@@ -158,6 +163,7 @@ def setup():
             current_user, form.old_password.data, form.new_password.data, form.confirm.data,
             form.phone.data.strip() if needs_phone else None, form.code.data.strip() if needs_phone else None, actor())
         if not errors:
+            sign_in(current_user)  # this session goes on; every other one ended with the old password
             flash("密码已修改，请牢记新密码。")
             return redirect(url_for("portal.home"))
         form.new_password.errors.extend(errors.get("password", []))
@@ -247,6 +253,7 @@ def account_password():
         errors = accounts.change_password(current_user, form.old_password.data, form.new_password.data,
                                           form.confirm.data, actor())
         if not errors:
+            sign_in(current_user)  # this session goes on; every other one ended with the old password
             flash("密码已修改。")
             return redirect(url_for("portal.account"))
         form.new_password.errors.extend(errors)
@@ -270,8 +277,7 @@ def account_phone():
 @physician_required
 def account_unbind():
     if ConfirmForm().validate_on_submit() and accounts.unbind(current_user, actor()):
-        session.pop("openid", None)
-        logout_user()
+        sign_out()
         flash("已解除微信绑定。")
     return redirect(url_for("portal.login"))
 

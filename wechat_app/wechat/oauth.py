@@ -19,6 +19,7 @@ import requests
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from wechatpy.exceptions import WeChatOAuthException
 
+from wechat_app.auth import remember_openid
 from wechat_app.extensions import kv, wechat
 
 log = logging.getLogger("wechat.oauth")
@@ -69,7 +70,7 @@ def callback():
     kv.set(code_key, openid, CODE_TTL_SECONDS)
     session.pop("oauth_state", None)
     session["oauth_used_state"] = state
-    session["openid"] = openid
+    remember_openid(openid)
     return redirect(safe_next(session.get("oauth_next")))
 
 
