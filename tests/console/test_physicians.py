@@ -55,12 +55,14 @@ def test_transfer_out_then_in_by_another_institution(client, staff, demo, login_
     physician = next(p for p in demo.session.scalars(select(Physician)) if p.institution.name == "长沙市天心区人民医院")
     pid, id18 = physician.id, physician.id_number_18
     staff("rhzs")
-    page = client.get("/console/physicians/transfer-in", query_string={"id_number": id18}).get_data(as_text=True)
+    page = client.post("/console/physicians/transfer-in/search",
+                       data={"csrf_token": token(client), "id_number": id18}).get_data(as_text=True)
     assert "需联系原机构调离后才可调入" in page and "长沙市天心区人民医院" in page
     staff("rmyy")
     client.post(f"/console/physicians/{pid}/transfer-out", data={"csrf_token": token(client), "reason": "调往仁和诊所"})
     staff("rhzs")
-    page = client.get("/console/physicians/transfer-in", query_string={"id_number": id18[:6] + id18[8:17]}).get_data(as_text=True)
+    page = client.post("/console/physicians/transfer-in/search",
+                       data={"csrf_token": token(client), "id_number": id18[:6] + id18[8:17]}).get_data(as_text=True)
     assert "调往仁和诊所" in page and "（已调离）" in page
     client.post("/console/physicians/transfer-in", data={"csrf_token": token(client), "physician_id": pid})
     demo.session.expire_all()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -111,10 +112,9 @@ def test_roles_are_kept_apart(client, staff, demo):
     assert client.get("/console/audit").status_code == 403
     staff("kaohe")
     assert client.get("/console/departments").status_code == 403
-    staff("txwjj")
-    assert client.get("/console/audit").status_code == 403  # the provincial authority keeps the log
-    staff("hnwjw")
-    assert client.get("/console/audit").status_code == 200
+    for username in ("txwjj", "hnwjw"):  # every authority reads the log of its own region
+        staff(username)
+        assert client.get("/console/audit").status_code == 200
 
 
 def test_institution_staff_see_only_their_institution(client, staff, demo):
@@ -134,3 +134,86 @@ def test_a_physician_session_is_no_staff_session(client, demo, login_as):
 def test_anonymous_is_sent_to_the_console_login(client):
     assert "/console/login" in client.get("/console/reviews").headers["Location"]
     assert Staff  # imported for the fixtures' sake
+
+
+SIDEBAR_LINK = re.compile(r'<a href="(/console/[^"]*)"')
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_sidebar_link_opens_for_its_role(client, staff, demo, username):
+    staff(username)
+    links = SIDEBAR_LINK.findall(client.get("/console/").get_data(as_text=True))
+    assert len(links) >= 3
+    for link in links:
+        assert client.get(link).status_code == 200, (username, link)
+
+
+def test_only_the_provincial_authority_changes_the_province_cycle(client, staff, demo, foreign):
+    hunan = demo.session.scalar(select(Cycle).where(Cycle.is_current.is_(True), Cycle.name != "广西周期"))
+    before = hunan.registration_end
+    for username in ("txwjj", "rmyy", "kaohe"):
+        staff(username)
+        token = csrf_token(client.get("/console/").get_data(as_text=True))
+        response = client.post(f"/console/cycles/{hunan.id}", data={"csrf_token": token,
+                                                                     "registration_end": "2099-12-31"})
+        assert response.status_code == 403, username
+    staff("txwjj")
+    page = client.get("/console/cycles").get_data(as_text=True)
+    assert "仅供查看" in page and 'type="date"' not in page and hunan.name in page
+    staff("hnwjw")
+    token = csrf_token(client.get("/console/cycles").get_data(as_text=True))
+    guangxi = demo.session.scalar(select(Cycle).where(Cycle.name == "广西周期"))
+    assert client.post(f"/console/cycles/{guangxi.id}", data={"csrf_token": token,
+                                                              "registration_end": "2099-12-31"}).status_code == 404
+    demo.session.expire_all()
+    assert demo.session.get(Cycle, hunan.id).registration_end == before
+    assert demo.session.get(Cycle, guangxi.id).registration_end == date(2030, 1, 1)
+
+
+def test_the_cycle_editor_refuses_bad_dates_instead_of_emptying_windows(client, staff, demo):
+    staff("hnwjw")
+    hunan = demo.session.scalar(select(Cycle).where(Cycle.is_current.is_(True)))
+    before = (hunan.registration_start, hunan.test_start)
+    token = csrf_token(client.get("/console/cycles").get_data(as_text=True))
+    for data in ({"registration_start": "2026-13-45"}, {"registration_start": ""}, {"test_start": "x" * 5000},
+                 {"registration_start": "2026-05-01", "registration_end": "2026-04-01"}, {"test_end": ""}):
+        response = client.post(f"/console/cycles/{hunan.id}", data={"csrf_token": token, **data},
+                               follow_redirects=True)
+        assert response.status_code == 200 and "考核时间安排已保存" not in response.get_data(as_text=True), data
+    demo.session.expire_all()
+    assert (demo.session.get(Cycle, hunan.id).registration_start, demo.session.get(Cycle, hunan.id).test_start) == before
+
+
+def test_the_audit_log_is_scoped_to_the_region_and_readable(client, staff, demo, foreign):
+    from wechat_app.domain import audit
+
+    guangxi_staff = Staff(username="gxwjw", name="广西管理员", role="authority", password_hash="x",
+                          health_authority_id=demo.session.scalar(select(HealthAuthority.id).join(Province)
+                                                                  .where(Province.name == "广西")))
+    demo.session.add(guangxi_staff)
+    demo.session.flush()
+    audit.record("staff", guangxi_staff.id, "staff_login", "staff", guangxi_staff.id, "10.9.9.9")
+    audit.record("staff", guangxi_staff.id, "physician_reset_password", "physician", foreign["physician"], "10.9.9.9")
+    rmyy = demo.session.scalar(select(Staff).where(Staff.username == "rmyy"))
+    audit.record("staff", rmyy.id, "physician_transfer_out", "physician",
+                 demo.session.scalar(select(Physician.id).where(Physician.institution_id == rmyy.institution_id)),
+                 "10.1.1.1", reason="调往外院")
+    demo.session.commit()
+    for username in ("hnwjw", "txwjj"):
+        staff(username)
+        page = client.get("/console/audit").get_data(as_text=True)
+        assert "10.9.9.9" not in page and "广西管理员" not in page and FOREIGN_NAME not in page, username
+        assert "调离医师" in page and "长沙市天心区人民医院" in page and "原因：调往外院" in page
+        assert "physician_transfer_out" not in page.split('id="audit"')[1] and "{&#34;" not in page
+
+
+def test_transfer_in_search_reveals_little_outside_the_province(client, staff, foreign, demo):
+    staff("rmyy")
+    token = csrf_token(client.get("/console/physicians/transfer-in").get_data(as_text=True))
+    page = client.post("/console/physicians/transfer-in/search",
+                       data={"csrf_token": token, "id_number": "450103198001010011"}).get_data(as_text=True)
+    results = page.split('id="transfer-results"')[1]
+    assert "韦****" in results and "外省医疗机构" in results
+    assert FOREIGN_NAME not in results and "南宁市第一人民医院" not in results
+    assert client.get("/console/physicians/transfer-in", query_string={"id_number": "450103198001010011"}) \
+        .get_data(as_text=True).count("韦") == 0  # a GET never searches

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, ip, parse_date, parse_int, staff_required
+from wechat_app.console.common import bp, ip, parse_int, staff_required
 from wechat_app.domain import authority, scopes
 from wechat_app.domain.authority import WINDOW_FIELDS, AuthorityError
 from wechat_app.domain.cycles import WINDOWS
@@ -20,21 +20,26 @@ def cycles():
     rows = db.session.scalars(select(Cycle).where(Cycle.province_id == authority.province_id(current_user))
                               .order_by(Cycle.id)).all()
     return render_template("console/cycles.html", rows=rows, windows=WINDOWS + (("assessor_apply", "考核机构申请"),),
-                           form=ConfirmForm())
+                           form=ConfirmForm(), editable=authority.owns_cycles(current_user))
 
 
 @bp.post("/cycles/<int:cycle_id>")
 @staff_required("authority")
 def cycle_save(cycle_id: int):
     cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or not ConfirmForm().validate_on_submit():
+    if cycle is None or cycle.province_id != authority.province_id(current_user):
         abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     try:
-        authority.update_windows(current_user, cycle, {name: parse_date(request.form.get(name)) for name in WINDOW_FIELDS
+        authority.update_windows(current_user, cycle, {name: request.form[name] for name in WINDOW_FIELDS
                                                         if name in request.form}, ip())
-        flash("考核时间安排已保存。")
     except AuthorityError as exc:
+        if exc.status == 403:
+            abort(403)
         flash(str(exc))
+    else:
+        flash("考核时间安排已保存。")
     return redirect(url_for("console.cycles"))
 
 

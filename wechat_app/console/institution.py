@@ -184,22 +184,36 @@ def physician_action(physician_id: int, action: str):
     return redirect(url_for("console.physicians_page"))
 
 
-@bp.route("/physicians/transfer-in", methods=["GET", "POST"])
+@bp.get("/physicians/transfer-in")
 @staff_required("institution")
 def transfer_in():
-    if request.method == "POST" and ConfirmForm().validate_on_submit():
-        physician = db.session.get(Physician, parse_int(request.form.get("physician_id")) or 0)
-        if physician is None:
-            abort(404)
-        try:
-            physicians.transfer_in(current_user, physician, ip())
-            flash(f"已调入：{physician.name}")
-            return redirect(url_for("console.physicians_page"))
-        except ManagementError as exc:
-            flash(str(exc))
-    query = request.args.get("id_number", "")
-    found = physicians.transfer_candidates(query) if query else []
-    return render_template("console/transfer_in.html", found=found, query=query, mask=mask, form=ConfirmForm())
+    return render_template("console/transfer_in.html", found=[], query="", form=ConfirmForm())
+
+
+@bp.post("/physicians/transfer-in/search")
+@staff_required("institution")
+def transfer_in_search():
+    """A POST, so that the ID number searched for stays out of URLs, histories and access logs."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    query = request.form.get("id_number", "")[:40]
+    found = physicians.transfer_candidates(current_user, query) if query.strip() else []
+    return render_template("console/transfer_in.html", found=found, query=query, form=ConfirmForm())
+
+
+@bp.post("/physicians/transfer-in")
+@staff_required("institution")
+def transfer_in_confirm():
+    physician = db.session.get(Physician, parse_int(request.form.get("physician_id")) or 0)
+    if physician is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        physicians.transfer_in(current_user, physician, ip())
+    except ManagementError as exc:
+        flash(str(exc))
+        return redirect(url_for("console.transfer_in"))
+    flash(f"已调入：{physician.name}")
+    return redirect(url_for("console.physicians_page"))
 
 
 @bp.post("/enroll")

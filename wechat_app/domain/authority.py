@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from wechat_app import clock
 from wechat_app.domain import audit
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.registration import Status, label
 from wechat_app.domain.scopes import institution_ids
@@ -21,7 +22,7 @@ WINDOW_FIELDS = [f"{key}_{edge}" for key, _ in WINDOWS for edge in ("start", "en
     ["assessor_apply_start", "assessor_apply_end"]
 
 
-class AuthorityError(ValueError):
+class AuthorityError(DomainError):
     pass
 
 
@@ -33,18 +34,45 @@ def province_id(staff: Staff) -> int | None:
     return None
 
 
-def update_windows(staff: Staff, cycle: Cycle, values: dict[str, date | None], ip: str | None) -> None:
-    if cycle.province_id != province_id(staff):
-        raise AuthorityError("无权修改其他省份的考核周期。")
-    for key, _ in WINDOWS + (("assessor_apply", ""),):
-        start, end = values.get(f"{key}_start"), values.get(f"{key}_end")
+def owns_cycles(staff: Staff, province: int | None = None) -> bool:
+    """A province's cycles and windows are set by its provincial authority (the root of its tree);
+    cities and districts apply them and see them read-only."""
+    return staff.role == "authority" and staff.health_authority.parent_id is None \
+        and (province is None or staff.health_authority.province_id == province)
+
+
+def update_windows(staff: Staff, cycle: Cycle, typed: dict[str, str], ip: str | None) -> None:
+    """Save the windows typed in the cycle editor (yyyy-mm-dd each; only the fields posted). A
+    window is both dates or, where the cycle allows it, neither; nothing is saved on any error."""
+    if not owns_cycles(staff, cycle.province_id):
+        raise AuthorityError("考核时间安排由省级卫生健康行政部门设置，您只能查看。", status=403)
+    values = {name: window_date(typed[name]) for name in WINDOW_FIELDS if name in typed}
+    for key, name in WINDOWS + (("assessor_apply", "考核机构申请"),):
+        start = values.get(f"{key}_start", getattr(cycle, f"{key}_start"))
+        end = values.get(f"{key}_end", getattr(cycle, f"{key}_end"))
+        if (start is None) != (end is None) or (start is None and not Cycle.__table__.c[f"{key}_start"].nullable):
+            raise AuthorityError(f"请填写{name}的开始和结束日期。")
         if start and end and end < start:
-            raise AuthorityError("结束日期不能早于开始日期。")
-    for name in WINDOW_FIELDS:
-        if name in values:
-            setattr(cycle, name, values[name])
+            raise AuthorityError(f"{name}的结束日期不能早于开始日期。")
+    for name, value in values.items():
+        setattr(cycle, name, value)
     audit.record("staff", staff.id, "cycle_update", "cycle", cycle.id, ip)
     db.session.commit()
+
+
+def window_date(text: str) -> date | None:
+    """A typed date (yyyy-mm-dd), or None for an empty field; anything else is refused, never
+    silently emptied."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or not 2000 <= value.year <= 2100:
+        raise AuthorityError(f"日期“{text[:20]}”格式不正确，请按 年-月-日 填写（如 2026-04-01）。")
+    return value
 
 
 def criteria(institution: Institution) -> dict:

@@ -11,7 +11,7 @@ from wechat_app import clock
 from wechat_app.domain import audit, passwords
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
-from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean
+from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, mask
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
 from wechat_app.extensions import db
@@ -158,12 +158,45 @@ def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None
     db.session.commit()
 
 
-def transfer_candidates(raw_id: str) -> list[Physician]:
+@dataclass(frozen=True)
+class Candidate:
+    """A 调入 search result as the searching institution may see it. Inside its own province: the
+    record as the seed shows it. Outside it, only what 调入 needs: a masked name to confirm the
+    person, whether the previous institution has done 调离, and nothing of where they work."""
+
+    physician_id: int
+    name: str
+    masked_id: str
+    certificate_number: str
+    institution: str
+    left_reason: str
+    left_at: date | None
+    transferable: bool
+
+
+def transfer_candidates(staff: Staff, raw_id: str) -> list[Candidate]:
     """调入 search: by 15- or 18-digit ID number only."""
     try:
-        return list(db.session.scalars(with_id_number(raw_id)))
+        found = list(db.session.scalars(with_id_number(raw_id)))
     except IdNumberError:
         return []
+    return [candidate(p, staff.institution.province_id) for p in found]
+
+
+def candidate(physician: Physician, province_id: int) -> Candidate:
+    home = physician.institution or physician.left_institution
+    transferable = physician.institution_id is None
+    if home is not None and home.province_id == province_id:
+        where = physician.institution.name if physician.institution else f"{home.name}（已调离）"
+        return Candidate(physician.id, physician.name, mask(physician.id_number_18 or physician.id_number),
+                         physician.certificate_number or "", where, physician.left_reason or "",
+                         physician.left_at.date() if physician.left_at else None, transferable)
+    return Candidate(physician.id, mask_name(physician.name), mask(physician.id_number_18 or physician.id_number),
+                     "", "外省医疗机构" + ("（已调离）" if transferable else ""), "", None, transferable)
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
 
 
 def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:

@@ -20,4 +20,7 @@ class AuditLog(db.Model):
     target_id: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
+    # The region the row belongs to (domain/audit.py): who may read it.
+    institution_id: Mapped[int | None] = mapped_column(index=True)
+    authority_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
