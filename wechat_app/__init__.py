@@ -23,7 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_env.finalize = lambda value: "" if value is None else value  # a missing value shows as blank
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
 
-    from wechat_app import auth, cli, database, errors, logconfig, outbox_worker, security, storage
+    from wechat_app import auth, cli, database, errors, inputs, logconfig, outbox_worker, security, storage
     from wechat_app.wechat.callback import PushEndpoint
 
     app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
@@ -31,7 +31,9 @@ def create_app(config: Config | None = None) -> Flask:
     logconfig.configure(app)
     register_extensions(app)
     storage.init_app(app)
+    inputs.install_converters(app)
     register_blueprints(app)
+    inputs.register(app)
     database.register(app)
     auth.register(app)
     errors.register(app)

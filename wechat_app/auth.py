@@ -100,12 +100,17 @@ def sign_in_url(next_path: str) -> str:
     return url_for("portal.login", next=next_path)
 
 
+def signed_in_physician() -> bool:
+    """A physician's session (a staff session in the same browser is not one)."""
+    return current_user.is_authenticated and isinstance(current_user._get_current_object(), Physician)
+
+
 def physician_required(view):
     """Signed-in physician whose first-login setup is done (the seed forces the password change
     and phone binding before anything else)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or not isinstance(current_user, Physician):
+        if not signed_in_physician():
             return login_manager.unauthorized()
         if current_user.must_change_password:
             return redirect(url_for("portal.setup"))

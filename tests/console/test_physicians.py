@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -158,3 +160,12 @@ def test_export_masks_id_numbers_and_is_audited(client, staff, demo):
     assert rows[0][3] == "证件号码" and all("*" in row[3] for row in rows[1:])
     assert demo.session.scalar(select(AuditLog).where(AuditLog.action == "export_physicians")) is not None
     assert Staff
+
+
+@pytest.mark.parametrize("field, limit", [("certificate_number", 40), ("practice_scope", 40), ("email", 80),
+                                          ("qualification_number", 40), ("ethnicity", 20)])
+def test_new_physician_refuses_values_longer_than_their_columns(client, staff, demo, field, limit):
+    staff("rmyy")
+    response = new_physician(client, **{field: "9" * (limit + 1)})
+    assert response.status_code == 400 and f"不能超过{limit}个字符" in response.get_data(as_text=True)
+    assert demo.session.scalar(select(func.count(Physician.id)).where(Physician.name == "刘新")) == 0

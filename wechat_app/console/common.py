@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from wechat_app.auth import client_ip
 from wechat_app.domain import scopes
+from wechat_app.inputs import parse_id
 from wechat_app.models import Staff
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -55,8 +56,8 @@ def parse_date(value: str | None) -> date | None:
 
 
 def parse_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    """A count or an id typed in a form (1 … 2**31-1), else None."""
+    return parse_id(value)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -32,7 +32,7 @@ def own_department(department_id: int) -> Department:
 def departments():
     rows = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)
                               .order_by(Department.id)).all()
-    editing = own_department(int(request.args["edit"])) if request.args.get("edit", "").isdigit() else None
+    editing = own_department(parse_int(request.args.get("edit")) or 0) if request.args.get("edit") else None
     return render_template("console/departments.html", rows=rows, editing=editing, form=ConfirmForm(),
                            catalogue=enumerations.raw()["clinical_subjects_catalogue"], subjects=enumerations.subjects())
 
@@ -42,7 +42,7 @@ def departments():
 def department_save():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    department = own_department(int(request.form["id"])) if request.form.get("id", "").isdigit() else None
+    department = own_department(parse_int(request.form.get("id")) or 0) if request.form.get("id") else None
     try:
         physicians.save_department(current_user, request.form.get("name", ""), request.form.getlist("subject_codes"),
                                    department, ip())
@@ -224,7 +224,7 @@ def enroll():
     if request.form.get("scope") == "all":
         chosen = [p for p, r in physician_list() if r is None]
     else:
-        chosen = [in_scope_physician(int(i)) for i in request.form.getlist("physician_id") if i.isdigit()]
+        chosen = [in_scope_physician(i) for i in map(parse_int, request.form.getlist("physician_id")) if i]
     try:
         done, problems = physicians.enroll_physicians(current_user, chosen, ip())
         flash(f"已开通报名{done}人。" + ("；".join(problems[:10]) if problems else ""))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
 from wechat_app.console.common import (
-    XLSX, bp, in_scope_registration, ip, parse_date, staff_required,
+    XLSX, bp, in_scope_registration, ip, parse_date, parse_int, staff_required,
 )
 from wechat_app.domain import (
     audit, authority, notifications, reviews, scopes, sessions, spreadsheets, staff_accounts, verification,
@@ -124,7 +124,7 @@ def review_decide(registration_id: int):
 def review_batch():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [int(i) for i in request.form.getlist("registration_id") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("registration_id")) if i]
     chosen = [in_scope_registration(i) for i in ids]
     done, problems = reviews.batch_approve(current_user, chosen, stage(), ip())
     flash(f"批量通过{done}人。" + ("；".join(problems) if problems else ""))

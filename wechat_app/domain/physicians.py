@@ -90,6 +90,23 @@ class PhysicianInput:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+FIELD_NAMES = {"name": "姓名", "id_number": "证件号码", "level": "执业级别", "category": "执业类别",
+               "practice_scope": "执业范围", "certificate_number": "执业证书编码", "qualification_number": "资格证书编码",
+               "title": "职称", "education": "学历", "email": "电子邮箱", "ethnicity": "民族"}
+
+
+def column_limits(model, data) -> dict[str, int]:
+    """The string fields of `data` longer than `model`'s columns allow: {field: limit}. The database
+    would refuse them (PostgreSQL) or keep them silently (SQLite); people get a message instead."""
+    too_long = {}
+    for column in model.__table__.columns:
+        limit = getattr(column.type, "length", None)
+        value = getattr(data, column.key, None)
+        if limit and isinstance(value, str) and len(value.strip()) > limit:
+            too_long[column.key] = limit
+    return too_long
+
+
 def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
     errors = {}
     if not 1 <= len(data.name.strip()) <= 40:
@@ -110,6 +127,8 @@ def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, s
                        ("qualification_number", "资格证书编码")):
         if not getattr(data, key).strip():
             errors[key] = f"请填写{label}。"
+    for key, limit in column_limits(Physician, data).items():
+        errors.setdefault(key, f"{FIELD_NAMES.get(key, key)}不能超过{limit}个字符。")
     if data.department_id is not None and db.session.scalar(select(Department.id).where(
             Department.id == data.department_id, Department.institution_id == institution_id)) is None:
         errors["department_id"] = "请选择本机构的科室。"

@@ -15,6 +15,7 @@ from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import Actor, Role, Status, TransitionRefused, label
 from wechat_app.domain.submission import IncomingFile, Incomplete
 from wechat_app.extensions import db, limiter
+from wechat_app.inputs import parse_count
 from wechat_app.models import Department, Upload
 from wechat_app.portal.forms import ConfirmForm
 from wechat_app.storage import storage
@@ -50,7 +51,7 @@ def parse_step(step: int, form) -> dict:
     for name, (_, fields) in wizard.LISTS.items():
         if wizard.LIST_STEP[name] != step:
             continue
-        count = min(int(form.get(f"{name}-count", "0") or 0), wizard.MAX_LIST_ENTRIES)
+        count = min(parse_count(form.get(f"{name}-count")) or 0, wizard.MAX_LIST_ENTRIES)
         entries = [{key: form.get(f"{name}-{i}-{key}", "").strip()[:200] for key, _, _ in fields} for i in range(count)]
         data[name] = entries
     for field in FILES.get(step, ()):
@@ -66,7 +67,7 @@ def apply_list_action(data: dict, action: str) -> None:
         return
     if verb == "add" and len(data[name]) < wizard.MAX_LIST_ENTRIES:
         data[name].append({key: "" for key, _, _ in wizard.LISTS[name][1]})
-    elif verb == "delete" and index.isdigit() and int(index) < len(data[name]):
+    elif verb == "delete" and (parse_count(index) or 0) < len(data[name]) and parse_count(index) is not None:
         data[name].pop(int(index))
 
 

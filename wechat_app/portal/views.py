@@ -11,7 +11,9 @@ from flask_login import current_user
 from sqlalchemy import or_, select, true
 
 from wechat_app import clock
-from wechat_app.auth import client_ip, in_wechat, openid_still_trusted, physician_required, sign_in, sign_out
+from wechat_app.auth import (
+    client_ip, in_wechat, openid_still_trusted, physician_required, sign_in, sign_out, signed_in_physician,
+)
 from wechat_app.domain import accounts, followers, sessions, verification
 from wechat_app.domain.accounts import AccountError, Actor
 from wechat_app.domain.home import home_for, span
@@ -37,7 +39,7 @@ def active_provinces() -> list[Province]:
 
 
 def viewer_province_id() -> int | None:
-    if current_user.is_authenticated and isinstance(current_user, Physician) and current_user.institution:
+    if signed_in_physician() and current_user.institution:
         return current_user.institution.province_id
     openid = session.get("openid")
     follower = followers.follower(openid) if openid else None
@@ -48,7 +50,7 @@ def viewer_province_id() -> int | None:
 
 @bp.get("/m/")
 def home():
-    if current_user.is_authenticated:
+    if signed_in_physician():
         return home_page()
     openid = session.get("openid")
     if not openid:
@@ -152,7 +154,7 @@ def logout():
 @bp.route("/m/setup", methods=["GET", "POST"])
 def setup():
     """修改密码，绑定手机: required at first sign-in and after an institution's reset."""
-    if not current_user.is_authenticated:
+    if not signed_in_physician():
         return redirect(url_for("portal.login"))
     if not current_user.must_change_password:
         return redirect(url_for("portal.home"))
@@ -179,7 +181,7 @@ def send_sms():
     form = SmsForm()
     if not form.validate_on_submit():
         return {"error": "请求已过期，请刷新页面。"}, 400
-    if form.purpose.data == "bind_phone" and current_user.is_authenticated:
+    if form.purpose.data == "bind_phone" and signed_in_physician():
         problem = verification.send_sms_code((form.phone.data or "").strip(), "bind_phone")
     elif form.purpose.data == "reset_password" and session.get("reset_physician_id"):
         physician = db.session.get(Physician, session["reset_physician_id"])
