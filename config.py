@@ -62,6 +62,10 @@ class Config:
         self.SMS_PROVIDER = env("SMS_PROVIDER", "")
         self.NOTIFY_SMS_FALLBACK = env("NOTIFY_SMS_FALLBACK", "") in ("1", "true")
         self.OUTBOX_INLINE_WORKER = False
+        # How many proxies in front of us may be believed about the client's address and scheme
+        # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by
+        # anyone else would let them choose the address that rate limits and the audit log see.
+        self.PROXY_HOPS = int(env("PROXY_HOPS", "0") or 0)
         # Template message ids, one per notice kind: WECHAT_TEMPLATE_ACCOUNT_NOTICE=..., etc.
         for name, value in os.environ.items():
             if name.startswith("WECHAT_TEMPLATE_"):
@@ -72,6 +76,7 @@ class Config:
         return f"sqlite:///{BASE_DIR / 'instance' / 'dingkao.db'}"
 
     def missing(self) -> list[str]:
+        """What keeps this configuration from starting: unset required settings, and weak ones."""
         return [name for name in self.REQUIRED if not getattr(self, name)]
 
 
@@ -114,7 +119,7 @@ class TestingConfig(DevelopmentConfig):
 
 
 class ProductionConfig(Config):
-    REQUIRED = (
+    REQUIRED: tuple[str, ...] = (
         "SECRET_KEY",
         "SQLALCHEMY_DATABASE_URI",
         "WECHAT_APP_ID",
@@ -129,6 +134,18 @@ class ProductionConfig(Config):
             self.SQLALCHEMY_DATABASE_URI = ""
         self.SESSION_COOKIE_SECURE = True
         self.PREFERRED_URL_SCHEME = "https"
+
+    def missing(self) -> list[str]:
+        problems = super().missing()
+        if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY of at least 32 characters")
+        # Several workers with per-process rate limits, lockouts and SMS intervals have no limits.
+        if not self.REDIS_URL:
+            problems.append("REDIS_URL (rate limits, lockouts and codes shared by all workers)")
+        # The simulator provider logs nothing but shows codes in /_sim: never in production.
+        if self.SMS_PROVIDER in ("", "simulator"):
+            problems.append("SMS_PROVIDER (a real gateway, package.module:Class)")
+        return problems
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -9,7 +9,13 @@ from wechat_app import create_app
 PRODUCTION_ENV = {
     "SECRET_KEY": "s" * 32, "DATABASE_URL": "sqlite://", "WECHAT_APP_ID": "wx1234567890abcdef",
     "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": "token", "PUBLIC_BASE_URL": "https://dk.example.cn",
+    "REDIS_URL": "redis://127.0.0.1:1/14", "SMS_PROVIDER": "tests.test_config:NoSms",
 }
+
+
+class NoSms:
+    def __init__(self, config) -> None:
+        self.config = config
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):
@@ -34,10 +40,57 @@ def test_unknown_app_env_is_an_error():
         config_for("staging")
 
 
+@pytest.mark.parametrize("name, value, complaint", [
+    ("SECRET_KEY", "short-secret", "SECRET_KEY of at least 32"), ("REDIS_URL", "", "REDIS_URL"),
+    ("SMS_PROVIDER", "", "SMS_PROVIDER"), ("SMS_PROVIDER", "simulator", "SMS_PROVIDER"),
+])
+def test_production_refuses_weak_or_per_process_settings(monkeypatch, name, value, complaint):
+    for key, setting in PRODUCTION_ENV.items():
+        monkeypatch.setenv(key, setting)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match=complaint):
+        create_app(ProductionConfig())
+
+
 def test_security_headers(client):
     response = client.get("/wechat/oauth/callback")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "res.wx.qq.com" in response.headers["Content-Security-Policy"]
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "res.wx.qq.com" in script_src and "unsafe-inline" not in script_src
+    assert "Strict-Transport-Security" not in response.headers  # plain http
+    secure = client.get("/m/faq", base_url="https://dk.example.cn")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_template_carries_an_inline_script_or_handler():
+    from pathlib import Path
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    for template in [*root.glob("templates_mobile/**/*.html"), *root.glob("wechat_app/**/templates/**/*.html")]:
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert not re.search(r"\son[a-z]+\s*=", text), template
+        assert "javascript:" not in text, template
+
+
+def test_forwarded_headers_are_believed_only_from_configured_proxies(make_app):
+    app = make_app()
+    seen = app.test_client().get("/m/faq", headers={"X-Forwarded-For": "6.6.6.6"},
+                                 environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert seen.status_code == 200
+    with app.test_request_context("/", headers={"X-Forwarded-For": "6.6.6.6"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}):
+        from wechat_app.auth import client_ip
+
+        assert client_ip() == "10.0.0.9"  # PROXY_HOPS=0: the header is anyone's to forge
+
+    proxied = make_app(PROXY_HOPS=1)
+    calls = []
+    proxied.before_request(lambda: calls.append(__import__("flask").request.remote_addr))
+    proxied.test_client().get("/m/faq", headers={"X-Forwarded-For": "6.6.6.6, 7.7.7.7"},
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert calls == ["7.7.7.7"]  # one hop: the address our own proxy saw
 
 
 def test_unknown_page_is_a_chinese_404(client):

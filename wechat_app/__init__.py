@@ -21,7 +21,9 @@ def create_app(config: Config | None = None) -> Flask:
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config)
     app.jinja_env.finalize = lambda value: "" if value is None else value  # a missing value shows as blank
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # https redirect_uri behind nginx
+    if config.PROXY_HOPS:  # believe X-Forwarded-* only from the configured proxies (config.py)
+        hops = config.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from wechat_app import auth, cli, database, errors, inputs, logconfig, outbox_worker, security, storage
     from wechat_app.wechat.callback import PushEndpoint

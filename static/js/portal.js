@@ -1,10 +1,6 @@
-// Small helpers for the portal's forms: refresh the captcha, send an SMS code with a countdown,
-// and show why a tool cannot be used yet.
+// Small helpers for the portal's forms: send an SMS code with a countdown, and show why a tool
+// cannot be used yet (the captcha and confirmations are in common.js).
 (function () {
-  document.querySelectorAll("img.captcha").forEach((img) => img.addEventListener("click", () => {
-    img.src = "/m/captcha.png?t=" + Date.now();
-  }));
-
   document.querySelectorAll("[data-sms]").forEach((button) => button.addEventListener("click", async () => {
     const form = document.getElementById(button.dataset.sms);
     const phoneInput = button.dataset.phoneInput ? document.getElementById(button.dataset.phoneInput) : null;

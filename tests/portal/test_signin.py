@@ -126,17 +126,49 @@ def test_captcha_expires_after_five_minutes(app, client, demo):
     assert "验证码不正确或已过期" in response.get_data(as_text=True)
 
 
-def test_five_wrong_passwords_lock_the_account_for_15_minutes(app, client, demo):
-    physician = physician_with(demo)
+@pytest.fixture
+def demo_id_number(app):
+    """A demo physician's ID number, with no application context left open: several test clients
+    then each get their own per-request state, as browsers on different networks would."""
+    from wechat_app.domain.demo import seed_demo
+    from wechat_app.extensions import db
+
+    with app.app_context():
+        seed_demo()
+        return physician_with(db).id_number_18
+
+
+def test_five_wrong_passwords_lock_this_source_out_of_the_account_for_15_minutes(app, client, demo_id_number):
+    physician = Physician(id_number_18=demo_id_number)
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.66"
     for left in (4, 3, 2, 1):
         page = post_login(app, client, "/login", physician.id_number_18, password="wrong").get_data(as_text=True)
         assert f"还可尝试{left}次" in page
     page = post_login(app, client, "/login", physician.id_number_18, password="wrong").get_data(as_text=True)
-    assert "账号已锁定，请15分钟后再试" in page
+    assert "请15分钟后再试" in page
     page = post_login(app, client, "/login", physician.id_number_18).get_data(as_text=True)
-    assert "账号已锁定" in page  # even the right password
+    assert "请15分钟后再试" in page  # even the right password, from this source
+
+    elsewhere = app.test_client()  # the physician, from their own network, is not locked out
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert post_login(app, elsewhere, "/login", physician.id_number_18).status_code == 302
+
     clock.freeze(clock.now() + timedelta(minutes=15, seconds=1))
     assert post_login(app, client, "/login", physician.id_number_18).status_code == 302
+
+
+def test_guessing_from_many_sources_is_spaced_out_not_locked(app, demo_id_number):
+    physician = Physician(id_number_18=demo_id_number)
+    for n in range(10):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"10.1.0.{n}"
+        post_login(app, guesser, "/login", physician.id_number_18, password="wrong")
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.2.0.1"
+    page = post_login(app, owner, "/login", physician.id_number_18).get_data(as_text=True)
+    assert "尝试过于频繁" in page and "秒后再试" in page  # spaced out for seconds …
+    clock.freeze(clock.now() + timedelta(seconds=3))
+    assert post_login(app, owner, "/login", physician.id_number_18).status_code == 302  # … not 15 minutes
 
 
 def test_login_is_rate_limited_per_ip(app, client, demo):

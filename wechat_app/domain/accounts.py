@@ -61,6 +61,7 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
         lockout.check_password(physician, password, "physician", ip,
                                "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
     except lockout.Refused as exc:
+        db.session.commit()  # the lockout's audit row and session generation
         raise AccountError(str(exc)) from None
     return physician
 
@@ -194,8 +195,6 @@ def reset_password(physician: Physician, code: str, new: str, confirm: str, acto
         return [problem]
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
-    physician.failed_logins = 0
-    physician.locked_until = None
     end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
     db.session.commit()

@@ -1,40 +1,95 @@
-"""Password checks with lockout, shared by physicians and staff: five wrong passwords lock the
-account for 15 minutes; a locked account is refused before its password is even checked."""
+"""Password checks with lockout, shared by physicians and staff.
+
+A lockout anyone can trigger by knowing an ID number would be a denial of service, so what locks
+is the pair (account, source address): five wrong passwords from one address lock that address out
+of that account for 15 minutes, with the seed's visible counter ("还可尝试N次"). The account as a
+whole is never locked for everyone; instead, after ten wrong passwords from anywhere within 15
+minutes, attempts on it are spaced out (2, 4, 8 … up to 60 seconds apart), which stops guessing from
+many addresses without keeping the physician out for long.
+
+The counters live in the shared key-value store (Redis in production, required there). They are
+keyed by a fingerprint of the current password hash, so a password change or an institution's
+reset starts them afresh. Staff sign-in counts unknown user names the same way, so the answers for
+"no such user" and "wrong password" cannot be told apart.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from functools import lru_cache
+from datetime import datetime, timedelta
 
 from wechat_app import clock
 from wechat_app.domain import audit, passwords
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.sessions import end_sessions
-from wechat_app.extensions import db
+from wechat_app.extensions import kv
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+THROTTLE_AFTER = 10
+THROTTLE_MAX_SECONDS = 60
+WINDOW_SECONDS = LOCK_MINUTES * 60
 
 
-class Refused(ValueError):
-    """Locked, or a wrong password: the message says so (and how many tries are left)."""
+class Refused(DomainError):
+    """Locked, spaced out, or a wrong password: the message says so (and how many tries are left)."""
 
 
-def check_password(account, password: str, kind: str, ip: str | None, wrong: str) -> None:
-    """Refused, or return with the failure count reset; commits either way. `wrong` is the message
-    for a wrong password, with `{left}` for the tries left."""
+def check_password(account, password: str, kind: str, ip: str | None, wrong: str, *, name: str = "") -> None:
+    """Return when `password` is right; else Refused. `account` may be None (an unknown staff user
+    name, counted under `name`). `wrong` is the message for a wrong password, with `{left}`."""
+    key = account_key(account, kind, name)
+    source = f"{key}:{ip or '-'}"
     now = clock.now()
-    if account.locked_until and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() + 59) // 60)
-        raise Refused(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试。")
-    if passwords.verify(account.password_hash, password):
-        account.failed_logins, account.locked_until = 0, None
-        db.session.commit()
+    locked_until = when(kv.get(f"login:lock:{source}"))
+    if locked_until and locked_until > now:
+        raise Refused(locked_message(locked_until, now), status=429)
+    not_before = when(kv.get(f"login:wait:{key}"))
+    if not_before and not_before > now:
+        seconds = max(1, int((not_before - now).total_seconds() + 0.999))
+        raise Refused(f"该账号登录尝试过于频繁，请{seconds}秒后再试。", status=429)
+    if account is not None and passwords.verify(account.password_hash, password):
+        kv.delete(f"login:fail:{source}")
         return
-    account.failed_logins += 1
-    left = MAX_FAILURES - account.failed_logins
-    if left <= 0:
-        account.failed_logins, account.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+    if account is None:
+        passwords.verify(dummy_hash(), password)  # an unknown name costs the time of a real check
+    spread_out(key, now)
+    failures = kv.incr(f"login:fail:{source}", WINDOW_SECONDS)
+    if failures < MAX_FAILURES:
+        raise Refused(wrong.format(left=MAX_FAILURES - failures))
+    until = now + timedelta(minutes=LOCK_MINUTES)
+    kv.set(f"login:lock:{source}", until.isoformat(), WINDOW_SECONDS)
+    kv.delete(f"login:fail:{source}")
+    if account is not None:
         end_sessions(account)
         audit.record(kind, account.id, "account_locked", kind, account.id, ip)
-    db.session.commit()
-    if left <= 0:
-        raise Refused(f"密码错误次数过多，账号已锁定，请{LOCK_MINUTES}分钟后再试。")
-    raise Refused(wrong.format(left=left))
+    raise Refused(locked_message(until, now), status=429)
+
+
+def spread_out(key: str, now: datetime) -> None:
+    """Account-wide: past THROTTLE_AFTER failures in the window, the next attempt must wait."""
+    total = kv.incr(f"login:total:{key}", WINDOW_SECONDS)
+    if total >= THROTTLE_AFTER:
+        seconds = min(2 ** (total - THROTTLE_AFTER + 1), THROTTLE_MAX_SECONDS)
+        kv.set(f"login:wait:{key}", (now + timedelta(seconds=seconds)).isoformat(), seconds + 1)
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    return passwords.hash_password("no-such-account-placeholder")
+
+
+def account_key(account, kind: str, name: str) -> str:
+    if account is None:
+        return f"{kind}:unknown:{hashlib.sha256(name.strip().lower().encode()).hexdigest()[:24]}"
+    fingerprint = hashlib.sha256(account.password_hash.encode()).hexdigest()[:12]
+    return f"{kind}:{account.id}:{fingerprint}"
+
+
+def locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+    return f"密码错误次数过多，已暂停从您当前网络登录该账号，请{minutes}分钟后再试。"
+
+
+def when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -232,7 +232,6 @@ def reset_password(staff: Staff, physician: Physician, ip: str | None) -> None:
     """Back to the initial password; the physician must change it at next sign-in."""
     physician.password_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
     physician.must_change_password = True
-    physician.failed_logins, physician.locked_until = 0, None
     end_sessions(physician)
     audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip)
     db.session.commit()

@@ -14,21 +14,20 @@ class StaffLoginError(ValueError):
 
 
 def authenticate(username: str, password: str, ip: str | None) -> Staff:
-    staff = db.session.scalar(select(Staff).where(Staff.username == (username or "").strip()))
-    if staff is None or not staff.active:
-        raise UnknownAccount()
+    """The staff member for these credentials. An unknown or inactive user name is answered exactly
+    like a wrong password (same message, same counter, same time)."""
+    name = (username or "").strip()[:40]
+    staff = db.session.scalar(select(Staff).where(Staff.username == name))
+    if staff is not None and not staff.active:
+        staff = None
     try:
-        lockout.check_password(staff, password, "staff", ip, "账号或密码错误，还可尝试{left}次。")
+        lockout.check_password(staff, password, "staff", ip, "账号或密码错误，还可尝试{left}次。", name=name)
     except lockout.Refused as exc:
+        db.session.commit()  # the lockout's audit row and session generation
         raise StaffLoginError(str(exc)) from None
     audit.record("staff", staff.id, "staff_login", "staff", staff.id, ip)
     db.session.commit()
     return staff
-
-
-class UnknownAccount(StaffLoginError):
-    def __init__(self) -> None:
-        super().__init__("账号或密码错误。")
 
 
 def create_staff(username: str, name: str, role: str, organisation: str, password: str) -> Staff:

@@ -21,8 +21,6 @@ class Staff(db.Model):
     assessment_body_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_bodies.id"))
     health_authority_id: Mapped[int | None] = mapped_column(ForeignKey("health_authorities.id"))
     password_hash: Mapped[str] = mapped_column(String(256))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     # The session generation (domain/sessions.py): a session holding another value is signed out.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
