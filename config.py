@@ -66,6 +66,10 @@ class Config:
         # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by
         # anyone else would let them choose the address that rate limits and the audit log see.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0") or 0)
+        # Keys for personal data at rest (wechat_app/pii.py): comma-separated, the first is current.
+        # Development and tests derive fixed keys when these are empty; production requires both.
+        self.PII_KEY = env("PII_KEY", "")
+        self.PII_INDEX_KEY = env("PII_INDEX_KEY", "")
         # Template message ids, one per notice kind: WECHAT_TEMPLATE_ACCOUNT_NOTICE=..., etc.
         for name, value in os.environ.items():
             if name.startswith("WECHAT_TEMPLATE_"):
@@ -126,6 +130,8 @@ class ProductionConfig(Config):
         "WECHAT_APP_SECRET",
         "WECHAT_TOKEN",
         "PUBLIC_BASE_URL",
+        "PII_KEY",
+        "PII_INDEX_KEY",
     )
 
     def __init__(self) -> None:

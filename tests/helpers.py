@@ -86,9 +86,10 @@ def sms_code(app, phone: str, purpose: str = "bind_phone") -> str:
     import json
 
     with app.app_context():
+        from wechat_app.domain.verification import code_key
         from wechat_app.extensions import kv
 
-        return json.loads(kv.get(f"sms:code:{purpose}:{phone}"))["code"]
+        return json.loads(kv.get(code_key(phone, purpose)))["code"]
 
 
 def image_bytes(fmt: str = "JPEG", size=(300, 400), color=(200, 220, 240), exif: bytes | None = None) -> bytes:

@@ -10,6 +10,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "s" * 32, "DATABASE_URL": "sqlite://", "WECHAT_APP_ID": "wx1234567890abcdef",
     "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": "token", "PUBLIC_BASE_URL": "https://dk.example.cn",
     "REDIS_URL": "redis://127.0.0.1:1/14", "SMS_PROVIDER": "tests.test_config:NoSms",
+    "PII_KEY": "q" * 43, "PII_INDEX_KEY": "r" * 43,
 }
 
 
@@ -64,8 +65,8 @@ def test_security_headers(client):
 
 
 def test_no_template_carries_an_inline_script_or_handler():
-    from pathlib import Path
     import re
+    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     for template in [*root.glob("templates_mobile/**/*.html"), *root.glob("wechat_app/**/templates/**/*.html")]:

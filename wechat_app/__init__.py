@@ -25,12 +25,13 @@ def create_app(config: Config | None = None) -> Flask:
         hops = config.PROXY_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from wechat_app import auth, cli, database, errors, inputs, logconfig, outbox_worker, security, storage
+    from wechat_app import auth, cli, database, errors, inputs, logconfig, outbox_worker, pii, security, storage
     from wechat_app.wechat.callback import PushEndpoint
 
     app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
 
     logconfig.configure(app)
+    pii.init_app(app)
     register_extensions(app)
     storage.init_app(app)
     inputs.install_converters(app)
@@ -70,10 +71,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wechat_app.extensions import csrf, limiter
-    from wechat_app.console import authority as _a, institution as _i, views as _v  # noqa: F401  (their routes)
+    from wechat_app.console import authority as _a  # noqa: F401  (their routes)
     from wechat_app.console import common as console
-    from wechat_app.portal import registration, views as portal
+    from wechat_app.console import institution as _i
+    from wechat_app.console import views as _v
+    from wechat_app.extensions import csrf, limiter
+    from wechat_app.portal import registration
+    from wechat_app.portal import views as portal
     from wechat_app.wechat import callback, jssdk, oauth
 
     # WeChat's servers post signed XML, not forms: signature, not CSRF token, authenticates them,
@@ -87,7 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration.bp)
     app.register_blueprint(console.bp)  # its views are in console/views, institution and authority
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
-        from wechat_app.simulator import fake_api, views as simulator
+        from wechat_app.simulator import fake_api
+        from wechat_app.simulator import views as simulator
 
         for blueprint in (fake_api.bp, simulator.bp):  # development tools speaking JSON, not forms
             csrf.exempt(blueprint)

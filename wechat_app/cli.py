@@ -1,5 +1,5 @@
 """Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`,
-`flask staff create` (`flask db ...` comes from Flask-Migrate)."""
+`flask staff create`, `flask pii rotate` (`flask db ...` comes from Flask-Migrate)."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(wechat_group)
     app.cli.add_command(notify_group)
     app.cli.add_command(staff_group)
+    app.cli.add_command(pii_group)
 
 
 @click.command("seed-demo")
@@ -29,6 +30,19 @@ def seed_demo_command(schedule: str, if_empty: bool) -> None:
         return
     counts = seed_demo(schedule)
     click.echo("demo data: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+pii_group = AppGroup("pii", help="Personal data at rest (PII_KEY, PII_INDEX_KEY).")
+
+
+@pii_group.command("rotate")
+def pii_rotate() -> None:
+    """Re-seal every ID number and phone under the first PII_KEY and recompute the blind index
+    under the first PII_INDEX_KEY; then the old keys can be removed from the environment."""
+    from wechat_app.domain.personal_data import rotate
+
+    counts = rotate()
+    click.echo("re-sealed: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 wechat_group = AppGroup("wechat", help="WeChat platform tasks.")

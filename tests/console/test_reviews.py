@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.helpers import csrf_token
 from wechat_app import clock
+from wechat_app.domain.submission import sealed_identity
 from wechat_app.models import Notification, Physician, Registration, RegistrationSnapshot, Review, WeChatUser
 
 
@@ -23,7 +24,7 @@ def submitted(db, institution="长沙市天心区人民医院", status="pending_
         db.session.add(reg)
         db.session.flush()
     db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure="一般程序", data={
-        "identity": {"name": reg.physician.name, "id_type": "身份证", "id_number": reg.physician.id_number_18},
+        "identity": sealed_identity(reg.physician),
         "steps": {"1": {"ethnicity": "侗族"}}, "conditions": []}))
     if openid:
         db.session.add(WeChatUser(openid=openid, physician_id=reg.physician_id, subscribed=True))

@@ -11,10 +11,19 @@ from sqlalchemy import select
 
 from tests.helpers import csrf_token, image_bytes
 from wechat_app.domain.registration import Status, demo_registration
+from wechat_app.domain.submission import sealed_identity
 from wechat_app.domain.uploads import store_image
 from wechat_app.models import (
-    AssessmentBody, AssessorApplication, Cycle, Exemption, HealthAuthority, Institution, Physician, Province,
-    RegistrationSnapshot, Staff,
+    AssessmentBody,
+    AssessorApplication,
+    Cycle,
+    Exemption,
+    HealthAuthority,
+    Institution,
+    Physician,
+    Province,
+    RegistrationSnapshot,
+    Staff,
 )
 
 FOREIGN_NAME = "韦外省（广西医师）"
@@ -46,8 +55,7 @@ def foreign(demo):
     db.session.add(registration)
     db.session.flush()
     db.session.add(RegistrationSnapshot(registration_id=registration.id, number=1, procedure="一般程序",
-                                        data={"identity": {"name": FOREIGN_NAME, "id_type": "身份证",
-                                                           "id_number": physician.id_number}, "steps": {}, "conditions": []}))
+                                        data={"identity": sealed_identity(physician), "steps": {}, "conditions": []}))
     upload = store_image(physician.id, "photo", "x.jpg", image_bytes())
     db.session.add(Exemption(registration_id=registration.id, category="其他符合免考规定的情形", explanation="外省申请",
                              evidence=[upload.id]))

@@ -7,7 +7,16 @@ from types import SimpleNamespace
 import pytest
 
 from wechat_app.domain.registration import (
-    TRANSITIONS, Action, Actor, Role, Rule, Status, TransitionRefused, apply, check, label,
+    TRANSITIONS,
+    Action,
+    Actor,
+    Role,
+    Rule,
+    Status,
+    TransitionRefused,
+    apply,
+    check,
+    label,
 )
 
 TODAY = date(2026, 4, 20)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -139,7 +140,7 @@ def demo_id_number(app):
 
 
 def test_five_wrong_passwords_lock_this_source_out_of_the_account_for_15_minutes(app, client, demo_id_number):
-    physician = Physician(id_number_18=demo_id_number)
+    physician = SimpleNamespace(id_number_18=demo_id_number)
     client.environ_base["REMOTE_ADDR"] = "10.0.0.66"
     for left in (4, 3, 2, 1):
         page = post_login(app, client, "/login", physician.id_number_18, password="wrong").get_data(as_text=True)
@@ -158,7 +159,7 @@ def test_five_wrong_passwords_lock_this_source_out_of_the_account_for_15_minutes
 
 
 def test_guessing_from_many_sources_is_spaced_out_not_locked(app, demo_id_number):
-    physician = Physician(id_number_18=demo_id_number)
+    physician = SimpleNamespace(id_number_18=demo_id_number)
     for n in range(10):
         guesser = app.test_client()
         guesser.environ_base["REMOTE_ADDR"] = f"10.1.0.{n}"

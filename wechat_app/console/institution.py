@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from wechat_app.console.common import XLSX, bp, in_scope_physician, ip, parse_date, parse_int, staff_required
 from wechat_app.domain import audit, enumerations, physicians, spreadsheets
-from wechat_app.domain.authority import AuthorityError, DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
+from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, AuthorityError, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.physicians import ManagementError, PhysicianInput

@@ -9,10 +9,24 @@ from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
 from wechat_app.console.common import (
-    XLSX, bp, in_scope_registration, ip, parse_date, parse_int, staff_required,
+    XLSX,
+    bp,
+    in_scope_registration,
+    ip,
+    parse_date,
+    parse_int,
+    staff_required,
 )
 from wechat_app.domain import (
-    audit, authority, notifications, reviews, scopes, sessions, spreadsheets, staff_accounts, verification,
+    audit,
+    authority,
+    notifications,
+    reviews,
+    scopes,
+    sessions,
+    spreadsheets,
+    staff_accounts,
+    verification,
 )
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.registration import label
@@ -85,8 +99,7 @@ def review_detail(registration_id: int):
 
     return render_template(
         "console/review_detail.html", registration=registration, snapshot=snapshot, steps=steps,
-        identity=dict(snapshot.data["identity"], id_number_masked=mask(snapshot.data["identity"]["id_number"]))
-        if snapshot else {}, status_label=label(registration.status), history=reviews.reviews_of(registration),
+        identity=snapshot.data["identity"] if snapshot else {}, status_label=label(registration.status), history=reviews.reviews_of(registration),
         notices=[(n, notifications.delivery_label(n)) for n in notices], form=ConfirmForm(),
         blocked=reviews.no_assessment_body_message(registration), can_review=can_review(registration),
         subjects=enumerations.subjects(), lists=wizard.LISTS,

@@ -7,15 +7,18 @@ told by a template message. Every binding change and password change is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from sqlalchemy import or_, select
+
+from sqlalchemy import select
 
 from wechat_app import clock
 from wechat_app.domain import audit, lockout, passwords, verification
-from wechat_app.domain.sessions import end_sessions
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.followers import follower
-from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone, to_15
+from wechat_app.domain.idnumbers import mask, mask_phone, to_15
+from wechat_app.domain.sessions import end_sessions
 from wechat_app.extensions import db
 from wechat_app.models import Notification, Physician, WeChatUser
+from wechat_app.models.physician import id_number_indexes
 
 NOT_FOUND = (
     "系统中没有找到该证件号码的医师账号。请确认输入的是执业注册时使用的证件号码；"
@@ -24,7 +27,7 @@ NOT_FOUND = (
 )
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A refusal with a message for the physician."""
 
 
@@ -39,13 +42,8 @@ class Actor:
 
 def with_id_number(raw_id: str):
     """Physicians whose ID number is `raw_id` in any form it was typed or stored: 15 or 18 digits,
-    x or X, full-width. Raises IdNumberError for a wrong check character."""
-    canonical = canonical_18(raw_id)
-    if canonical is None:
-        return select(Physician).where(Physician.id_number == clean(raw_id))
-    return select(Physician).where(or_(
-        Physician.id_number_18 == canonical, Physician.id_number == canonical, Physician.id_number == to_15(canonical),
-    ))
+    x or X, full-width (through the blind index). Raises IdNumberError for a wrong check character."""
+    return select(Physician).where(Physician.id_number_index.in_(id_number_indexes(raw_id)))
 
 
 def find_physician(raw_id: str) -> Physician | None:
@@ -179,9 +177,7 @@ def send_reset_code(raw_id: str) -> tuple[Physician, str]:
         institution = physician.institution.name if physician.institution else "主要执业机构"
         raise AccountError(f"您的账号未绑定手机，无法通过短信找回密码。请联系{institution}的定考负责人为您重置密码"
                            f"（重置后为初始密码666666）。")
-    problem = verification.send_sms_code(physician.phone, "reset_password")
-    if problem:
-        raise AccountError(problem)
+    verification.send_sms_code(physician.phone, "reset_password", f"physician:{physician.id}")
     return physician, mask_phone(physician.phone)
 
 

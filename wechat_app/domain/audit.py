@@ -15,7 +15,14 @@ from sqlalchemy import Select, or_, select
 
 from wechat_app.extensions import db
 from wechat_app.models import (
-    AuditLog, Cycle, Department, HealthAuthority, Institution, Physician, Registration, Staff,
+    AuditLog,
+    Cycle,
+    Department,
+    HealthAuthority,
+    Institution,
+    Physician,
+    Registration,
+    Staff,
 )
 
 ACTIONS = {

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from wechat_app import clock
 from wechat_app.domain import audit
-from wechat_app.domain.errors import DomainError
 from wechat_app.domain.cycles import WINDOWS, current_cycle
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Status, label
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.extensions import db

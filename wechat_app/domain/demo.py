@@ -13,11 +13,21 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from wechat_app import clock
+from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.idnumbers import check_character, to_15
 from wechat_app.domain.registration import Status, demo_registration
 from wechat_app.extensions import db
 from wechat_app.models import (
-    Article, AssessmentBody, Cycle, Department, Faq, HealthAuthority, Institution, Physician, Province, Registration,
+    Article,
+    AssessmentBody,
+    Cycle,
+    Department,
+    Faq,
+    HealthAuthority,
+    Institution,
+    Physician,
+    Province,
+    Registration,
     Staff,
 )
 
@@ -190,13 +200,13 @@ def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
         id18 = demo_id_number(serial, want_x=serial % 10 == 3)
         legacy = serial % 10 == 7  # some institutions registered the old 15-digit number
         stored = to_15(id18) if legacy else id18
-        if db.session.scalar(select(Physician).where(Physician.id_number_18 == id18)) is not None:
+        if db.session.scalar(with_id_number(id18)) is not None:
             continue
         institution = institutions[serial - 1]
         own_departments = [d for d in departments if d.institution_id == institution.id]
         physician = Physician(
             name=f"{SURNAMES[serial % len(SURNAMES)]}{GIVEN[serial % len(GIVEN)]}（演示医师{serial}号）",
-            gender="男" if serial % 2 else "女", id_number=stored, id_number_18=id18,
+            gender="男" if serial % 2 else "女", id_number=stored,
             birth_date=date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14])),
             institution_id=institution.id,
             department_id=own_departments[serial % len(own_departments)].id if own_departments else None,

@@ -15,8 +15,8 @@ reset starts them afresh. Staff sign-in counts unknown user names the same way, 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from wechat_app import clock
 from wechat_app.domain import audit, passwords

@@ -12,7 +12,8 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
-from wechat_app import clock
+from wechat_app import clock, pii
+from wechat_app.domain.idnumbers import mask_phone
 from wechat_app.extensions import db
 from wechat_app.models import Notification, Physician, WeChatUser
 
@@ -65,9 +66,24 @@ def queue_template(physician: Physician, template_key: str, data: dict[str, str]
                           next_attempt_at=clock.now())
     db.session.add(notice)
     if openid is None and physician.phone and current_app.config.get("NOTIFY_SMS_FALLBACK"):
-        db.session.add(Notification(
-            idempotency_key=f"sms:{idempotency_key}", channel="sms", physician_id=physician.id,
-            data={"phone": physician.phone, "text": "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。"}))
+        queue_sms(physician.phone, "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。",
+                  f"sms:{idempotency_key}", physician.id)
+    return notice
+
+
+SMS_PHONE = "notifications.phone"
+
+
+def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | None = None,
+              code_ref: str | None = None) -> Notification:
+    """Add an SMS to the caller's transaction. The phone is sealed (wechat_app/pii.py). A verification
+    code is never written here: `text` then holds `{code}` and `code_ref` names the store key the
+    worker reads it from when it sends (an expired or used code is not sent at all)."""
+    notice = Notification(idempotency_key=idempotency_key, channel="sms", physician_id=physician_id,
+                          data={"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
+                                "text": text, "code_ref": code_ref},
+                          next_attempt_at=clock.now())
+    db.session.add(notice)
     return notice
 
 

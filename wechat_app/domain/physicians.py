@@ -12,8 +12,8 @@ from wechat_app.domain import audit, passwords
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, mask
-from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
+from wechat_app.domain.sessions import end_sessions
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
 
@@ -149,7 +149,7 @@ def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit:
     canonical = canonical_18(data.id_number) if data.id_type == "身份证" else None
     stored = clean(data.id_number)
     physician = Physician(
-        name=data.name.strip(), gender=data.gender, id_type=data.id_type, id_number=stored, id_number_18=canonical,
+        name=data.name.strip(), gender=data.gender, id_type=data.id_type, id_number=stored,
         birth_date=data.birth_date or (date(int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14]))
                                        if canonical else None),
         institution_id=staff.institution_id, department_id=data.department_id, level=data.level or None,

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from wechat_app import clock
+from wechat_app import clock, pii
 from wechat_app.domain import eligibility, wizard
 from wechat_app.domain.cycles import Window
+from wechat_app.domain.idnumbers import mask, mask_phone
 from wechat_app.domain.registration import Action, Actor, Status, TransitionRefused, apply, check
 from wechat_app.domain.uploads import UploadRefused, store_image
 from wechat_app.extensions import db
@@ -106,12 +107,23 @@ def _save_step(registration: Registration, step: int, data: dict, files: dict[st
     return errors
 
 
+SNAPSHOT_ID_NUMBER, SNAPSHOT_PHONE = "registration_snapshots.id_number", "registration_snapshots.phone"
+
+
+def sealed_identity(physician: Physician) -> dict:
+    """Who submitted, as the snapshot keeps it. The ID number and phone are part of the record,
+    sealed like the physician's own columns (wechat_app/pii.py); pages show the masked forms."""
+    id_number = physician.id_number_18 or physician.id_number
+    return {"name": physician.name, "id_type": physician.id_type,
+            "id_number_sealed": pii.seal(id_number, SNAPSHOT_ID_NUMBER), "id_number_masked": mask(id_number),
+            "phone_sealed": pii.seal(physician.phone, SNAPSHOT_PHONE) if physician.phone else None,
+            "phone_masked": mask_phone(physician.phone),
+            "institution": physician.institution.name if physician.institution else None}
+
+
 def snapshot_data(registration: Registration, draft: dict, found: list[eligibility.Condition]) -> dict:
-    physician = registration.physician
     return {
-        "identity": {"name": physician.name, "id_type": physician.id_type, "id_number": physician.id_number_18
-                     or physician.id_number, "phone": physician.phone,
-                     "institution": physician.institution.name if physician.institution else None},
+        "identity": sealed_identity(registration.physician),
         "steps": copy.deepcopy(draft),
         "conditions": [{"number": c.number, "text": c.text, "holds": c.holds, "why": c.why} for c in found],
     }

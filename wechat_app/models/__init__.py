@@ -5,9 +5,9 @@ from wechat_app.models.cycle import Cycle
 from wechat_app.models.notification import Notification
 from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
 from wechat_app.models.physician import Physician
+from wechat_app.models.registration import Exemption, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 from wechat_app.models.review import AssessorApplication, Review
 from wechat_app.models.staff import Staff
-from wechat_app.models.registration import Exemption, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [

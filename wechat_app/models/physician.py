@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from wechat_app import clock
+from wechat_app import clock, pii
+from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean
 from wechat_app.extensions import db
 from wechat_app.models.org import Department, Institution
+from wechat_app.models.types import Encrypted
 
 
 class Physician(db.Model):
@@ -17,12 +19,12 @@ class Physician(db.Model):
     name: Mapped[str] = mapped_column(String(40))
     gender: Mapped[str | None] = mapped_column(String(2))
     id_type: Mapped[str] = mapped_column(String(10), default="身份证")
-    # Stored as the institution typed it (15 or 18 characters, X upper-case); the 18-digit
-    # canonical form is kept beside it so that either form finds the account.
-    id_number: Mapped[str] = mapped_column(String(32), unique=True)
-    id_number_18: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Stored as the institution typed it (15 or 18 characters, X upper-case), encrypted; found through
+    # the blind index of its canonical form, so that either form finds the account (wechat_app/pii.py).
+    id_number: Mapped[str] = mapped_column(Encrypted("physicians.id_number"))
+    id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
     birth_date: Mapped[date | None]
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(Encrypted("physicians.phone"))
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     level: Mapped[str | None] = mapped_column(String(20))  # 执业医师 / 执业助理医师
@@ -57,3 +59,30 @@ class Physician(db.Model):
 
     def get_id(self) -> str:
         return f"p:{self.id}"
+
+    @validates("id_number")
+    def _index_id_number(self, _key: str, value: str) -> str:
+        self.id_number_index = id_number_indexes(value, strict=False)[0]
+        return value
+
+    @property
+    def id_number_18(self) -> str | None:
+        """The 18-character form of a resident ID number (None for other documents)."""
+        try:
+            return canonical_18(self.id_number)
+        except IdNumberError:
+            return None
+
+
+def id_number_indexes(raw: str, strict: bool = True) -> list[str]:
+    """The blind index of an ID number in its canonical form (15 or 18 digits, x or X, full-width
+    all index alike), under every configured index key: the first is what a row stores, all are
+    tried by a lookup during a key rotation. `strict`: a wrong check character raises IdNumberError
+    (the physician is told); otherwise it is indexed as typed and simply finds nobody."""
+    try:
+        canonical = canonical_18(raw) or clean(raw)
+    except IdNumberError:
+        if strict:
+            raise
+        canonical = clean(raw)
+    return pii.blind_indexes(canonical, "physicians.id_number")

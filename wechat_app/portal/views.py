@@ -12,16 +12,31 @@ from sqlalchemy import or_, select, true
 
 from wechat_app import clock
 from wechat_app.auth import (
-    client_ip, in_wechat, openid_still_trusted, physician_required, sign_in, sign_out, signed_in_physician,
+    client_ip,
+    in_wechat,
+    openid_still_trusted,
+    physician_required,
+    sign_in,
+    sign_out,
+    signed_in_physician,
 )
 from wechat_app.domain import accounts, followers, sessions, verification
 from wechat_app.domain.accounts import AccountError, Actor
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.idnumbers import IdNumberError
 from wechat_app.extensions import db, limiter
 from wechat_app.models import Article, Faq, Physician, Province
 from wechat_app.portal.forms import (
-    ChangePasswordForm, ConfirmForm, ForgotForm, LoginForm, PhoneForm, ProvinceForm, ResetForm, SetupForm, SmsForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotForm,
+    LoginForm,
+    PhoneForm,
+    ProvinceForm,
+    ResetForm,
+    SetupForm,
+    SmsForm,
 )
 from wechat_app.wechat.oauth import safe_next
 
@@ -182,14 +197,16 @@ def send_sms():
     if not form.validate_on_submit():
         return {"error": "请求已过期，请刷新页面。"}, 400
     if form.purpose.data == "bind_phone" and signed_in_physician():
-        problem = verification.send_sms_code((form.phone.data or "").strip(), "bind_phone")
+        phone, account = (form.phone.data or "").strip(), current_user.id
     elif form.purpose.data == "reset_password" and session.get("reset_physician_id"):
         physician = db.session.get(Physician, session["reset_physician_id"])
-        problem = verification.send_sms_code(physician.phone or "", "reset_password")
+        phone, account = physician.phone or "", physician.id
     else:
         return {"error": "请先登录。"}, 403
-    if problem:
-        return {"error": problem}, 429 if "频繁" in problem else 400
+    try:
+        verification.send_sms_code(phone, form.purpose.data, f"physician:{account}")
+    except DomainError as exc:
+        return {"error": exc.message}, exc.status
     return {"ok": True, "message": "验证码已发送，5分钟内有效。"}
 
 
@@ -203,7 +220,7 @@ def forgot():
         else:
             try:
                 physician, masked = accounts.send_reset_code(form.id_number.data)
-            except (AccountError, IdNumberError) as exc:
+            except (DomainError, IdNumberError) as exc:
                 form.id_number.errors.append(str(exc))
             else:
                 session["reset_physician_id"] = physician.id

@@ -14,7 +14,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Callable
-
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, request
