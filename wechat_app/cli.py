@@ -1,5 +1,5 @@
 """Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`,
-`flask staff create`, `flask pii rotate` (`flask db ...` comes from Flask-Migrate)."""
+`flask staff create`, `flask pii rotate`, `flask uploads prune` (`flask db ...` comes from Flask-Migrate)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notify_group)
     app.cli.add_command(staff_group)
     app.cli.add_command(pii_group)
+    app.cli.add_command(uploads_group)
 
 
 @click.command("seed-demo")
@@ -43,6 +44,21 @@ def pii_rotate() -> None:
 
     counts = rotate()
     click.echo("re-sealed: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+uploads_group = AppGroup("uploads", help="Uploaded files.")
+
+
+@uploads_group.command("prune")
+@click.option("--older-than-hours", type=click.IntRange(1, None), default=24, show_default=True)
+def uploads_prune(older_than_hours: int) -> None:
+    """Remove uploads no draft, snapshot or exemption refers to, and files no row names."""
+    from datetime import timedelta
+
+    from wechat_app.domain.uploads import prune
+
+    rows, files = prune(timedelta(hours=older_than_hours))
+    click.echo(f"removed {rows} upload rows and {files} files")
 
 
 wechat_group = AppGroup("wechat", help="WeChat platform tasks.")

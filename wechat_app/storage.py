@@ -3,6 +3,8 @@ stored under random names; the original name is never used for anything."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +15,7 @@ class Storage(Protocol):
     def save(self, data: bytes, suffix: str) -> str: ...
     def read(self, name: str) -> bytes: ...
     def delete(self, name: str) -> None: ...
+    def names(self) -> Iterator[tuple[str, datetime]]: ...
 
 
 class LocalStorage:
@@ -36,6 +39,12 @@ class LocalStorage:
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+
+    def names(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored file with its modification time (local clock, as `clock.now()`)."""
+        for path in self.root.iterdir():
+            if path.is_file():
+                yield path.name, datetime.fromtimestamp(path.stat().st_mtime)
 
 
 def init_app(app: Flask) -> None:

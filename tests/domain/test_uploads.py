@@ -72,3 +72,40 @@ def test_png_stays_png(db, owner):
 def test_certificate_limit_is_three_megabytes(db, owner):
     with pytest.raises(UploadRefused, match="不能超过3MB"):
         store_image(owner, "certificate", "page.jpg", b"\xff\xd8" + b"0" * (3 * 1024 * 1024))
+
+
+def test_a_transaction_that_does_not_commit_leaves_no_file(app, db, owner, stored):
+    store_image(owner, "photo", "a.jpg", image_bytes())
+    assert len(stored()) == 1
+    db.session.rollback()
+    assert stored() == []
+    upload = store_image(owner, "photo", "b.jpg", image_bytes())
+    db.session.commit()
+    assert stored() == [upload.stored_name]
+    store_image(owner, "photo", "c.jpg", image_bytes())
+    db.session.close()  # a request that ends without committing
+    assert stored() == [upload.stored_name]
+
+
+def test_prune_removes_orphan_files_and_unreferenced_rows_only(app, db, owner, stored):
+    from datetime import timedelta
+
+    from wechat_app import clock
+    from wechat_app.models import Registration
+    from wechat_app.storage import storage
+
+    kept = store_image(owner, "photo", "kept.jpg", image_bytes())
+    dropped = store_image(owner, "photo", "dropped.jpg", image_bytes())
+    registration = db.session.query(Registration).filter_by(physician_id=owner).first() \
+        or db.session.query(Registration).first()
+    registration.draft = {"1": {"photo": [kept.id]}}
+    db.session.commit()
+    orphan = storage().save(b"left by a killed process", ".jpg")
+    kept_name, dropped_name = kept.stored_name, dropped.stored_name
+    assert app.test_cli_runner().invoke(args=["uploads", "prune"]).output.startswith("removed 0 upload rows and 0")
+
+    clock.freeze(clock.now() + timedelta(days=2))
+    result = app.test_cli_runner().invoke(args=["uploads", "prune"])
+    assert result.exit_code == 0 and "removed 1 upload rows and 2 files" in result.output, result.output
+    assert stored() == [kept_name] and orphan not in stored() and dropped_name not in stored()
+    assert db.session.get(Upload, kept.id) is not None

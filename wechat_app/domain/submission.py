@@ -13,13 +13,9 @@ from wechat_app.domain import eligibility, wizard
 from wechat_app.domain.cycles import Window
 from wechat_app.domain.idnumbers import mask, mask_phone
 from wechat_app.domain.registration import Action, Actor, Status, TransitionRefused, apply, check
-from wechat_app.domain.uploads import UploadRefused, store_image
+from wechat_app.domain.uploads import FILE_FIELDS, UploadRefused, store_image
 from wechat_app.extensions import db
 from wechat_app.models import Department, Exemption, Physician, Registration, RegistrationSnapshot, Upload
-
-# Which uploaded-file field of which step holds which kind of image, and how many it keeps.
-FILE_FIELDS = {("1", "photo"): ("photo", 1), ("2", "certificate_pages"): ("certificate", 2),
-               ("5", "evidence"): ("evidence", 5)}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 """Uploaded images: checked by their content (never their name), re-encoded, stored.
 
+A file is written when its row is added, so that the row can name it; if that transaction does not
+commit (an error, a lost race, a validation failure after the upload), the files it wrote are
+removed when it ends. A process killed in between leaves a file no row names: `flask uploads prune`
+removes those, and rows that no draft, snapshot or exemption refers to any more.
+
 Only JPEG and PNG are accepted, as the seed asks (.jpg .png .jpeg). The image is decoded with
 Pillow under a pixel cap (a decompression bomb is refused, not expanded), and re-encoded from its
 pixels: EXIF (GPS position, camera serial) and anything appended after the image data (a script
@@ -11,12 +16,21 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from datetime import timedelta
 
+from flask import has_app_context
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from wechat_app import clock
 from wechat_app.extensions import db
-from wechat_app.models import Upload
+from wechat_app.models import Exemption, Registration, RegistrationSnapshot, Upload
 from wechat_app.storage import storage
 
+# Which uploaded-file field of which wizard step holds which kind of image, and how many it keeps.
+FILE_FIELDS = {("1", "photo"): ("photo", 1), ("2", "certificate_pages"): ("certificate", 2),
+               ("5", "evidence"): ("evidence", 5)}
 MAX_PIXELS = 40_000_000
 ALLOWED_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -105,8 +119,66 @@ def store_image(physician_id: int, kind_name: str, filename: str, data: bytes) -
         raise UploadRefused("文件是空的，请重新选择。")
     cleaned, suffix, content_type, width, height = reencode(data, kind)
     name = storage().save(cleaned, suffix)
+    db.session.info.setdefault(WRITTEN, []).append(name)
     upload = Upload(physician_id=physician_id, kind=kind_name, stored_name=name, content_type=content_type,
                     size=len(cleaned), width=width, height=height)
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+# --- files of transactions that did not commit --------------------------------------------------
+
+WRITTEN = "uploads_written"  # Session.info key: files this transaction wrote
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written(session: Session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted(session: Session, transaction) -> None:
+    if transaction.parent is None and session.info.get(WRITTEN) and has_app_context():
+        for name in session.info.pop(WRITTEN):  # the outermost transaction ended without a commit
+            storage().delete(name)
+
+
+# --- flask uploads prune ------------------------------------------------------------------------
+
+PRUNE_GRACE = timedelta(hours=24)  # never touch what a transaction in progress may still commit
+
+
+def referenced_upload_ids() -> set[int]:
+    """Uploads a draft, a submitted snapshot or an exemption refers to."""
+    ids: set[int] = set()
+
+    def collect(steps: dict | None) -> None:
+        for step, field in FILE_FIELDS:
+            ids.update(i for i in ((steps or {}).get(step) or {}).get(field) or [] if isinstance(i, int))
+
+    for draft in db.session.scalars(select(Registration.draft)):
+        collect(draft)
+    for data in db.session.scalars(select(RegistrationSnapshot.data)):
+        collect((data or {}).get("steps"))
+    for evidence in db.session.scalars(select(Exemption.evidence)):
+        ids.update(evidence or [])
+    return ids
+
+
+def prune(grace: timedelta = PRUNE_GRACE) -> tuple[int, int]:
+    """Remove upload rows nothing refers to, and files no row names, older than `grace`.
+    Returns (rows removed, files removed)."""
+    cutoff = clock.now() - grace
+    keep = referenced_upload_ids()
+    dead = [u for u in db.session.scalars(select(Upload).where(Upload.created_at < cutoff)) if u.id not in keep]
+    for upload in dead:
+        db.session.delete(upload)
+    db.session.commit()  # the rows go first: a file is removed only once no row can name it
+    named = set(db.session.scalars(select(Upload.stored_name)))
+    files = 0
+    for name, modified in list(storage().names()):
+        if name not in named and modified < cutoff:
+            storage().delete(name)
+            files += 1
+    return len(dead), files
