@@ -49,7 +49,9 @@ class Config:
         # No pre-ping (a round trip on every checkout, the largest cost of a page); connections are
         # recycled well before PostgreSQL or a proxy would drop them, and a dropped one is
         # invalidated by SQLAlchemy on its first error.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+        # hide_parameters: a database error's message carries the statement's parameters (ID numbers,
+        # birth dates) into tracebacks and logs; only a developer's own machine shows them.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "hide_parameters": True}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = False
@@ -101,6 +103,7 @@ class DevelopmentConfig(Config):
         if "WECHAT_OAUTH_BASE_URL" not in os.environ:
             self.WECHAT_OAUTH_BASE_URL = f"{self.PUBLIC_BASE_URL}/_sim/connect/"
         self.SMS_PROVIDER = self.SMS_PROVIDER or "simulator"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {**self.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": False}
         self.OUTBOX_INLINE_WORKER = os.environ.get("OUTBOX_INLINE_WORKER", "1") != "0"
         for key in TEMPLATE_KEYS:
             name = f"WECHAT_TEMPLATE_{key.upper()}"
@@ -120,6 +123,7 @@ class TestingConfig(DevelopmentConfig):
         self.WTF_CSRF_ENABLED = True
         self.UPLOAD_DIR = ""  # each test app gets a temporary directory
         self.OUTBOX_INLINE_WORKER = False  # tests drain the outbox themselves
+        self.SQLALCHEMY_ENGINE_OPTIONS = {**self.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
 
 
 class ProductionConfig(Config):

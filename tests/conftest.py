@@ -7,6 +7,7 @@ TEST_REDIS_URL it runs on PostgreSQL and Redis instead.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -15,8 +16,8 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from config import TestingConfig
-from tests.helpers import Pusher
-from wechat_app import clock, create_app
+from tests.helpers import Pusher, personal_data_in
+from wechat_app import clock, create_app, logconfig
 from wechat_app.domain.faq import faq_index
 from wechat_app.extensions import db as _db
 
@@ -30,6 +31,35 @@ class Dispatcher:
 
     def __call__(self, environ, start_response):
         return self.app(environ, start_response)
+
+
+class Recorder(logging.Handler):
+    """Every log line of a test, formatted as a handler would (tracebacks included)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs(request):
+    """Every test's log lines, unredacted (redaction is the second line of defence, tested on its
+    own in test_logconfig.py): no ID number, mobile number or SMS code may appear in any of them."""
+    recorder = Recorder()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    logconfig.REDACTING["on"] = "redaction" in request.keywords
+    try:
+        yield
+    finally:
+        root.removeHandler(recorder)
+        logconfig.REDACTING["on"] = True
+    found = [(line[:200], hit) for line in recorder.lines for hit in personal_data_in(line)]
+    assert not found, f"personal data in the log: {found[:3]}"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Test helpers: signed WeChat pushes, polling for background work."""
 from __future__ import annotations
 
+import re
 import time
 
 from wechat_app.wechat.protocol import Envelope, cdata, parse_xml, sha1_signature
@@ -46,6 +47,22 @@ class Pusher:
         outer = f"<xml>{inner}<Encrypt>{cdata(sealed['Encrypt'])}</Encrypt></xml>"
         query = {**self.query(timestamp, nonce), "encrypt_type": "aes", "msg_signature": sealed["MsgSignature"]}
         return self.client.post("/wechat", query_string=query, data=outer.encode(), content_type="text/xml"), envelope
+
+
+ID_18 = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+ID_15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{2})(\d{2})(\d{2})(\d{3})(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+SMS_CODE = re.compile(r"验证码\D{0,6}\d{6}")
+
+
+def personal_data_in(text: str) -> list[str]:
+    """ID numbers (18 characters with a valid GB 11643 check character; 15 digits with a valid birth
+    date), mobile numbers and SMS codes in `text`."""
+    from wechat_app.domain.idnumbers import check_character
+
+    found = [m for m in ID_18.findall(text) if check_character(m[:17]) == m[17].upper()]
+    found += ["".join(m) for m in ID_15.findall(text) if 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31]
+    return found + MOBILE.findall(text) + SMS_CODE.findall(text)
 
 
 def reply_of(response) -> dict:
