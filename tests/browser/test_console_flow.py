@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from wechat_app.domain.submission import sealed_identity
 from wechat_app.extensions import kv
 from wechat_app.models import Registration, RegistrationSnapshot, WeChatUser
 from wechat_app.outbox_worker import run_worker
@@ -20,7 +21,7 @@ def two_submitted(db):
                                           .order_by(Registration.id)) if r.physician.institution.name == "长沙市天心区人民医院"][:2]
     for reg in regs:
         db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure=reg.procedure or "一般程序", data={
-            "identity": {"name": reg.physician.name, "id_type": "身份证", "id_number": reg.physician.id_number_18},
+            "identity": sealed_identity(reg.physician),
             "steps": {"1": {"ethnicity": "汉族"}}, "conditions": []}))
     regs[1].physician.must_change_password = False
     db.session.add(WeChatUser(openid="oSIMrejected00000000000001", physician_id=regs[1].physician_id, subscribed=True))
