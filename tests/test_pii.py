@@ -12,8 +12,8 @@ from sqlalchemy import select, text
 from wechat_app import pii
 from wechat_app.domain import verification
 from wechat_app.domain.accounts import find_physician
-from wechat_app.domain.idnumbers import to_15
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import to_15
 from wechat_app.domain.submission import sealed_identity
 from wechat_app.extensions import kv
 from wechat_app.models import Notification, Physician, Registration, RegistrationSnapshot

@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_for
+from wechat_app.links import oauth_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config)
     app.jinja_env.finalize = lambda value: "" if value is None else value  # a missing value shows as blank
+    app.jinja_env.globals["oauth_entry"] = oauth_entry
     if config.PROXY_HOPS:  # believe X-Forwarded-* only from the configured proxies (config.py)
         hops = config.PROXY_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -71,10 +73,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wechat_app.console import authority as _a  # noqa: F401  (their routes)
-    from wechat_app.console import common as console
-    from wechat_app.console import institution as _i
-    from wechat_app.console import views as _v
+    from wechat_app import console
     from wechat_app.extensions import csrf, limiter
     from wechat_app.portal import registration
     from wechat_app.portal import views as portal
@@ -89,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jssdk.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(registration.bp)
-    app.register_blueprint(console.bp)  # its views are in console/views, institution and authority
+    app.register_blueprint(console.bp)
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
         from wechat_app.simulator import fake_api
         from wechat_app.simulator import views as simulator

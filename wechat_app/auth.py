@@ -4,7 +4,6 @@ are, the desktop login page otherwise."""
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import quote
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from wechat_app.extensions import db, login_manager
+from wechat_app.links import oauth_entry
 from wechat_app.models import Physician, Staff, WeChatUser
 
 
@@ -96,7 +96,7 @@ def sign_in_url(next_path: str) -> str:
     if session.get("openid"):
         return url_for("portal.bind", next=next_path)
     if in_wechat():
-        return f"/wechat/oauth/entry?next={quote(next_path, safe='/')}"
+        return oauth_entry(next_path)
     return url_for("portal.login", next=next_path)
 
 

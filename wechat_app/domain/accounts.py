@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import audit, lockout, passwords, verification
+from wechat_app.domain import audit, lockout, notifications, passwords, verification
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import mask, mask_phone, to_15
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.extensions import db
-from wechat_app.models import Notification, Physician, WeChatUser
+from wechat_app.models import Physician, WeChatUser
 from wechat_app.models.physician import id_number_indexes
 
 NOT_FOUND = (
@@ -81,11 +81,12 @@ def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
         previous.physician_id = None
         previous.bound_at = None
         db.session.flush()  # free the unique physician_id before taking it
-        db.session.add(Notification(
-            idempotency_key=f"binding-replaced:{physician.id}:{previous.openid}:{clock.now():%Y%m%d%H%M%S}",
-            channel="template", template_key="account_notice", openid=previous.openid, physician_id=physician.id,
-            data={"thing1": "微信绑定已变更", "time2": f"{clock.now():%Y-%m-%d %H:%M}",
-                  "thing3": "账号已在另一微信绑定，如非本人操作请联系机构"}))
+        notifications.queue_template(
+            physician, "account_notice",
+            {"thing1": "微信绑定已变更", "time2": f"{clock.now():%Y-%m-%d %H:%M}",
+             "thing3": "账号已在另一微信绑定，如非本人操作请联系机构"},
+            "/m/account", f"binding-replaced:{physician.id}:{previous.openid}:{clock.now():%Y%m%d%H%M%S}",
+            openid=previous.openid)
     if user.physician_id is not None:
         audit.record(actor.kind, actor.id, "wechat_unbind", "physician", user.physician_id, actor.ip,
                      reason="openid bound to another account")

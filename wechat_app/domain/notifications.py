@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wechat_app import clock, pii
 from wechat_app.domain.idnumbers import mask_phone
 from wechat_app.extensions import db
+from wechat_app.links import oauth_entry
 from wechat_app.models import Notification, Physician, WeChatUser
 
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
@@ -49,26 +50,39 @@ def fit(name: str, value: str) -> str:
 
 
 def entry_link(next_path: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/wechat/oauth/entry?next={next_path}"
+    return oauth_entry(next_path, current_app.config["PUBLIC_BASE_URL"])
+
+
+def queue(idempotency_key: str, channel: str, data: dict, **fields) -> Notification:
+    """The one way into the outbox: a row in the caller's transaction, at most once per key (a second
+    call for the same (recipient, event) returns the first row). The worker delivers it."""
+    existing = db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    notice = Notification(idempotency_key=idempotency_key, channel=channel, data=data, next_attempt_at=clock.now(),
+                          **fields)
+    db.session.add(notice)
+    return notice
 
 
 def queue_template(physician: Physician, template_key: str, data: dict[str, str], next_path: str,
-                   idempotency_key: str) -> Notification:
-    """Add the notice to the caller's transaction. Without a bound openid it is kept as
+                   idempotency_key: str, openid: str | None = None) -> Notification:
+    """A template message to the openid bound to `physician` (or to `openid`, e.g. the one a binding
+    just left), its fields checked against WeChat's limits. Without an openid it is kept as
     undeliverable (the institution sees it), and an SMS is queued where SMS is configured."""
-    openid = db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
+    openid = openid or db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
     fitted = {name: fit(name, value) for name, value in data.items()}
-    existing = db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing  # at most once per (recipient, event)
-    notice = Notification(idempotency_key=idempotency_key, channel="template", template_key=template_key,
-                          openid=openid, physician_id=physician.id, data=fitted, url=entry_link(next_path),
-                          next_attempt_at=clock.now())
-    db.session.add(notice)
+    notice = queue(idempotency_key, "template", fitted, template_key=template_key, openid=openid,
+                   physician_id=physician.id, url=entry_link(next_path))
     if openid is None and physician.phone and current_app.config.get("NOTIFY_SMS_FALLBACK"):
         queue_sms(physician.phone, "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。",
                   f"sms:{idempotency_key}", physician.id)
     return notice
+
+
+def queue_custom_text(openid: str, content: str, idempotency_key: str) -> Notification:
+    """A customer-service text (e.g. the late answer to a slow callback)."""
+    return queue(idempotency_key, "custom_text", {"content": content}, openid=openid)
 
 
 SMS_PHONE = "notifications.phone"
@@ -76,15 +90,11 @@ SMS_PHONE = "notifications.phone"
 
 def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | None = None,
               code_ref: str | None = None) -> Notification:
-    """Add an SMS to the caller's transaction. The phone is sealed (wechat_app/pii.py). A verification
-    code is never written here: `text` then holds `{code}` and `code_ref` names the store key the
-    worker reads it from when it sends (an expired or used code is not sent at all)."""
-    notice = Notification(idempotency_key=idempotency_key, channel="sms", physician_id=physician_id,
-                          data={"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
-                                "text": text, "code_ref": code_ref},
-                          next_attempt_at=clock.now())
-    db.session.add(notice)
-    return notice
+    """An SMS. The phone is sealed (wechat_app/pii.py). A verification code is never written here:
+    `text` then holds `{code}` and `code_ref` names the store key the worker reads it from when it
+    sends (an expired or used code is not sent at all)."""
+    return queue(idempotency_key, "sms", {"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
+                                          "text": text, "code_ref": code_ref}, physician_id=physician_id)
 
 
 def delivery_label(notice: Notification | None) -> str:

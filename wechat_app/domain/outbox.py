@@ -1,4 +1,5 @@
-"""Writes outbox rows; `flask notify worker` delivers them. Nothing here calls WeChat."""
+"""The outbox's bookkeeping: claiming due rows and recording results for `flask notify worker`
+(rows are written by `domain/notifications.queue`). Nothing here calls WeChat."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,20 +9,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
+from wechat_app.domain.notifications import queue_custom_text
 from wechat_app.extensions import db
 from wechat_app.models import Notification
 
 
-def add_custom_text(openid: str, content: str, idempotency_key: str) -> None:
-    """Queue a customer-service text (e.g. the late answer to a slow callback) in the caller's
-    transaction; the unique key makes a second call for the same event a no-op at commit."""
-    db.session.add(Notification(idempotency_key=idempotency_key, channel="custom_text", openid=openid,
-                                data={"content": content}, next_attempt_at=clock.now()))
-
-
 def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
-    """One transaction: queue the text; False if a notice with that key already exists."""
-    add_custom_text(openid, content, idempotency_key)
+    """One transaction: queue the text; False if a notice with that key already exists (two workers
+    racing on the same event: the unique key lets one commit)."""
+    if queue_custom_text(openid, content, idempotency_key).id is not None:
+        return False  # already queued (a row from the database has an id; a new one not before flush)
     try:
         db.session.commit()
     except IntegrityError:

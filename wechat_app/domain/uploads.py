@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-
 from datetime import timedelta
 
 from flask import has_app_context

@@ -26,6 +26,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.idnumbers import IdNumberError
 from wechat_app.extensions import db, limiter
+from wechat_app.links import oauth_entry
 from wechat_app.models import Article, Faq, Physician, Province
 from wechat_app.portal.forms import (
     ChangePasswordForm,
@@ -69,14 +70,14 @@ def home():
         return home_page()
     openid = session.get("openid")
     if not openid:
-        return redirect("/wechat/oauth/entry?next=/m/" if in_wechat() else url_for("portal.login"))
+        return redirect(oauth_entry() if in_wechat() else url_for("portal.login"))
     follower = followers.follower(openid)
     if follower.province_id is None and len(active_provinces()) > 1:
         return redirect(url_for("portal.province"))
     if follower.physician is not None:
         if not openid_still_trusted(follower.physician):  # the account ended its sessions since OAuth
             session.pop("openid", None)
-            return redirect("/wechat/oauth/entry?next=/m/" if in_wechat() else url_for("portal.login"))
+            return redirect(oauth_entry() if in_wechat() else url_for("portal.login"))
         sign_in(follower.physician)
         return redirect(url_for("portal.home"))
     return redirect(url_for("portal.bind"))
@@ -140,7 +141,7 @@ def login():
 
 def entry_qr() -> str:
     """A QR code (data URI) that opens 定考入口 in WeChat, for physicians on a desktop browser."""
-    image = qrcode.make(f"{current_app.config['PUBLIC_BASE_URL']}/wechat/oauth/entry?next=/m/", box_size=5, border=2)
+    image = qrcode.make(oauth_entry("/m/", current_app.config["PUBLIC_BASE_URL"]), box_size=5, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

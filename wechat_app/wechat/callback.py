@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from wechat_app.domain import outbox
 from wechat_app.extensions import kv
+from wechat_app.links import oauth_entry
 from wechat_app.wechat.protocol import (
     MAX_BODY_BYTES,
     SUCCESS,
@@ -53,8 +54,8 @@ class CallbackSettings:
             token=config["WECHAT_TOKEN"],
             envelope=Envelope(config["WECHAT_TOKEN"], aes_key, config["WECHAT_APP_ID"]) if aes_key else None,
             context=Context(
-                entry_url=f"{base}/wechat/oauth/entry?next=/m/",
-                faq_url=f"{base}/wechat/oauth/entry?next=/m/faq",
+                entry_url=oauth_entry("/m/", base),
+                faq_url=oauth_entry("/m/faq", base),
                 support_phone=config["SUPPORT_PHONE"],
             ),
             reply_budget=float(config["WECHAT_REPLY_BUDGET"]),

@@ -5,13 +5,12 @@ WeChat limits: at most 3 top-level buttons of ≤ 16 bytes, 5 sub-buttons each o
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
+from wechat_app.links import oauth_entry
 from wechat_app.wechat.router import KEY_FAQ, KEY_MY_STATUS, KEY_SUPPORT
 
 
 def entry(base_url: str, next_path: str) -> str:
-    return f"{base_url}/wechat/oauth/entry?next={quote(next_path, safe='/')}"
+    return oauth_entry(next_path, base_url)
 
 
 def build_menu(base_url: str) -> dict:
