@@ -25,3 +25,10 @@ def post_worker_init(worker):
     import gc
 
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    """Let the callback's side effects already started finish before the worker goes."""
+    from wechat_app.wechat.callback import finish_background
+
+    finish_background()

@@ -64,11 +64,6 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
     return physician
 
 
-def bound_physician(openid: str) -> Physician | None:
-    user = db.session.scalar(select(WeChatUser).where(WeChatUser.openid == openid))
-    return user.physician if user else None
-
-
 def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
     """Bind `openid` to `physician`; returns the openid it replaced, if any (told by a notice)."""
     user = follower(openid)

@@ -74,6 +74,3 @@ def conditions(facts: Facts, period_start: date, period_end: date, cutoff: date,
                                 if facts.residency_passed_on else "未填写规培合格时间"))
     return result
 
-
-def procedure_for(found: list[Condition]) -> str:
-    return SIMPLE if any(c.holds for c in found) else GENERAL

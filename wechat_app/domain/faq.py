@@ -59,7 +59,6 @@ def load_entries() -> tuple[FaqEntry, ...]:
         FaqEntry(row.question, row.answer, tuple(w.lower() for w in row.keywords.split() if w), row.sort_order)
         for row in rows
     )
-    db.session.remove()
     return entries
 
 

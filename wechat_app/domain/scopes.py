@@ -13,7 +13,6 @@ from wechat_app.extensions import db
 from wechat_app.models import HealthAuthority, Institution, Physician, Registration, Staff
 
 INSTITUTION, ASSESSOR, AUTHORITY = "institution", "assessor", "authority"
-ROLE_NAMES = {INSTITUTION: "医疗卫生机构", ASSESSOR: "考核机构", AUTHORITY: "卫生行政部门"}
 
 
 def authority_ids(root_id: int) -> set[int]:

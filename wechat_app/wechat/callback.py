@@ -73,6 +73,16 @@ def background() -> ThreadPoolExecutor:
     return _executor
 
 
+def finish_background() -> None:
+    """Wait for the side effects already started (subscribe, VIEW log, late answers): at a worker's
+    exit (gunicorn.conf.py), so that they are not lost, and in tests, to know that nothing more
+    will happen. The next push starts a new pool."""
+    global _executor
+    executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
 def in_app(app: Flask, fn: Callable[[], object]) -> Callable[[], object]:
     def run():
         with app.app_context():
