@@ -9,20 +9,16 @@ from wechat_app.links import oauth_entry
 from wechat_app.wechat.router import KEY_FAQ, KEY_MY_STATUS, KEY_SUPPORT
 
 
-def entry(base_url: str, next_path: str) -> str:
-    return oauth_entry(next_path, base_url)
-
-
 def build_menu(base_url: str) -> dict:
     return {
         "button": [
             {
                 "name": "医师定考",
                 "sub_button": [
-                    {"type": "view", "name": "定考入口", "url": entry(base_url, "/m/")},
+                    {"type": "view", "name": "定考入口", "url": oauth_entry("/m/", base_url)},
                     {"type": "click", "name": "我的状态", "key": KEY_MY_STATUS},
-                    {"type": "view", "name": "定考培训", "url": entry(base_url, "/m/study")},
-                    {"type": "view", "name": "考核结果", "url": entry(base_url, "/m/results")},
+                    {"type": "view", "name": "定考培训", "url": oauth_entry("/m/study", base_url)},
+                    {"type": "view", "name": "考核结果", "url": oauth_entry("/m/results", base_url)},
                 ],
             },
             {
@@ -30,7 +26,7 @@ def build_menu(base_url: str) -> dict:
                 "sub_button": [
                     {"type": "click", "name": "常见问题", "key": KEY_FAQ},
                     {"type": "click", "name": "在线客服", "key": KEY_SUPPORT},
-                    {"type": "view", "name": "操作手册", "url": entry(base_url, "/m/articles?kind=手册")},
+                    {"type": "view", "name": "操作手册", "url": oauth_entry("/m/articles?kind=手册", base_url)},
                 ],
             },
         ]
