@@ -6,7 +6,7 @@ FLASK := APP_ENV=development $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test bench worker clean
+.PHONY: install run test lint bench worker clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,10 @@ test: install
 		echo "--- again on $${TEST_DATABASE_URL:+PostgreSQL }$${TEST_REDIS_URL:+Redis}"; \
 		APP_ENV=testing $(BIN)/pytest; \
 	fi
+
+# Style, imports, bug patterns and complexity (≤ 12): pyproject.toml [tool.ruff].
+lint: install
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python -m bench.run

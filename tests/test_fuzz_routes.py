@@ -68,9 +68,9 @@ def paths(rule) -> list[str]:
         return [rule.rule]
     built = []
     for values in zip(*(PATH_VALUES["int" if isinstance(rule._converters[v], IntegerConverter) else "default"]
-                        for v in variables)):
+                        for v in variables), strict=True):
         path = rule.rule
-        for variable, value in zip(variables, values):
+        for variable, value in zip(variables, values, strict=True):
             path = re.sub(r"<[^>]*\b" + variable + ">", value, path)
         built.append(path)
     return built

@@ -107,7 +107,7 @@ def column_limits(model, data) -> dict[str, int]:
     return too_long
 
 
-def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
+def identity_errors(data: PhysicianInput) -> dict[str, str]:
     errors = {}
     if not 1 <= len(data.name.strip()) <= 40:
         errors["name"] = "请输入医师姓名。"
@@ -123,6 +123,11 @@ def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, s
             errors["id_number"] = str(exc)
     elif not 4 <= len(clean(data.id_number)) <= 32:
         errors["id_number"] = "请输入证件号码。"
+    return errors
+
+
+def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
+    errors = identity_errors(data)
     for key, label in (("category", "执业类别"), ("practice_scope", "执业范围"), ("certificate_number", "执业证书编码"),
                        ("qualification_number", "资格证书编码")):
         if not getattr(data, key).strip():

@@ -57,42 +57,61 @@ def cell_date(value) -> date | None:
         raise ValueError("日期格式应为2005-07-01") from None
 
 
-def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
-    """All rows or none: returns (created, errors by row)."""
+def read_sheet(data: bytes) -> tuple[list[tuple], list[str]]:
+    """The rows of an uploaded import file (header first), or the reason it cannot be read."""
     if len(data) > MAX_BYTES:
-        return 0, ["文件过大（不超过2MB），请分批导入。"]
+        return [], ["文件过大（不超过2MB），请分批导入。"]
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError):
-        return 0, ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
+        return [], ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
     rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
     if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(COLUMNS)]] != list(COLUMNS):
-        return 0, ["表头与导入模板不一致，请下载最新模板。"]
+        return [], ["表头与导入模板不一致，请下载最新模板。"]
+    return rows, []
+
+
+def row_input(row: tuple, values: dict[str, str], departments: dict[str, int]) -> PhysicianInput:
+    """One sheet row as the 新增医师 form would have it; ValueError for an unreadable date."""
+    return PhysicianInput(
+        name=values["姓名"], gender=values["性别"], id_type=values["证件类型"] or "身份证",
+        id_number=values["证件号码"], level=values["医师级别"], category=values["执业类别"],
+        practice_scope=values["执业范围"], certificate_number=values["执业证书编码"],
+        certificate_date=cell_date(row[9] if len(row) > 9 else None),
+        qualification_number=values["资格证书编码"],
+        qualification_date=cell_date(row[11] if len(row) > 11 else None),
+        department_id=departments.get(values["科室"]), title=values["职称"])
+
+
+def row_problems(staff: Staff, item: PhysicianInput, values: dict[str, str], departments: dict[str, int],
+                 same_as_row: int | None) -> dict[str, str]:
+    problems = validate_physician(item, staff.institution_id)
+    if values["科室"] and values["科室"] not in departments:
+        problems["department_id"] = f"本机构没有名为“{values['科室']}”的科室"
+    if same_as_row is not None:
+        problems["id_number"] = f"与第{same_as_row}行证件号码重复"
+    return problems
+
+
+def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
+    """All rows or none: returns (created, errors by row)."""
+    rows, errors = read_sheet(data)
+    if errors:
+        return 0, errors
     departments = {d.name: d.id for d in db.session.query(Department).filter_by(institution_id=staff.institution_id)}
-    inputs, errors, seen = [], [], {}
+    inputs, seen = [], {}
     for number, row in enumerate(rows[1:], start=2):
-        values = {column: ("" if value is None else str(value).strip()) for column, value in zip(COLUMNS, row)}
+        values = {column: ("" if value is None else str(value).strip()) for column, value in zip(COLUMNS, row,
+                                                                                                strict=False)}
         if not any(values.values()):
             continue
         try:
-            item = PhysicianInput(
-                name=values["姓名"], gender=values["性别"], id_type=values["证件类型"] or "身份证",
-                id_number=values["证件号码"], level=values["医师级别"], category=values["执业类别"],
-                practice_scope=values["执业范围"], certificate_number=values["执业证书编码"],
-                certificate_date=cell_date(row[9] if len(row) > 9 else None),
-                qualification_number=values["资格证书编码"],
-                qualification_date=cell_date(row[11] if len(row) > 11 else None),
-                department_id=departments.get(values["科室"]), title=values["职称"])
+            item = row_input(row, values, departments)
         except ValueError as exc:
             errors.append(f"第{number}行：{exc}")
             continue
-        problems = validate_physician(item, staff.institution_id)
-        if values["科室"] and values["科室"] not in departments:
-            problems["department_id"] = f"本机构没有名为“{values['科室']}”的科室"
-        key = item.id_number.upper()
-        if key in seen:
-            problems["id_number"] = f"与第{seen[key]}行证件号码重复"
-        seen[key] = number
+        problems = row_problems(staff, item, values, departments, seen.get(item.id_number.upper()))
+        seen.setdefault(item.id_number.upper(), number)
         if problems:
             errors.append(f"第{number}行：" + "；".join(problems.values()))
         inputs.append(item)

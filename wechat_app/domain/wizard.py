@@ -100,6 +100,19 @@ def _basic(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
 
 
 def _practice(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
+    errors = _department_errors(d, ctx)
+    for key, label, required in (("title_date", "职称取得时间", False), ("post_date", "任职时间", False),
+                                 ("certificate_date", "执业证书取得时间", True),
+                                 ("residency_passed_on", "规培合格时间", False)):
+        problem = date_error(d.get(key), required, label, today)
+        if problem:
+            errors[key] = problem
+    errors.update(_choice_errors(d))
+    errors.update(_certificate_errors(d))
+    return errors
+
+
+def _department_errors(d: dict, ctx: Context) -> dict[str, str]:
     errors = {}
     if not ctx.departments:
         errors["department"] = ("主要执业机构尚未维护科室信息，无法选择科室。请联系本机构定考负责人添加科室后，"
@@ -108,12 +121,11 @@ def _practice(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]
         errors["department"] = "请选择科室。"
     elif not d.get("specialties") or not set(d["specialties"]) <= set(ctx.departments[d["department"]]):
         errors["specialties"] = "请选择从事专业（可多选）。"
-    for key, label, required in (("title_date", "职称取得时间", False), ("post_date", "任职时间", False),
-                                 ("certificate_date", "执业证书取得时间", True),
-                                 ("residency_passed_on", "规培合格时间", False)):
-        problem = date_error(d.get(key), required, label, today)
-        if problem:
-            errors[key] = problem
+    return errors
+
+
+def _choice_errors(d: dict) -> dict[str, str]:
+    errors = {}
     if d.get("title") and d["title"] not in enumerations.titles():
         errors["title"] = "请选择职称。"
     if d.get("level") not in enumerations.levels():
@@ -126,6 +138,11 @@ def _practice(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]
         errors["scope"] = "执业范围与执业类别不符，请重新选择。"
     elif not d.get("scope") and d.get("resident") != "是":
         errors["scope"] = "请选择执业范围（规培生非必填）。"
+    return errors
+
+
+def _certificate_errors(d: dict) -> dict[str, str]:
+    errors = {}
     if not re.fullmatch(r"[0-9A-Za-z]{6,30}", (d.get("certificate_number") or "").strip()):
         errors["certificate_number"] = "请输入执业证书编号（6-30位数字或字母）。"
     pages = d.get("certificate_pages") or []

@@ -10,10 +10,10 @@ outbox as a customer-service message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -47,7 +47,7 @@ class CallbackSettings:
     reply_budget: float
 
     @classmethod
-    def from_config(cls, config) -> "CallbackSettings":
+    def from_config(cls, config) -> CallbackSettings:
         aes_key = config.get("WECHAT_ENCODING_AES_KEY")
         base = config["PUBLIC_BASE_URL"]
         return cls(

@@ -7,8 +7,8 @@ answer from process memory.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from wechat_app.domain import followers, status
 from wechat_app.domain.faq import faq_index
