@@ -108,10 +108,10 @@ staff_group = AppGroup("staff", help="Console accounts.")
 @click.password_option(help="At least 8 characters, three of upper/lower/digit/symbol.")
 def create_staff_command(username: str, name: str, role: str, organisation: str, password: str) -> None:
     """Create a console account (staff of an institution, an assessment body or a health authority)."""
-    from wechat_app.domain.staff_accounts import StaffLoginError, create_staff
+    from wechat_app.domain.staff_accounts import DomainError, create_staff
 
     try:
         staff = create_staff(username, name, role, organisation, password)
-    except StaffLoginError as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {staff.username} ({role})")

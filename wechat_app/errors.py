@@ -8,7 +8,9 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
+from wechat_app.logconfig import safe_exc_info
 
 log = logging.getLogger("wechat_app.errors")
 
@@ -39,6 +41,12 @@ def register(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return render_error(400, "页面已过期，请刷新后重新提交。")
 
+    @app.errorhandler(DomainError)
+    def refused(exc: DomainError):
+        # A use case said no and the view had nothing better to do with it: its message and status.
+        db.session.rollback()
+        return render_error(exc.status, exc.message)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return render_error(exc.code or 500)
@@ -46,5 +54,5 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s", request.path)
+        log.error("unhandled error on %s", request.path, exc_info=safe_exc_info(exc))
         return render_error(500)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 # Query parameters that authenticate something or name someone.
 SECRET_PARAMS = re.compile(
@@ -31,6 +33,24 @@ def redact(text: str) -> str:
 
 
 REDACTING = {"on": True}  # the suite turns it off to prove that no code path logs personal data at all
+
+
+class DatabaseFailure(Exception):
+    """What the log keeps of a database error: the statement and SQLSTATE, not the message."""
+
+
+def safe_exc_info(exc: BaseException | None = None) -> tuple:
+    """`exc_info` for a log call (the exception being handled, or `exc`). A database error's message
+    is left out: PostgreSQL's DETAIL quotes the failing row ("Failing row contains (…)"), which can
+    hold an ID number or a phone, and the driver's exception chained to it says the same
+    (hide_parameters only covers the parameters)."""
+    exc = exc if exc is not None else sys.exc_info()[1]
+    if not isinstance(exc, DBAPIError):
+        return (type(exc), exc, exc.__traceback__) if exc is not None else (None, None, None)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__
+    kept = DatabaseFailure(f"{type(exc).__name__} (SQLSTATE {sqlstate}) in: {str(exc.statement or '')[:300]}")
+    kept.__suppress_context__ = True
+    return DatabaseFailure, kept, exc.__traceback__
 
 
 def install_redaction() -> None:

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 
 from wechat_app.domain import outbox
 from wechat_app.domain.outbox import Claimed, Result
+from wechat_app.logconfig import safe_exc_info
 
 log = logging.getLogger("wechat_app.worker")
 
@@ -34,7 +35,7 @@ def attempt(app: Flask, notice: Claimed) -> Result:
 
             return send(notice)
         except Exception:
-            log.exception("delivery of notification %s failed", notice.id)
+            log.error("delivery of notification %s failed", notice.id, exc_info=safe_exc_info())
             return Result(notice.id, "retry", notice.attempts, error="internal error")
 
 
@@ -71,7 +72,7 @@ def start_inline(app: Flask) -> None:
                     try:
                         run_worker(idle_sleep=0.5)
                     except Exception:
-                        log.exception("inline outbox worker crashed; restarting")
+                        log.error("inline outbox worker crashed; restarting", exc_info=safe_exc_info())
                 time.sleep(1)
 
         threading.Thread(target=loop, name="outbox-inline", daemon=True).start()

@@ -140,7 +140,7 @@ def test_two_reviewers_cannot_both_win(app, demo):
     from sqlalchemy.orm import Session
 
     from wechat_app.domain import reviews
-    from wechat_app.domain.reviews import Decision, ReviewRefused
+    from wechat_app.domain.reviews import Decision, DomainError
     from wechat_app.extensions import db as _db
     from wechat_app.models import Staff
 
@@ -158,4 +158,4 @@ def test_two_reviewers_cannot_both_win(app, demo):
     with pytest.raises(StaleDataError):
         other.commit()
     other.close()
-    assert ReviewRefused
+    assert DomainError

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, mask, mask_phone
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone
 
 
 @pytest.mark.parametrize("typed", [
@@ -15,7 +16,7 @@ def test_every_form_gives_the_18_character_number(typed):
 
 
 def test_wrong_check_character_is_refused_with_a_reason():
-    with pytest.raises(IdNumberError, match="校验位"):
+    with pytest.raises(DomainError, match="校验位"):
         canonical_18("110105194912310021")
 
 

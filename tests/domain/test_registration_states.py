@@ -6,18 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from wechat_app.domain.registration import (
-    TRANSITIONS,
-    Action,
-    Actor,
-    Role,
-    Rule,
-    Status,
-    TransitionRefused,
-    apply,
-    check,
-    label,
-)
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.registration import TRANSITIONS, Action, Actor, Role, Rule, Status, apply, check, label
 
 TODAY = date(2026, 4, 20)
 CYCLE = SimpleNamespace(registration_start=date(2026, 4, 13), registration_end=date(2026, 5, 6),
@@ -65,7 +55,7 @@ def test_every_pair_is_allowed_exactly_as_expected(status, action):
         if expected is not None and role == expected[1]:
             assert check(registration(status, date(2026, 5, 1)), action, Actor(role), TODAY).to == expected[0]
         else:
-            with pytest.raises(TransitionRefused):
+            with pytest.raises(DomainError):
                 check(registration(status, date(2026, 5, 1)), action, Actor(role), TODAY)
 
 
@@ -82,7 +72,7 @@ def test_submission_only_inside_the_registration_window(day, allowed):
     if allowed:
         doing()
     else:
-        with pytest.raises(TransitionRefused, match="不在医师报名时间内"):
+        with pytest.raises(DomainError, match="不在医师报名时间内"):
             doing()
 
 
@@ -93,7 +83,7 @@ def test_review_only_inside_the_review_window(day, allowed):
     if allowed:
         doing()
     else:
-        with pytest.raises(TransitionRefused, match="报名审核"):
+        with pytest.raises(DomainError, match="报名审核"):
             doing()
 
 
@@ -104,21 +94,21 @@ def test_resubmission_until_the_rejection_deadline_even_after_the_window(day, al
     if allowed:
         doing()
     else:
-        with pytest.raises(TransitionRefused, match="重新提交已于2026年05月20日截止"):
+        with pytest.raises(DomainError, match="重新提交已于2026年05月20日截止"):
             doing()
 
 
 def test_only_the_physician_submits_and_only_the_institution_reviews_first():
-    with pytest.raises(TransitionRefused, match="权限"):
+    with pytest.raises(DomainError, match="权限"):
         check(registration(Status.DRAFT), Action.SUBMIT, Actor(Role.INSTITUTION), TODAY)
-    with pytest.raises(TransitionRefused, match="权限"):
+    with pytest.raises(DomainError, match="权限"):
         check(registration(Status.PENDING_INSTITUTION), Action.INSTITUTION_APPROVE, Actor(Role.ASSESSOR), TODAY)
-    with pytest.raises(TransitionRefused, match="权限"):
+    with pytest.raises(DomainError, match="权限"):
         check(registration(Status.PENDING_ASSESSOR), Action.ASSESSOR_APPROVE, Actor(Role.INSTITUTION), TODAY)
 
 
 def test_not_enrolled_cannot_submit():
-    with pytest.raises(TransitionRefused, match="未开通报名"):
+    with pytest.raises(DomainError, match="未开通报名"):
         check(None, Action.SUBMIT, Actor(Role.PHYSICIAN), TODAY)
 
 

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.helpers import image_bytes
-from wechat_app.domain.uploads import UploadRefused, store_image
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.uploads import store_image
 from wechat_app.models import Upload
 
 
@@ -46,7 +47,7 @@ def bomb() -> bytes:
     ("empty.jpg", b"", "文件是空的"),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(db, stored, owner, name, data, message):
-    with pytest.raises(UploadRefused, match=message):
+    with pytest.raises(DomainError, match=message):
         store_image(owner, "photo", name, data)
     assert stored() == [] and db.session.query(Upload).count() == 0
 
@@ -70,7 +71,7 @@ def test_png_stays_png(db, owner):
 
 
 def test_certificate_limit_is_three_megabytes(db, owner):
-    with pytest.raises(UploadRefused, match="不能超过3MB"):
+    with pytest.raises(DomainError, match="不能超过3MB"):
         store_image(owner, "certificate", "page.jpg", b"\xff\xd8" + b"0" * (3 * 1024 * 1024))
 
 

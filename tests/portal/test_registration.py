@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from tests.helpers import csrf_token, enrolled, image_bytes
 from wechat_app import clock
-from wechat_app.domain.registration import Action, Actor, Role, Status, TransitionRefused, apply
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.models import Physician, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 
 
@@ -233,7 +234,7 @@ def test_two_simultaneous_submits_make_one_submission(app, client, demo, physici
             try:
                 submission.submit(reg, Actor(Role.PHYSICIAN, physician.id))
                 outcomes.append("submitted")
-            except TransitionRefused as exc:
+            except DomainError as exc:
                 outcomes.append(str(exc))
     threads = [threading.Thread(target=tap) for _ in range(2)]
     for thread in threads:

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from wechat_app.console.common import bp, ip, parse_int, staff_required
 from wechat_app.domain import authority, scopes
-from wechat_app.domain.authority import WINDOW_FIELDS, AuthorityError
+from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.cycles import WINDOWS
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
 from wechat_app.portal.forms import ConfirmForm
@@ -34,7 +35,7 @@ def cycle_save(cycle_id: int):
     try:
         authority.update_windows(current_user, cycle, {name: request.form[name] for name in WINDOW_FIELDS
                                                         if name in request.form}, ip())
-    except AuthorityError as exc:
+    except DomainError as exc:
         if exc.status == 403:
             abort(403)
         flash(str(exc))
@@ -61,7 +62,7 @@ def assessor_application_decide(application_id: int):
     try:
         authority.review_application(current_user, application, request.form.get("decision") == "approve",
                                      request.form.get("reason", "")[:500], ip())
-    except AuthorityError as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.assessor_applications"))
 
@@ -86,6 +87,6 @@ def assign_body(institution_id: int):
     try:
         authority.assign_body(current_user, institution, body, ip())
         flash(f"已为{institution.name}指定考核机构：{body.name}")
-    except AuthorityError:
+    except DomainError:
         abort(404)
     return redirect(url_for("console.institutions"))

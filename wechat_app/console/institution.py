@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from wechat_app.console.common import XLSX, bp, in_scope_physician, ip, parse_date, parse_int, staff_required
 from wechat_app.domain import audit, enumerations, physicians, spreadsheets
-from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, AuthorityError, apply_as_assessor
+from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
-from wechat_app.domain.physicians import ManagementError, PhysicianInput
+from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
 from wechat_app.models import AssessorApplication, Department, Physician, Registration
@@ -47,7 +48,7 @@ def department_save():
         physicians.save_department(current_user, request.form.get("name", ""), request.form.getlist("subject_codes"),
                                    department, ip())
         flash("科室已保存。")
-    except ManagementError as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.departments"))
 
@@ -63,7 +64,7 @@ def department_action(department_id: int, action: str):
             physicians.delete_department(current_user, department, ip())
         else:
             physicians.set_department_enabled(current_user, department, action == "enable", ip())
-    except ManagementError as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.departments"))
 
@@ -146,19 +147,20 @@ def physician_form_input(form) -> PhysicianInput:
 @bp.route("/physicians/new", methods=["GET", "POST"])
 @staff_required("institution")
 def physician_new():
-    data = PhysicianInput("", "", "身份证", "")
+    data, errors = PhysicianInput("", "", "身份证", ""), {}
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         data = physician_form_input(request.form)
         try:
             physicians.create_physician(current_user, data, ip())
+        except DomainError as exc:
+            errors = exc.fields
+        else:
             flash(f"已新增医师：{data.name}（初始密码666666）")
             return redirect(url_for("console.physicians_page"))
-        except ManagementError:
-            pass
     departments = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id,
                                                               Department.enabled.is_(True))).all()
-    return render_template("console/physician_new.html", data=data, departments=departments, form=ConfirmForm(),
-                           enums=enumerations), 400 if data.errors else 200
+    return render_template("console/physician_new.html", data=data, errors=errors, departments=departments,
+                           form=ConfirmForm(), enums=enumerations), 400 if errors else 200
 
 
 @bp.post("/physicians/<int:physician_id>/<action>")
@@ -179,7 +181,7 @@ def physician_action(physician_id: int, action: str):
             flash(f"已解绑手机：{physician.name}")
         else:
             abort(404)
-    except ManagementError as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.physicians_page"))
 
@@ -209,7 +211,7 @@ def transfer_in_confirm():
         abort(404)
     try:
         physicians.transfer_in(current_user, physician, ip())
-    except ManagementError as exc:
+    except DomainError as exc:
         flash(str(exc))
         return redirect(url_for("console.transfer_in"))
     flash(f"已调入：{physician.name}")
@@ -228,7 +230,7 @@ def enroll():
     try:
         done, problems = physicians.enroll_physicians(current_user, chosen, ip())
         flash(f"已开通报名{done}人。" + ("；".join(problems[:10]) if problems else ""))
-    except ManagementError as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.physicians_page"))
 
@@ -241,7 +243,7 @@ def assessor_application():
             apply_as_assessor(current_user, request.form.get("kind", ""), parse_int(request.form.get("beds")),
                               parse_int(request.form.get("physicians")), request.form.get("description", "")[:1000], ip())
             flash("考核机构申请已提交，请等待卫生行政部门审核。")
-        except AuthorityError as exc:
+        except DomainError as exc:
             flash(str(exc))
         return redirect(url_for("console.assessor_application"))
     applications = db.session.scalars(select(AssessorApplication).where(

@@ -8,15 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
-from wechat_app.console.common import (
-    XLSX,
-    bp,
-    in_scope_registration,
-    ip,
-    parse_date,
-    parse_int,
-    staff_required,
-)
+from wechat_app.console.common import XLSX, bp, in_scope_registration, ip, parse_date, parse_int, staff_required
 from wechat_app.domain import (
     audit,
     authority,
@@ -28,10 +20,10 @@ from wechat_app.domain import (
     staff_accounts,
     verification,
 )
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.registration import label
-from wechat_app.domain.reviews import Decision, ReviewRefused
-from wechat_app.domain.staff_accounts import StaffLoginError
+from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db, limiter
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
@@ -50,7 +42,7 @@ def login():
         else:
             try:
                 staff = staff_accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""), ip())
-            except StaffLoginError as exc:
+            except DomainError as exc:
                 error = str(exc)
             else:
                 target = safe_next(request.args.get("next"))
@@ -125,7 +117,7 @@ def review_decide(registration_id: int):
                         request.form.get("reason", "")[:500] or None, parse_date(request.form.get("deadline")))
     try:
         reviews.review(current_user, registration, stage(), decision, ip())
-    except ReviewRefused as exc:
+    except DomainError as exc:
         flash(str(exc))
         return redirect(url_for("console.review_detail", registration_id=registration_id))
     flash(f"已{'通过' if approve else '驳回'}：{registration.physician.name}")
@@ -163,7 +155,7 @@ def exemption_decide(exemption_id: int):
     try:
         reviews.review_exemption(current_user, exemption, request.form.get("decision") == "approve",
                                  request.form.get("reason", "")[:500], ip())
-    except ReviewRefused as exc:
+    except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.exemptions"))
 

@@ -27,10 +27,6 @@ NOT_FOUND = (
 )
 
 
-class AccountError(DomainError):
-    """A refusal with a message for the physician."""
-
-
 @dataclass(frozen=True)
 class Actor:
     """Who asks, for the audit log: the physician (or staff) id and the request's address."""
@@ -42,7 +38,7 @@ class Actor:
 
 def with_id_number(raw_id: str):
     """Physicians whose ID number is `raw_id` in any form it was typed or stored: 15 or 18 digits,
-    x or X, full-width (through the blind index). Raises IdNumberError for a wrong check character."""
+    x or X, full-width (through the blind index). Raises DomainError for a wrong check character."""
     return select(Physician).where(Physician.id_number_index.in_(id_number_indexes(raw_id)))
 
 
@@ -51,16 +47,16 @@ def find_physician(raw_id: str) -> Physician | None:
 
 
 def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
-    """The physician for these credentials, or AccountError (see domain/lockout.py)."""
+    """The physician for these credentials, or DomainError (see domain/lockout.py)."""
     physician = find_physician(raw_id)
     if physician is None:
-        raise AccountError(NOT_FOUND)
+        raise DomainError(NOT_FOUND)
     try:
         lockout.check_password(physician, password, "physician", ip,
                                "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
-    except lockout.Refused as exc:
+    except DomainError as exc:
         db.session.commit()  # the lockout's audit row and session generation
-        raise AccountError(str(exc)) from None
+        raise DomainError(str(exc)) from None
     return physician
 
 
@@ -168,10 +164,10 @@ def send_reset_code(raw_id: str) -> tuple[Physician, str]:
     """Forgot password, step 1: the code goes to the bound phone; returns (physician, masked phone)."""
     physician = find_physician(raw_id)
     if physician is None:
-        raise AccountError(NOT_FOUND)
+        raise DomainError(NOT_FOUND)
     if not physician.phone:
         institution = physician.institution.name if physician.institution else "主要执业机构"
-        raise AccountError(f"您的账号未绑定手机，无法通过短信找回密码。请联系{institution}的定考负责人为您重置密码"
+        raise DomainError(f"您的账号未绑定手机，无法通过短信找回密码。请联系{institution}的定考负责人为您重置密码"
                            f"（重置后为初始密码666666）。")
     verification.send_sms_code(physician.phone, "reset_password", f"physician:{physician.id}")
     return physician, mask_phone(physician.phone)

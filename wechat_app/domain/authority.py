@@ -22,10 +22,6 @@ WINDOW_FIELDS = [f"{key}_{edge}" for key, _ in WINDOWS for edge in ("start", "en
     ["assessor_apply_start", "assessor_apply_end"]
 
 
-class AuthorityError(DomainError):
-    pass
-
-
 def province_id(staff: Staff) -> int | None:
     if staff.role == "authority":
         return staff.health_authority.province_id
@@ -45,15 +41,15 @@ def update_windows(staff: Staff, cycle: Cycle, typed: dict[str, str], ip: str | 
     """Save the windows typed in the cycle editor (yyyy-mm-dd each; only the fields posted). A
     window is both dates or, where the cycle allows it, neither; nothing is saved on any error."""
     if not owns_cycles(staff, cycle.province_id):
-        raise AuthorityError("考核时间安排由省级卫生健康行政部门设置，您只能查看。", status=403)
+        raise DomainError("考核时间安排由省级卫生健康行政部门设置，您只能查看。", status=403)
     values = {name: window_date(typed[name]) for name in WINDOW_FIELDS if name in typed}
     for key, name in WINDOWS + (("assessor_apply", "考核机构申请"),):
         start = values.get(f"{key}_start", getattr(cycle, f"{key}_start"))
         end = values.get(f"{key}_end", getattr(cycle, f"{key}_end"))
         if (start is None) != (end is None) or (start is None and not Cycle.__table__.c[f"{key}_start"].nullable):
-            raise AuthorityError(f"请填写{name}的开始和结束日期。")
+            raise DomainError(f"请填写{name}的开始和结束日期。")
         if start and end and end < start:
-            raise AuthorityError(f"{name}的结束日期不能早于开始日期。")
+            raise DomainError(f"{name}的结束日期不能早于开始日期。")
     for name, value in values.items():
         setattr(cycle, name, value)
     audit.record("staff", staff.id, "cycle_update", "cycle", cycle.id, ip)
@@ -71,7 +67,7 @@ def window_date(text: str) -> date | None:
     except ValueError:
         value = None
     if value is None or not 2000 <= value.year <= 2100:
-        raise AuthorityError(f"日期“{text[:20]}”格式不正确，请按 年-月-日 填写（如 2026-04-01）。")
+        raise DomainError(f"日期“{text[:20]}”格式不正确，请按 年-月-日 填写（如 2026-04-01）。")
     return value
 
 
@@ -85,17 +81,17 @@ def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int
     cycle = current_cycle(institution.province_id)
     if cycle is None or not (cycle.assessor_apply_start and cycle.assessor_apply_start <= clock.today()
                              <= cycle.assessor_apply_end):
-        raise AuthorityError("不在考核机构申请时间内。")
+        raise DomainError("不在考核机构申请时间内。")
     rules = criteria(institution)
     if kind not in rules:
-        raise AuthorityError("请选择机构类别。")
+        raise DomainError("请选择机构类别。")
     need = rules[kind]
     if "beds" in need and (beds or 0) < need["beds"]:
-        raise AuthorityError(f"医院申请考核机构须有{need['beds']}张以上床位。")
+        raise DomainError(f"医院申请考核机构须有{need['beds']}张以上床位。")
     if "physicians" in need and (physicians or 0) < need["physicians"]:
-        raise AuthorityError(f"预防、保健机构申请考核机构须有{need['physicians']}名以上执业医师。")
+        raise DomainError(f"预防、保健机构申请考核机构须有{need['physicians']}名以上执业医师。")
     if not (description or "").strip():
-        raise AuthorityError("请填写申请说明。")
+        raise DomainError("请填写申请说明。")
     application = AssessorApplication(institution_id=institution.id, cycle_id=cycle.id, kind=kind, beds=beds,
                                       physicians=physicians, description=description.strip())
     db.session.add(application)
@@ -108,11 +104,11 @@ def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int
 def review_application(staff: Staff, application: AssessorApplication, approve: bool, reason: str,
                        ip: str | None) -> AssessmentBody | None:
     if application.institution_id not in institution_ids(staff):
-        raise AuthorityError("该申请不在您的管辖范围内。")
+        raise DomainError("该申请不在您的管辖范围内。")
     if application.status != "pending":
-        raise AuthorityError("该申请已审核。")
+        raise DomainError("该申请已审核。")
     if not approve and not (reason or "").strip():
-        raise AuthorityError("不通过时必须填写原因。")
+        raise DomainError("不通过时必须填写原因。")
     application.status, application.reason, application.reviewed_by = \
         ("approved" if approve else "rejected"), (reason or "").strip() or None, staff.id
     body = None
@@ -131,7 +127,7 @@ def review_application(staff: Staff, application: AssessorApplication, approve: 
 
 def assign_body(staff: Staff, institution: Institution, body: AssessmentBody, ip: str | None) -> None:
     if institution.id not in institution_ids(staff) or body.province_id != institution.province_id:
-        raise AuthorityError("该机构不在您的管辖范围内。")
+        raise DomainError("该机构不在您的管辖范围内。")
     institution.assessment_body_id = body.id
     audit.record("staff", staff.id, "assign_assessment_body", "institution", institution.id, ip, body=body.name)
     db.session.commit()

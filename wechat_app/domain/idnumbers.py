@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from stdnum.iso7064 import mod_11_2
 
+from wechat_app.domain.errors import DomainError
+
 
 def check_character(first17: str) -> str:
     return mod_11_2.calc_check_digit(first17)
@@ -22,10 +24,6 @@ def to_18(id15: str) -> str:
 def to_15(id18: str) -> str:
     """The legacy form: drop the century digits "19" and the check character."""
     return id18[:6] + id18[8:17]
-
-
-class IdNumberError(ValueError):
-    """An ID number that cannot be right: the message says why, in Chinese, for the physician."""
 
 
 # Full-width digits and letters (what Chinese input methods often produce) → ASCII.
@@ -45,7 +43,7 @@ def is_resident_form(number: str) -> bool:
 
 def canonical_18(raw: str) -> str | None:
     """The 18-character form of a resident ID number typed either way; None for other documents
-    (军官证, 港澳台, 护照 log in with their number as stored). Raises IdNumberError when the check
+    (军官证, 港澳台, 护照 log in with their number as stored). Raises DomainError when the check
     character of an 18-character number is wrong."""
     number = clean(raw)
     if not is_resident_form(number):
@@ -53,7 +51,7 @@ def canonical_18(raw: str) -> str | None:
     if len(number) == 15:
         return to_18(number)
     if check_character(number[:17]) != number[17]:
-        raise IdNumberError("证件号码校验位不正确，请核对后重新输入（尾号X大小写均可）。")
+        raise DomainError("证件号码校验位不正确，请核对后重新输入（尾号X大小写均可）。")
     return number
 
 

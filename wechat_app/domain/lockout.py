@@ -31,23 +31,19 @@ THROTTLE_MAX_SECONDS = 60
 WINDOW_SECONDS = LOCK_MINUTES * 60
 
 
-class Refused(DomainError):
-    """Locked, spaced out, or a wrong password: the message says so (and how many tries are left)."""
-
-
 def check_password(account, password: str, kind: str, ip: str | None, wrong: str, *, name: str = "") -> None:
-    """Return when `password` is right; else Refused. `account` may be None (an unknown staff user
+    """Return when `password` is right; else DomainError. `account` may be None (an unknown staff user
     name, counted under `name`). `wrong` is the message for a wrong password, with `{left}`."""
     key = account_key(account, kind, name)
     source = f"{key}:{ip or '-'}"
     now = clock.now()
     locked_until = when(kv.get(f"login:lock:{source}"))
     if locked_until and locked_until > now:
-        raise Refused(locked_message(locked_until, now), status=429)
+        raise DomainError(locked_message(locked_until, now), status=429)
     not_before = when(kv.get(f"login:wait:{key}"))
     if not_before and not_before > now:
         seconds = max(1, int((not_before - now).total_seconds() + 0.999))
-        raise Refused(f"该账号登录尝试过于频繁，请{seconds}秒后再试。", status=429)
+        raise DomainError(f"该账号登录尝试过于频繁，请{seconds}秒后再试。", status=429)
     if account is not None and passwords.verify(account.password_hash, password):
         kv.delete(f"login:fail:{source}")
         return
@@ -56,14 +52,14 @@ def check_password(account, password: str, kind: str, ip: str | None, wrong: str
     spread_out(key, now)
     failures = kv.incr(f"login:fail:{source}", WINDOW_SECONDS)
     if failures < MAX_FAILURES:
-        raise Refused(wrong.format(left=MAX_FAILURES - failures))
+        raise DomainError(wrong.format(left=MAX_FAILURES - failures))
     until = now + timedelta(minutes=LOCK_MINUTES)
     kv.set(f"login:lock:{source}", until.isoformat(), WINDOW_SECONDS)
     kv.delete(f"login:fail:{source}")
     if account is not None:
         end_sessions(account)
         audit.record(kind, account.id, "account_locked", kind, account.id, ip)
-    raise Refused(locked_message(until, now), status=429)
+    raise DomainError(locked_message(until, now), status=429)
 
 
 def spread_out(key: str, now: datetime) -> None:

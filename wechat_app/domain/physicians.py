@@ -2,7 +2,7 @@
 开通报名. Each use case checks the staff member's scope, writes an audit row and commits once."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -11,16 +11,12 @@ from wechat_app import clock
 from wechat_app.domain import audit, passwords
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
-from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean, mask
-from wechat_app.domain.registration import Actor, Role, TransitionRefused, enroll
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import canonical_18, clean, mask
+from wechat_app.domain.registration import Actor, Role, enroll
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
-
-
-class ManagementError(ValueError):
-    pass
-
 
 # --- 科室 ------------------------------------------------------------------------------------
 
@@ -30,14 +26,14 @@ def save_department(staff: Staff, name: str, subject_codes: list[str], departmen
 
     name = (name or "").strip()
     if not 1 <= len(name) <= 40:
-        raise ManagementError("请输入科室名称（不超过40字）。")
+        raise DomainError("请输入科室名称（不超过40字）。")
     unknown = [code for code in subject_codes if code not in subjects()]
     if unknown or not subject_codes:
-        raise ManagementError("请至少选择一个关联诊疗科目。")
+        raise DomainError("请至少选择一个关联诊疗科目。")
     clash = db.session.scalar(select(Department).where(Department.institution_id == staff.institution_id,
                                                        Department.name == name))
     if clash is not None and clash is not department:
-        raise ManagementError("本机构已有同名科室。")
+        raise DomainError("本机构已有同名科室。")
     if department is None:
         department = Department(institution_id=staff.institution_id, name=name, subject_codes=subject_codes)
         db.session.add(department)
@@ -59,7 +55,7 @@ def set_department_enabled(staff: Staff, department: Department, enabled: bool, 
 def delete_department(staff: Staff, department: Department, ip: str | None) -> None:
     users = db.session.scalar(select(func.count(Physician.id)).where(Physician.department_id == department.id))
     if users:
-        raise ManagementError(f"该科室下有{users}名医师，不能删除；可先停用。")
+        raise DomainError(f"该科室下有{users}名医师，不能删除；可先停用。")
     audit.record("staff", staff.id, "department_delete", "department", department.id, ip, name=department.name)
     db.session.delete(department)
     db.session.commit()
@@ -87,7 +83,6 @@ class PhysicianInput:
     education: str = ""
     email: str = ""
     ethnicity: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 FIELD_NAMES = {"name": "姓名", "id_number": "证件号码", "level": "执业级别", "category": "执业类别",
@@ -119,7 +114,7 @@ def identity_errors(data: PhysicianInput) -> dict[str, str]:
         try:
             if canonical_18(data.id_number) is None:
                 errors["id_number"] = "请输入15位或18位身份证号。"
-        except IdNumberError as exc:
+        except DomainError as exc:
             errors["id_number"] = str(exc)
     elif not 4 <= len(clean(data.id_number)) <= 32:
         errors["id_number"] = "请输入证件号码。"
@@ -149,8 +144,7 @@ def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, s
 def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit: bool = True) -> Physician:
     errors = validate_physician(data, staff.institution_id)
     if errors:
-        data.errors = errors
-        raise ManagementError("；".join(errors.values()))
+        raise DomainError("；".join(errors.values()), fields=errors)
     canonical = canonical_18(data.id_number) if data.id_type == "身份证" else None
     stored = clean(data.id_number)
     physician = Physician(
@@ -174,7 +168,7 @@ def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit:
 def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None) -> None:
     """调离: the record leaves this institution and can be 调入 by the next one."""
     if not (reason or "").strip():
-        raise ManagementError("请填写调离原因。")
+        raise DomainError("请填写调离原因。")
     physician.left_institution_id, physician.institution_id = physician.institution_id, None
     physician.left_reason, physician.left_at = reason.strip()[:200], clock.now()
     physician.department_id = None
@@ -202,7 +196,7 @@ def transfer_candidates(staff: Staff, raw_id: str) -> list[Candidate]:
     """调入 search: by 15- or 18-digit ID number only."""
     try:
         found = list(db.session.scalars(with_id_number(raw_id)))
-    except IdNumberError:
+    except DomainError:
         return []
     return [candidate(p, staff.institution.province_id) for p in found]
 
@@ -226,7 +220,7 @@ def mask_name(name: str) -> str:
 def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
     """调入: only a physician whose previous institution has done 调离."""
     if physician.institution_id is not None:
-        raise ManagementError(f"该医师目前属于{physician.institution.name}，需原单位先【调离】后才能调入。")
+        raise DomainError(f"该医师目前属于{physician.institution.name}，需原单位先【调离】后才能调入。")
     physician.institution_id, physician.left_institution_id = staff.institution_id, None
     physician.left_reason = physician.left_at = None
     audit.record("staff", staff.id, "physician_transfer_in", "physician", physician.id, ip)
@@ -254,9 +248,9 @@ def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None)
         return 0, []
     cycle = current_cycle(staff.institution.province_id)
     if cycle is None:
-        raise ManagementError("当前没有进行中的考核周期。")
+        raise DomainError("当前没有进行中的考核周期。")
     if clock.today() > cycle.registration_end:
-        raise ManagementError("医师报名已结束，不能再开通报名。")
+        raise DomainError("医师报名已结束，不能再开通报名。")
     already = set(db.session.scalars(select(Registration.physician_id).where(
         Registration.cycle_id == cycle.id, Registration.physician_id.in_([p.id for p in physicians]))))
     done, problems = 0, []
@@ -266,7 +260,7 @@ def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None)
             continue
         try:
             enroll(physician.id, cycle, Actor(Role.INSTITUTION, staff.id))
-        except TransitionRefused as exc:
+        except DomainError as exc:
             problems.append(f"{physician.name}：{exc}")
             continue
         done += 1

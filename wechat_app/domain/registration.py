@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from wechat_app import clock
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 
 
@@ -103,10 +104,6 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
 WINDOW_NAMES = {"registration": "医师报名", "review": "报名审核", "exemption_review": "免考审核"}
 
 
-class TransitionRefused(ValueError):
-    """The action is not allowed now; the message says why, in Chinese."""
-
-
 @dataclass(frozen=True)
 class Actor:
     role: Role
@@ -114,24 +111,24 @@ class Actor:
 
 
 def check(registration, action: Action, actor: Actor, today: date | None = None) -> Rule:
-    """The rule that lets `actor` do `action` now, or TransitionRefused with the reason."""
+    """The rule that lets `actor` do `action` now, or DomainError with the reason."""
     status = Status(registration.status) if registration is not None else Status.NOT_OPEN
     rule = TRANSITIONS.get((status, action))
     if rule is None:
-        raise TransitionRefused(f"当前状态为“{label(status)}”，不能执行此操作。")
+        raise DomainError(f"当前状态为“{label(status)}”，不能执行此操作。")
     if actor.role != rule.role:
-        raise TransitionRefused("您没有权限执行此操作。")
+        raise DomainError("您没有权限执行此操作。")
     today = today or clock.today()
     if rule.window == "resubmission":
         deadline = registration.resubmit_deadline
         if deadline is not None and today > deadline:
-            raise TransitionRefused(f"重新提交已于{deadline:%Y年%m月%d日}截止，请联系主要执业机构。")
+            raise DomainError(f"重新提交已于{deadline:%Y年%m月%d日}截止，请联系主要执业机构。")
     elif rule.window is not None:
         start, end = getattr(registration.cycle, f"{rule.window}_start"), getattr(registration.cycle, f"{rule.window}_end")
         name = WINDOW_NAMES[rule.window]
         if start is None or end is None or not start <= today <= end:
             span = f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}" if start and end else "尚未公布"
-            raise TransitionRefused(f"不在{name}时间内（{span}）。")
+            raise DomainError(f"不在{name}时间内（{span}）。")
     return rule
 
 
@@ -155,7 +152,7 @@ def enroll(physician_id: int, cycle, actor: Actor):
     from wechat_app.models import Registration, RegistrationEvent
 
     if actor.role != Role.INSTITUTION:
-        raise TransitionRefused("您没有权限执行此操作。")
+        raise DomainError("您没有权限执行此操作。")
     registration = Registration(physician_id=physician_id, cycle_id=cycle.id, status=Status.OPEN.value, draft={})
     db.session.add(registration)
     db.session.flush()

@@ -11,7 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from wechat_app import clock
 from wechat_app.domain import audit, notifications
-from wechat_app.domain.registration import Action, Actor, Role, Status, TransitionRefused, apply
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db
 from wechat_app.models import Exemption, Registration, Review, Staff
@@ -19,10 +20,6 @@ from wechat_app.models import Exemption, Registration, Review, Staff
 RATINGS = ("合格", "不合格")
 STAGE = {"institution": ("医疗卫生机构", Action.INSTITUTION_APPROVE, Action.INSTITUTION_REJECT, Role.INSTITUTION),
          "assessor": ("考核机构", Action.ASSESSOR_APPROVE, Action.ASSESSOR_REJECT, Role.ASSESSOR)}
-
-
-class ReviewRefused(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -45,15 +42,15 @@ def no_assessment_body_message(registration: Registration) -> str | None:
 def check_decision(stage: str, registration: Registration, decision: Decision) -> None:
     blocked = no_assessment_body_message(registration)
     if blocked:
-        raise ReviewRefused(blocked)
+        raise DomainError(blocked)
     if decision.approve and stage == "institution" and (
             decision.work_rating not in RATINGS or decision.ethics_rating not in RATINGS):
-        raise ReviewRefused("请评定工作成绩和职业道德（合格/不合格）。")
+        raise DomainError("请评定工作成绩和职业道德（合格/不合格）。")
     if not decision.approve:
         if not (decision.reason or "").strip():
-            raise ReviewRefused("驳回时必须填写驳回原因。")
+            raise DomainError("驳回时必须填写驳回原因。")
         if decision.deadline is not None and decision.deadline < clock.today():
-            raise ReviewRefused("重新提交截止日期不能早于今天。")
+            raise DomainError("重新提交截止日期不能早于今天。")
 
 
 def review(staff: Staff, registration: Registration, stage: str, decision: Decision, ip: str | None) -> Review:
@@ -61,12 +58,12 @@ def review(staff: Staff, registration: Registration, stage: str, decision: Decis
     check_decision(stage, registration, decision)
     snapshot = latest_snapshot(registration)
     if snapshot is None:
-        raise ReviewRefused("该医师尚未提交报名信息。")
+        raise DomainError("该医师尚未提交报名信息。")
     action = approve_action if decision.approve else reject_action
     try:
         apply(registration, action, Actor(role, staff.id), reason=decision.reason)
-    except TransitionRefused as exc:
-        raise ReviewRefused(str(exc)) from None
+    except DomainError as exc:
+        raise DomainError(str(exc)) from None
     row = Review(registration_id=registration.id, snapshot_id=snapshot.id, stage=stage,
                  decision="approve" if decision.approve else "reject", work_rating=decision.work_rating,
                  ethics_rating=decision.ethics_rating, reason=(decision.reason or "").strip() or None,
@@ -94,7 +91,7 @@ def review(staff: Staff, registration: Registration, stage: str, decision: Decis
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
-        raise ReviewRefused("该报名已被他人处理，请刷新后查看。") from None
+        raise DomainError("该报名已被他人处理，请刷新后查看。") from None
     return row
 
 
@@ -106,7 +103,7 @@ def batch_approve(staff: Staff, registrations: list[Registration], stage: str, i
         try:
             review(staff, registration, stage, decision, ip)
             done += 1
-        except ReviewRefused as exc:
+        except DomainError as exc:
             problems.append(f"{registration.physician.name}：{exc}")
     return done, problems
 
@@ -123,14 +120,14 @@ def queue(stage: str, institution_ids: set[int]):
 def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: str, ip: str | None) -> None:
     """免考审核 (the assessment body): approval makes the registration 免考."""
     if exemption.status != "pending":
-        raise ReviewRefused("该免考申请已审核。")
+        raise DomainError("该免考申请已审核。")
     if not approve and not reason.strip():
-        raise ReviewRefused("不通过时必须填写原因。")
+        raise DomainError("不通过时必须填写原因。")
     if approve:
         try:
             apply(exemption.registration, Action.EXEMPT, Actor(Role.ASSESSOR, staff.id), reason=reason or None)
-        except TransitionRefused as exc:
-            raise ReviewRefused(str(exc)) from None
+        except DomainError as exc:
+            raise DomainError(str(exc)) from None
     exemption.status = "approved" if approve else "rejected"
     exemption.review_reason = reason.strip() or None
     exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
@@ -139,7 +136,7 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise ReviewRefused("该报名已被他人处理，请刷新后查看。") from None
+        raise DomainError("该报名已被他人处理，请刷新后查看。") from None
 
 
 def reviews_of(registration: Registration) -> list[Review]:

@@ -10,8 +10,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from wechat_app.domain import audit
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
-from wechat_app.domain.physicians import ManagementError, PhysicianInput, create_physician, validate_physician
+from wechat_app.domain.physicians import PhysicianInput, create_physician, validate_physician
 from wechat_app.extensions import db
 from wechat_app.models import Department, Staff
 
@@ -124,7 +125,7 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
     try:
         for item in inputs:
             create_physician(staff, item, ip, commit=False)
-    except ManagementError as exc:
+    except DomainError as exc:
         db.session.rollback()
         return 0, [str(exc)]
     audit.record("staff", staff.id, "physician_import", "institution", staff.institution_id, ip, count=len(inputs))

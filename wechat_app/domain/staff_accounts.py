@@ -5,12 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from wechat_app.domain import audit, lockout
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import Staff
-
-
-class StaffLoginError(ValueError):
-    pass
 
 
 def authenticate(username: str, password: str, ip: str | None) -> Staff:
@@ -22,9 +19,9 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
         staff = None
     try:
         lockout.check_password(staff, password, "staff", ip, "账号或密码错误，还可尝试{left}次。", name=name)
-    except lockout.Refused as exc:
+    except DomainError as exc:
         db.session.commit()  # the lockout's audit row and session generation
-        raise StaffLoginError(str(exc)) from None
+        raise DomainError(str(exc)) from None
     audit.record("staff", staff.id, "staff_login", "staff", staff.id, ip)
     db.session.commit()
     return staff
@@ -40,12 +37,12 @@ def create_staff(username: str, name: str, role: str, organisation: str, passwor
                      "authority": (HealthAuthority, "health_authority_id")}[role]
     org = db.session.scalar(select(model).where(model.name == organisation))
     if org is None:
-        raise StaffLoginError(f"没有名为“{organisation}”的机构。")
+        raise DomainError(f"没有名为“{organisation}”的机构。")
     if db.session.scalar(select(Staff).where(Staff.username == username)) is not None:
-        raise StaffLoginError(f"账号“{username}”已存在。")
+        raise DomainError(f"账号“{username}”已存在。")
     problems = policy_errors(password, id_numbers=())
     if problems:
-        raise StaffLoginError("".join(problems))
+        raise DomainError("".join(problems))
     staff = Staff(username=username, name=name, role=role, password_hash=hash_password(password), **{column: org.id})
     db.session.add(staff)
     db.session.flush()

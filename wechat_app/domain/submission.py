@@ -11,9 +11,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from wechat_app import clock, pii
 from wechat_app.domain import eligibility, wizard
 from wechat_app.domain.cycles import Window
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask, mask_phone
-from wechat_app.domain.registration import Action, Actor, Status, TransitionRefused, apply, check
-from wechat_app.domain.uploads import FILE_FIELDS, UploadRefused, store_image
+from wechat_app.domain.registration import Action, Actor, Status, apply, check
+from wechat_app.domain.uploads import FILE_FIELDS, store_image
 from wechat_app.extensions import db
 from wechat_app.models import Department, Exemption, Physician, Registration, RegistrationSnapshot, Upload
 
@@ -58,7 +59,7 @@ def editable(registration: Registration) -> bool:
 def save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
               actor: Actor) -> dict[str, str]:
     """Keep what was typed for `step` (even incomplete) plus any new uploads; returns upload errors.
-    Raises TransitionRefused when the registration cannot be edited now.
+    Raises DomainError when the registration cannot be edited now.
 
     Two saves of the same draft at once (the autosave and 保存, or two open pages) meet the version
     check: the later one is merged again, uploads included, on top of what the earlier one stored."""
@@ -71,7 +72,7 @@ def save_step(registration: Registration, step: int, data: dict, files: dict[str
             return _save_step(registration, step, data, files, actor)
         except StaleDataError:
             db.session.rollback()
-            raise TransitionRefused("内容正在其他页面保存，请刷新页面后重试。") from None
+            raise DomainError("内容正在其他页面保存，请刷新页面后重试。") from None
 
 
 def _save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
@@ -89,7 +90,7 @@ def _save_step(registration: Registration, step: int, data: dict, files: dict[st
         for incoming in files.get(field, []):
             try:
                 upload = store_image(registration.physician_id, kind, incoming.filename, incoming.data)
-            except UploadRefused as exc:
+            except DomainError as exc:
                 errors[field] = str(exc)
                 continue
             current = ([upload.id] if limit == 1 else current + [upload.id])[-limit:]
@@ -125,12 +126,6 @@ def snapshot_data(registration: Registration, draft: dict, found: list[eligibili
     }
 
 
-class Incomplete(ValueError):
-    def __init__(self, step: int, errors: dict[str, str]) -> None:
-        super().__init__(f"第{step}步（{wizard.STEPS[step]}）还有未完成的内容。")
-        self.step, self.errors = step, errors
-
-
 def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
     """提交信息: every step valid → status to 待医疗卫生机构审核 and an immutable snapshot."""
     action = Action.RESUBMIT if registration.status == Status.REJECTED else Action.SUBMIT
@@ -139,7 +134,8 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
     ctx = context_for(registration)
     invalid = wizard.first_invalid_step(draft, ctx, clock.today())
     if invalid:
-        raise Incomplete(*invalid)
+        step, errors = invalid
+        raise DomainError(f"第{step}步（{wizard.STEPS[step]}）还有未完成的内容。", fields=errors, step=step)
     found = wizard.conditions(draft, ctx)
     number = (db.session.scalar(select(func.count(RegistrationSnapshot.id))
                                 .where(RegistrationSnapshot.registration_id == registration.id)) or 0) + 1
@@ -157,7 +153,7 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
         # depends on which statement the loser reaches first (the snapshot's unique number or the
         # registration's version check).
         db.session.rollback()
-        raise TransitionRefused("报名信息已提交，请勿重复提交。") from None
+        raise DomainError("报名信息已提交，请勿重复提交。") from None
     return snapshot
 
 
@@ -215,7 +211,7 @@ def apply_for_exemption(registration: Registration, category: str, explanation: 
     for incoming in files[:5]:
         try:
             evidence.append(store_image(physician_id, "exemption", incoming.filename, incoming.data).id)
-        except UploadRefused as exc:
+        except DomainError as exc:
             db.session.rollback()
             return {"evidence": str(exc)}
     db.session.add(Exemption(registration_id=registration.id, category=category, explanation=explanation.strip(),

@@ -23,6 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from wechat_app import clock
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import Exemption, Registration, RegistrationSnapshot, Upload
 from wechat_app.storage import storage
@@ -50,16 +51,12 @@ KINDS = {
 }
 
 
-class UploadRefused(ValueError):
-    """The message says what is wrong, in Chinese; nothing was stored."""
-
-
 def check_name(filename: str) -> None:
     name = filename or ""
     if any(c in name for c in "/\\\x00") or ".." in name or any(ord(c) < 32 for c in name):
-        raise UploadRefused("文件名不合法，请重命名后再上传。")
+        raise DomainError("文件名不合法，请重命名后再上传。")
     if not name.lower().endswith(ALLOWED_SUFFIXES):
-        raise UploadRefused("请上传后缀为.jpg .png .jpeg的图片。")
+        raise DomainError("请上传后缀为.jpg .png .jpeg的图片。")
 
 
 def has_appended_content(data: bytes, image_format: str) -> bool:
@@ -76,9 +73,9 @@ def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
     """(bytes, suffix, content type, width, height) of the cleaned image."""
     magic = "PNG" if data.startswith(b"\x89PNG\r\n\x1a\n") else "JPEG" if data.startswith(b"\xff\xd8\xff") else None
     if magic is None:
-        raise UploadRefused("文件内容不是有效的jpg或png图片，请上传照片原图。")
+        raise DomainError("文件内容不是有效的jpg或png图片，请上传照片原图。")
     if has_appended_content(data, magic):
-        raise UploadRefused("图片文件中夹带了其他内容，请上传相机或手机拍摄的原图。")
+        raise DomainError("图片文件中夹带了其他内容，请上传相机或手机拍摄的原图。")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
@@ -87,19 +84,19 @@ def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
                 probe.verify()
             image = Image.open(io.BytesIO(data))
             if image.format not in ("JPEG", "PNG"):
-                raise UploadRefused("文件内容不是jpg或png图片，请上传照片原图。")
+                raise DomainError("文件内容不是jpg或png图片，请上传照片原图。")
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UploadRefused("图片尺寸过大，请压缩后再上传。") from None
+            raise DomainError("图片尺寸过大，请压缩后再上传。") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise UploadRefused("文件内容不是有效的jpg或png图片，请上传照片原图。") from None
+            raise DomainError("文件内容不是有效的jpg或png图片，请上传照片原图。") from None
         finally:
             Image.MAX_IMAGE_PIXELS = previous
     image_format = image.format
     image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, drop the EXIF
     width, height = image.size
     if min(width, height) < kind.min_side or max(width, height) > kind.max_side:
-        raise UploadRefused(f"{kind.label}尺寸不合适（{width}×{height}像素），请上传清晰的原图。")
+        raise DomainError(f"{kind.label}尺寸不合适（{width}×{height}像素），请上传清晰的原图。")
     out = io.BytesIO()
     if image_format == "PNG" or image.mode in ("RGBA", "LA", "P"):
         image.save(out, format="PNG", optimize=True)
@@ -113,9 +110,9 @@ def store_image(physician_id: int, kind_name: str, filename: str, data: bytes) -
     kind = KINDS[kind_name]
     check_name(filename)
     if len(data) > kind.max_bytes:
-        raise UploadRefused(f"{kind.label}不能超过{kind.max_bytes // (1024 * 1024)}MB。")
+        raise DomainError(f"{kind.label}不能超过{kind.max_bytes // (1024 * 1024)}MB。")
     if not data:
-        raise UploadRefused("文件是空的，请重新选择。")
+        raise DomainError("文件是空的，请重新选择。")
     cleaned, suffix, content_type, width, height = reencode(data, kind)
     name = storage().save(cleaned, suffix)
     db.session.info.setdefault(WRITTEN, []).append(name)

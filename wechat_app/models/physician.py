@@ -7,7 +7,8 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wechat_app import clock, pii
-from wechat_app.domain.idnumbers import IdNumberError, canonical_18, clean
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import canonical_18, clean
 from wechat_app.extensions import db
 from wechat_app.models.org import Department, Institution
 from wechat_app.models.types import Encrypted
@@ -70,18 +71,18 @@ class Physician(db.Model):
         """The 18-character form of a resident ID number (None for other documents)."""
         try:
             return canonical_18(self.id_number)
-        except IdNumberError:
+        except DomainError:
             return None
 
 
 def id_number_indexes(raw: str, strict: bool = True) -> list[str]:
     """The blind index of an ID number in its canonical form (15 or 18 digits, x or X, full-width
     all index alike), under every configured index key: the first is what a row stores, all are
-    tried by a lookup during a key rotation. `strict`: a wrong check character raises IdNumberError
+    tried by a lookup during a key rotation. `strict`: a wrong check character raises DomainError
     (the physician is told); otherwise it is indexed as typed and simply finds nobody."""
     try:
         canonical = canonical_18(raw) or clean(raw)
-    except IdNumberError:
+    except DomainError:
         if strict:
             raise
         canonical = clean(raw)

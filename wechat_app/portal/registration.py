@@ -11,9 +11,10 @@ from flask_login import current_user
 from wechat_app import clock
 from wechat_app.auth import physician_required
 from wechat_app.domain import accounts, enumerations, submission, wizard
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
-from wechat_app.domain.registration import Actor, Role, Status, TransitionRefused, label
-from wechat_app.domain.submission import IncomingFile, Incomplete
+from wechat_app.domain.registration import Actor, Role, Status, label
+from wechat_app.domain.submission import IncomingFile
 from wechat_app.extensions import db, limiter
 from wechat_app.inputs import parse_count
 from wechat_app.models import Department, Upload
@@ -132,7 +133,7 @@ def step(step: int):
     apply_list_action(data, action)
     try:
         errors = submission.save_step(registration, step, data, incoming_files(step), actor())
-    except TransitionRefused as exc:
+    except DomainError as exc:
         return render_template("registration/step.html", **step_context(registration, step, {"form": str(exc)})), 409
     if action == "autosave":
         return {"ok": True, "saved_at": f"{clock.now():%H:%M:%S}", "errors": errors}
@@ -180,10 +181,10 @@ def submit():
         return redirect(url_for("registration.overview"))
     try:
         submission.submit(registration, actor())
-    except Incomplete as exc:
-        flash(str(exc))
-        return redirect(url_for("registration.step", step=exc.step))
-    except TransitionRefused as exc:
+    except DomainError as exc:
+        if "step" in exc.context:  # incomplete: back to the first step that needs work
+            flash(exc.message)
+            return redirect(url_for("registration.step", step=exc.context["step"]))
         if registration.status == Status.PENDING_INSTITUTION:
             return redirect(url_for("registration.done"))  # the first tap already submitted it
         flash(str(exc))

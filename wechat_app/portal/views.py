@@ -21,10 +21,9 @@ from wechat_app.auth import (
     signed_in_physician,
 )
 from wechat_app.domain import accounts, followers, sessions, verification
-from wechat_app.domain.accounts import AccountError, Actor
+from wechat_app.domain.accounts import Actor
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
-from wechat_app.domain.idnumbers import IdNumberError
 from wechat_app.extensions import db, limiter
 from wechat_app.links import oauth_entry
 from wechat_app.models import Article, Faq, Physician, Province
@@ -112,7 +111,7 @@ def sign_in_page(form: LoginForm, template: str):
         else:
             try:
                 physician = accounts.authenticate(form.id_number.data, form.password.data, client_ip())
-            except (AccountError, IdNumberError) as exc:
+            except DomainError as exc:
                 form.id_number.errors.append(str(exc))
             else:
                 openid = session.get("openid")
@@ -221,7 +220,7 @@ def forgot():
         else:
             try:
                 physician, masked = accounts.send_reset_code(form.id_number.data)
-            except (DomainError, IdNumberError) as exc:
+            except DomainError as exc:
                 form.id_number.errors.append(str(exc))
             else:
                 session["reset_physician_id"] = physician.id

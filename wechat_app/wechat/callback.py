@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from wechat_app.domain import outbox
 from wechat_app.extensions import kv
 from wechat_app.links import oauth_entry
+from wechat_app.logconfig import safe_exc_info
 from wechat_app.wechat.protocol import (
     MAX_BODY_BYTES,
     SUCCESS,
@@ -89,7 +90,7 @@ def in_app(app: Flask, fn: Callable[[], object]) -> Callable[[], object]:
             try:
                 return fn()
             except Exception:
-                log.exception("background work for the callback failed")
+                log.error("background work for the callback failed", exc_info=safe_exc_info())
                 raise
     return run
 
@@ -123,7 +124,8 @@ class PushEndpoint:
         try:
             status, body, mimetype = self.respond(environ)
         except Exception:
-            log.exception("callback failed")  # WeChat shows the user an error for anything but a reply
+            # WeChat shows the user an error for anything but a reply.
+            log.error("callback failed", exc_info=safe_exc_info())
             status, body, mimetype = 200, SUCCESS, "text/plain"
         data = body.encode()
         start_response(STATUS_LINES[status], [("Content-Type", f"{mimetype}; charset=utf-8"),
@@ -177,7 +179,7 @@ def answer(msg: dict, conf: CallbackSettings) -> str:
         outcome = run_handler(handler, msg, conf, key)
     except Exception:
         # Nothing claimed: WeChat's retry may succeed. The user never sees an error page.
-        log.exception("handler failed for %s", msg.get("MsgType"))
+        log.error("handler failed for %s", msg.get("MsgType"), exc_info=safe_exc_info())
         return SUCCESS
     previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
     if previous is not None:
