@@ -154,10 +154,13 @@ def test_import_refuses_what_is_not_an_excel_file(client, staff, demo):
 
 def test_export_masks_id_numbers_and_is_audited(client, staff, demo):
     staff("rmyy")
-    data = client.get("/console/physicians/export.xlsx").data
+    data = client.post("/console/physicians/export.xlsx", data={"csrf_token": token(client)}).data
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[0][3] == "证件号码" and all("*" in row[3] for row in rows[1:])
     assert demo.session.scalar(select(AuditLog).where(AuditLog.action == "export_physicians")) is not None
+    assert client.get("/console/physicians/export.xlsx").status_code == 405  # a GET never writes (the audit row)
+    only_enrolled = client.post("/console/physicians/export.xlsx", data={"csrf_token": token(client), "enrolled": "no"})
+    assert len(list(load_workbook(io.BytesIO(only_enrolled.data)).active.iter_rows())) < len(rows)  # the page's filters
     assert Staff
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import wraps
+from urllib.parse import quote
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from wechat_app.auth import client_ip
@@ -61,3 +62,8 @@ def parse_int(value: str | None) -> int | None:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "private, no-store"})

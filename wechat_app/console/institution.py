@@ -2,14 +2,12 @@
 解绑手机), 开通报名, 考核机构申请."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import XLSX, bp, in_scope_physician, ip, parse_date, parse_int, staff_required
-from wechat_app.domain import audit, enumerations, physicians, spreadsheets
+from wechat_app.console.common import bp, in_scope_physician, ip, parse_date, parse_int, staff_required, xlsx
+from wechat_app.domain import enumerations, physicians, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
@@ -69,13 +67,14 @@ def department_action(department_id: int, action: str):
     return redirect(url_for("console.departments"))
 
 
-def physician_list():
-    """The institution's physicians with the filters of the seed (科室, 首次注册时间, 状态, 是否参加本周期)."""
+def physician_list(args=None):
+    """The institution's physicians with the filters of the seed (科室, 首次注册时间, 状态, 是否参加本周期),
+    read from the query string (the page) or the posted form (its export)."""
     cycle = current_cycle(current_user.institution.province_id)
     query = (select(Physician, Registration).outerjoin(Registration, (Registration.physician_id == Physician.id)
                                                        & (Registration.cycle_id == (cycle.id if cycle else -1)))
              .where(Physician.institution_id == current_user.institution_id).order_by(Physician.id))
-    args = request.args
+    args = request.args if args is None else args
     if parse_int(args.get("department")):
         query = query.where(Physician.department_id == int(args["department"]))
     if parse_date(args.get("registered_from")):
@@ -98,23 +97,18 @@ def physicians_page():
                            args=request.args, form=ConfirmForm())
 
 
-@bp.get("/physicians/export.xlsx")
+@bp.post("/physicians/export.xlsx")
 @staff_required("institution")
 def physicians_export():
-    rows = physician_list()
-    data = spreadsheets.export("医师列表", spreadsheets.PHYSICIAN_EXPORT_HEADER, spreadsheets.physician_rows(
-        [p for p, _ in rows], {p.id: label(r.status if r else None) for p, r in rows}))
-    audit.record("staff", current_user.id, "export_physicians", "institution", current_user.institution_id, ip(),
-                 rows=len(rows))
-    db.session.commit()
-    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('医师列表.xlsx')}"})
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return xlsx(spreadsheets.export_physicians(current_user, physician_list(request.form), ip()), "医师列表.xlsx")
 
 
 @bp.get("/physicians/template.xlsx")
 @staff_required("institution")
 def physicians_template():
-    return Response(spreadsheets.import_template(), mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('医师导入模板.xlsx')}"})
+    return xlsx(spreadsheets.import_template(), "医师导入模板.xlsx")
 
 
 @bp.post("/physicians/import")

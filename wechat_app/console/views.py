@@ -1,14 +1,12 @@
 """Console: sign-in, dashboard, reviews (审核 / 复核), 免考审核, uploads, audit log."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
-from wechat_app.console.common import XLSX, bp, in_scope_registration, ip, parse_date, parse_int, staff_required
+from wechat_app.console.common import bp, in_scope_registration, ip, parse_date, parse_int, staff_required, xlsx
 from wechat_app.domain import (
     audit,
     authority,
@@ -173,19 +171,12 @@ def upload(upload_id: int):
     return response
 
 
-@bp.get("/export/registrations.xlsx")
+@bp.post("/export/registrations.xlsx")
 @staff_required()
 def export_registrations():
-    ids = scopes.institution_ids(current_user)
-    rows = db.session.execute(select(Registration, Physician).join(Physician, Registration.physician_id == Physician.id)
-                              .where(Physician.institution_id.in_(ids)).order_by(Physician.institution_id, Physician.id)).all()
-    data = spreadsheets.export("报名情况", ("医疗卫生机构", "姓名", "证件号码", "当前任务", "考核程序", "提交时间"), [
-        (p.institution.name, p.name, mask(p.id_number_18 or p.id_number), label(r.status), r.procedure or "",
-         f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "") for r, p in rows])
-    audit.record("staff", current_user.id, "export_registrations", "staff", current_user.id, ip(), rows=len(rows))
-    db.session.commit()
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('报名情况.xlsx')}"})
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return xlsx(spreadsheets.export_registrations(current_user, ip()), "报名情况.xlsx")
 
 
 @bp.get("/audit")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from wechat_app import clock
+from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
 from wechat_app.models import Notification, WeChatEvent, WeChatUser
 
@@ -19,6 +20,12 @@ def follower(openid: str) -> WeChatUser:
         user = WeChatUser(openid=openid)
         db.session.add(user)
     return user
+
+
+def choose_province(openid: str, province_id: int) -> None:
+    """选择省份, remembered for this openid."""
+    with unit_of_work():
+        follower(openid).province_id = province_id
 
 
 def record_subscribe(openid: str, scene: str | None) -> None:

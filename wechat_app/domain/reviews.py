@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from wechat_app import clock
 from wechat_app.domain import audit, notifications
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
+from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
 from wechat_app.models import Exemption, Registration, Review, Staff
 
@@ -53,17 +52,23 @@ def check_decision(stage: str, registration: Registration, decision: Decision) -
             raise DomainError("重新提交截止日期不能早于今天。")
 
 
+TAKEN = "该报名已被他人处理，请刷新后查看。"
+
+
 def review(staff: Staff, registration: Registration, stage: str, decision: Decision, ip: str | None) -> Review:
+    """审核 / 复核 one registration: one transaction; two reviewers at once, one wins."""
+    with unit_of_work(TAKEN):
+        return decide(staff, registration, stage, decision, ip)
+
+
+def decide(staff: Staff, registration: Registration, stage: str, decision: Decision, ip: str | None) -> Review:
     name, approve_action, reject_action, role = STAGE[stage]
     check_decision(stage, registration, decision)
     snapshot = latest_snapshot(registration)
     if snapshot is None:
         raise DomainError("该医师尚未提交报名信息。")
     action = approve_action if decision.approve else reject_action
-    try:
-        apply(registration, action, Actor(role, staff.id), reason=decision.reason)
-    except DomainError as exc:
-        raise DomainError(str(exc)) from None
+    apply(registration, action, Actor(role, staff.id), reason=decision.reason)
     row = Review(registration_id=registration.id, snapshot_id=snapshot.id, stage=stage,
                  decision="approve" if decision.approve else "reject", work_rating=decision.work_rating,
                  ethics_rating=decision.ethics_rating, reason=(decision.reason or "").strip() or None,
@@ -87,11 +92,6 @@ def review(staff: Staff, registration: Registration, stage: str, decision: Decis
             "/m/registration", f"registration-rejected:{registration.id}:{snapshot.number}:{stage}")
     audit.record("staff", staff.id, f"review_{stage}_{row.decision}", "registration", registration.id, ip,
                  reason=row.reason, work=decision.work_rating, ethics=decision.ethics_rating)
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise DomainError("该报名已被他人处理，请刷新后查看。") from None
     return row
 
 
@@ -101,7 +101,8 @@ def batch_approve(staff: Staff, registrations: list[Registration], stage: str, i
     for registration in registrations:
         decision = Decision(True, "合格", "合格") if stage == "institution" else Decision(True)
         try:
-            review(staff, registration, stage, decision, ip)
+            with unit_of_work(TAKEN):  # each row its own transaction: one refusal spoils no other
+                decide(staff, registration, stage, decision, ip)
             done += 1
         except DomainError as exc:
             problems.append(f"{registration.physician.name}：{exc}")
@@ -123,20 +124,14 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
         raise DomainError("该免考申请已审核。")
     if not approve and not reason.strip():
         raise DomainError("不通过时必须填写原因。")
-    if approve:
-        try:
+    with unit_of_work(TAKEN):
+        if approve:
             apply(exemption.registration, Action.EXEMPT, Actor(Role.ASSESSOR, staff.id), reason=reason or None)
-        except DomainError as exc:
-            raise DomainError(str(exc)) from None
-    exemption.status = "approved" if approve else "rejected"
-    exemption.review_reason = reason.strip() or None
-    exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
-    audit.record("staff", staff.id, f"exemption_{exemption.status}", "registration", exemption.registration_id, ip)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise DomainError("该报名已被他人处理，请刷新后查看。") from None
+        exemption.status = "approved" if approve else "rejected"
+        exemption.review_reason = reason.strip() or None
+        exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
+        audit.record("staff", staff.id, f"exemption_{exemption.status}", "registration", exemption.registration_id,
+                     ip)
 
 
 def reviews_of(registration: Registration) -> list[Review]:

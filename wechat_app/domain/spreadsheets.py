@@ -8,13 +8,17 @@ from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
 
 from wechat_app.domain import audit
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.physicians import PhysicianInput, create_physician, validate_physician
+from wechat_app.domain.registration import label
+from wechat_app.domain.scopes import institution_ids
+from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
-from wechat_app.models import Department, Staff
+from wechat_app.models import Department, Physician, Registration, Staff
 
 COLUMNS = ("姓名", "性别", "证件类型", "证件号码", "科室", "医师级别", "执业类别", "执业范围", "执业证书编码",
            "执业证书取得时间", "资格证书编码", "资格证书取得时间", "职称")
@@ -141,6 +145,32 @@ def export(title: str, header: tuple[str, ...], rows: list[tuple]) -> bytes:
     for row in rows:
         sheet.append(row)
     return workbook_bytes(workbook)
+
+
+REGISTRATION_EXPORT_HEADER = ("医疗卫生机构", "姓名", "证件号码", "当前任务", "考核程序", "提交时间")
+
+
+def export_registrations(staff: Staff, ip: str | None) -> bytes:
+    """导出报名情况 of every institution in the staff member's scope, recorded in the audit log in
+    the same transaction (an export of personal data is an action, asked for by a POST)."""
+    rows = db.session.execute(select(Registration, Physician).join(Physician, Registration.physician_id == Physician.id)
+                              .where(Physician.institution_id.in_(institution_ids(staff)))
+                              .order_by(Physician.institution_id, Physician.id)).all()
+    data = export("报名情况", REGISTRATION_EXPORT_HEADER, [
+        (p.institution.name, p.name, mask(p.id_number_18 or p.id_number), label(r.status), r.procedure or "",
+         f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "") for r, p in rows])
+    with unit_of_work():
+        audit.record("staff", staff.id, "export_registrations", "staff", staff.id, ip, rows=len(rows))
+    return data
+
+
+def export_physicians(staff: Staff, rows: list[tuple[Physician, Registration | None]], ip: str | None) -> bytes:
+    """The institution's 医师列表 as filtered on the page, recorded like any export."""
+    data = export("医师列表", PHYSICIAN_EXPORT_HEADER, physician_rows(
+        [p for p, _ in rows], {p.id: label(r.status if r else None) for p, r in rows}))
+    with unit_of_work():
+        audit.record("staff", staff.id, "export_physicians", "institution", staff.institution_id, ip, rows=len(rows))
+    return data
 
 
 def physician_rows(physicians, labels: dict[int, str]) -> list[tuple]:

@@ -5,8 +5,6 @@ import copy
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from wechat_app import clock, pii
 from wechat_app.domain import eligibility, wizard
@@ -14,6 +12,7 @@ from wechat_app.domain.cycles import Window
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask, mask_phone
 from wechat_app.domain.registration import Action, Actor, Status, apply, check
+from wechat_app.domain.transaction import unit_of_work
 from wechat_app.domain.uploads import FILE_FIELDS, store_image
 from wechat_app.extensions import db
 from wechat_app.models import Department, Exemption, Physician, Registration, RegistrationSnapshot, Upload
@@ -64,15 +63,14 @@ def save_step(registration: Registration, step: int, data: dict, files: dict[str
     Two saves of the same draft at once (the autosave and 保存, or two open pages) meet the version
     check: the later one is merged again, uploads included, on top of what the earlier one stored."""
     try:
-        return _save_step(registration, step, data, files, actor)
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(registration)
-        try:
+        with unit_of_work():
             return _save_step(registration, step, data, files, actor)
-        except StaleDataError:
-            db.session.rollback()
-            raise DomainError("内容正在其他页面保存，请刷新页面后重试。") from None
+    except DomainError as exc:
+        if exc.status != 409:
+            raise
+    db.session.refresh(registration)
+    with unit_of_work("内容正在其他页面保存，请刷新页面后重试。"):
+        return _save_step(registration, step, data, files, actor)
 
 
 def _save_step(registration: Registration, step: int, data: dict, files: dict[str, list[IncomingFile]],
@@ -100,7 +98,7 @@ def _save_step(registration: Registration, step: int, data: dict, files: dict[st
     draft[key] = merged
     registration.draft = draft
     apply(registration, Action.SAVE, actor)
-    db.session.commit()
+    db.session.flush()  # the version check happens here, inside the unit of work
     return errors
 
 
@@ -142,18 +140,13 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
     procedure = draft["5"]["procedure"]
     snapshot = RegistrationSnapshot(registration_id=registration.id, number=number, procedure=procedure,
                                     data=snapshot_data(registration, draft, found), submitted_at=clock.now())
-    apply(registration, action, actor)
-    registration.procedure = procedure
-    registration.submitted_at = snapshot.submitted_at
-    db.session.add(snapshot)
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        # A double-tapped 提交 (or a review) got there first: one submission, not two. Which error
-        # depends on which statement the loser reaches first (the snapshot's unique number or the
-        # registration's version check).
-        db.session.rollback()
-        raise DomainError("报名信息已提交，请勿重复提交。") from None
+    # A double-tapped 提交 (or a review) got there first: one submission, not two. The loser meets
+    # either the snapshot's unique number or the registration's version check.
+    with unit_of_work("报名信息已提交，请勿重复提交。"):
+        apply(registration, action, actor)
+        registration.procedure = procedure
+        registration.submitted_at = snapshot.submitted_at
+        db.session.add(snapshot)
     return snapshot
 
 
@@ -191,13 +184,12 @@ def existing_exemption(registration: Registration | None) -> Exemption | None:
 
 
 def apply_for_exemption(registration: Registration, category: str, explanation: str,
-                        files: list[IncomingFile], physician_id: int) -> dict[str, str]:
-    """Errors by field, or {} once the application is stored."""
-    refusal = exemption_refusal(registration)
+                        files: list[IncomingFile], physician_id: int) -> Exemption:
+    """免考申请: stored, or DomainError with the problems by field."""
+    refusal = exemption_refusal(registration) or (
+        "您已提交免考申请，请等待审核结果。" if existing_exemption(registration) is not None else None)
     if refusal:
-        return {"category": refusal}
-    if existing_exemption(registration) is not None:
-        return {"category": "您已提交免考申请，请等待审核结果。"}
+        raise DomainError(refusal, fields={"category": refusal})
     errors = {}
     if category not in wizard.EXEMPTION_CATEGORIES:
         errors["category"] = "请选择免考事由。"
@@ -206,17 +198,17 @@ def apply_for_exemption(registration: Registration, category: str, explanation: 
     if not files:
         errors["evidence"] = "请上传证明材料（如专业技术资格证、规培合格证）。"
     if errors:
-        return errors
-    evidence = []
-    for incoming in files[:5]:
-        try:
-            evidence.append(store_image(physician_id, "exemption", incoming.filename, incoming.data).id)
-        except DomainError as exc:
-            db.session.rollback()
-            return {"evidence": str(exc)}
-    db.session.add(Exemption(registration_id=registration.id, category=category, explanation=explanation.strip(),
-                             evidence=evidence))
-    db.session.commit()
-    return {}
+        raise DomainError("；".join(errors.values()), fields=errors)
+    with unit_of_work():
+        evidence = []
+        for incoming in files[:5]:
+            try:
+                evidence.append(store_image(physician_id, "exemption", incoming.filename, incoming.data).id)
+            except DomainError as exc:
+                raise DomainError(exc.message, fields={"evidence": exc.message}) from None
+        application = Exemption(registration_id=registration.id, category=category,
+                                explanation=explanation.strip(), evidence=evidence)
+        db.session.add(application)
+    return application
 
 

@@ -224,9 +224,12 @@ def exemption():
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         files = [IncomingFile(f.filename or "", f.read(3 * 1024 * 1024 + 1))
                  for f in request.files.getlist("evidence") if f and f.filename]
-        errors = submission.apply_for_exemption(registration, request.form.get("category", ""),
-                                                request.form.get("explanation", "")[:MAX_TEXT], files, current_user.id)
-        if not errors:
+        try:
+            submission.apply_for_exemption(registration, request.form.get("category", ""),
+                                           request.form.get("explanation", "")[:MAX_TEXT], files, current_user.id)
+        except DomainError as exc:
+            errors = exc.fields
+        else:
             flash("免考申请已提交，请等待审核。")
             return redirect(url_for("registration.exemption"))
     return render_template("registration/exemption.html", registration=registration, errors=errors,

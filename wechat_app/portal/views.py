@@ -96,8 +96,7 @@ def province():
     if form.validate_on_submit():
         openid = session.get("openid")
         if openid:
-            followers.follower(openid).province_id = form.province.data
-            db.session.commit()
+            followers.choose_province(openid, form.province.data)
         session["province_id"] = form.province.data
         return redirect(url_for("portal.home"))
     return render_template("portal/province.html", form=form)

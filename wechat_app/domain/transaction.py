@@ -1,0 +1,31 @@
+"""One use case, one transaction: `with unit_of_work():` around what the use case changes.
+
+It commits at the end and rolls back on any error. A lost race (the version check of a row two
+people changed at once, or a unique key two requests claimed at once) becomes the one
+`DomainError`, with status 409 and a message for people. Views never commit; GETs never write.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from wechat_app.domain.errors import DomainError
+from wechat_app.extensions import db
+
+CONFLICT = "该记录刚被他人修改，请刷新页面后重试。"
+
+
+@contextmanager
+def unit_of_work(conflict: str = CONFLICT) -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise DomainError(conflict, status=409) from None
+    except BaseException:
+        db.session.rollback()
+        raise
