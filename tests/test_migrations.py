@@ -17,3 +17,20 @@ def test_upgrade_matches_the_models(app):
         with _db.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), _db.metadata)
         assert diff == []
+
+
+
+def test_status_columns_refuse_values_outside_their_enum(app, demo):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from wechat_app.models import Notification
+
+    with pytest.raises(IntegrityError):
+        demo.session.execute(text("UPDATE registrations SET status = 'approved-ish'"))
+    demo.session.rollback()
+    demo.session.add(Notification(idempotency_key="bad-status", channel="sms", data={}, status="lost"))
+    with pytest.raises(IntegrityError):
+        demo.session.flush()
+    demo.session.rollback()

@@ -15,20 +15,7 @@ from enum import StrEnum
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-
-
-class Status(StrEnum):
-    NOT_OPEN = "not_open"
-    OPEN = "open"
-    DRAFT = "draft"
-    PENDING_INSTITUTION = "pending_institution"
-    PENDING_ASSESSOR = "pending_assessor"
-    REJECTED = "rejected"
-    AWAITING_TEST = "awaiting_test"
-    EXEMPT = "exempt"
-    PASSED = "passed"
-    FAILED = "failed"
-    MAKEUP = "makeup"
+from wechat_app.models.statuses import Status
 
 
 class Action(StrEnum):

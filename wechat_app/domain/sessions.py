@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from wechat_app.extensions import db
+from wechat_app.domain.transaction import unit_of_work
 from wechat_app.models import Physician, Staff
 
 
@@ -22,8 +22,8 @@ def end_sessions(account: Physician | Staff) -> None:
 
 def sign_out(account: Physician | Staff) -> None:
     """The sign-out use case: this session and every copy of it end."""
-    end_sessions(account)
-    db.session.commit()
+    with unit_of_work():
+        end_sessions(account)
 
 
 @event.listens_for(Staff.role, "set", active_history=True)

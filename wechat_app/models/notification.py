@@ -9,10 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wechat_app import clock
 from wechat_app.extensions import db
+from wechat_app.models.statuses import DeliveryStatus, check_in
 
 
 class Notification(db.Model):
     __tablename__ = "notifications"
+    __table_args__ = (check_in("status", DeliveryStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     # (recipient, event): at most one notice per key, whatever retries or double clicks happen.
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)

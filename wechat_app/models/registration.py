@@ -11,11 +11,13 @@ from wechat_app import clock
 from wechat_app.extensions import db
 from wechat_app.models.cycle import Cycle
 from wechat_app.models.physician import Physician
+from wechat_app.models.statuses import ApplicationStatus, Status, check_in
 
 
 class Registration(db.Model):
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("physician_id", "cycle_id", name="uq_registrations_physician_cycle"),)
+    __table_args__ = (UniqueConstraint("physician_id", "cycle_id", name="uq_registrations_physician_cycle"),
+                      check_in("status", Status))
     id: Mapped[int] = mapped_column(primary_key=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
@@ -84,6 +86,7 @@ class Exemption(db.Model):
     """免考申请: one per registration; reviewed in the console."""
 
     __tablename__ = "exemptions"
+    __table_args__ = (check_in("status", ApplicationStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
     category: Mapped[str] = mapped_column(String(40))

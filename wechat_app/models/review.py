@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wechat_app import clock
 from wechat_app.extensions import db
 from wechat_app.models.org import Institution
+from wechat_app.models.statuses import ApplicationStatus, check_in
 
 
 class Review(db.Model):
@@ -29,6 +30,7 @@ class AssessorApplication(db.Model):
     """考核机构申请: an institution applies to act as an assessment body (2007 办法 第七条)."""
 
     __tablename__ = "assessor_applications"
+    __table_args__ = (check_in("status", ApplicationStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
