@@ -15,12 +15,12 @@ WINDOW = Window("registration", "医师报名", date(2026, 4, 13), date(2026, 5,
     (date(2026, 4, 12), "未开始"), (date(2026, 4, 13), "进行中"), (date(2026, 5, 6), "进行中"), (date(2026, 5, 7), "已结束"),
 ])
 def test_window_edges(day, state):
-    assert WINDOW.state(day) == state
+    assert WINDOW.state(day).label == state
     assert WINDOW.is_open(day) == (state == "进行中")
 
 
 def test_unscheduled_window():
-    assert Window("test", "测评", None, None).state(date(2026, 1, 1)) == "未安排"
+    assert Window("test", "测评", None, None).state(date(2026, 1, 1)).label == "未安排"
 
 
 def test_period_label_as_the_seed_writes_it():

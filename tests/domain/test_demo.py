@@ -42,7 +42,7 @@ def test_current_cycle_is_live_around_today(db):
     clock.freeze(datetime(2026, 11, 29, 10, 0))
     seed_demo()
     hunan = db.session.scalar(select(Province).where(Province.name == "湖南"))
-    states = {w.label: w.state(clock.today()) for w in windows(current_cycle(hunan.id))}
+    states = {w.label: w.state(clock.today()).label for w in windows(current_cycle(hunan.id))}
     assert states == {"医师报名": "进行中", "报名审核": "进行中", "免考申请": "进行中", "免考审核": "进行中", "测评": "未开始"}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -19,6 +20,18 @@ WINDOWS = (
 )
 
 
+class WindowState(StrEnum):
+    UNSCHEDULED = "unscheduled"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """What the home page shows (the seed's words)."""
+        return {"unscheduled": "未安排", "upcoming": "未开始", "open": "进行中", "closed": "已结束"}[self.value]
+
+
 @dataclass(frozen=True)
 class Window:
     key: str
@@ -26,16 +39,16 @@ class Window:
     start: date | None
     end: date | None
 
-    def state(self, today: date) -> str:
-        """未开始 / 进行中 / 已结束; a window is open on both its first and its last day."""
+    def state(self, today: date) -> WindowState:
+        """A window is open on both its first and its last day."""
         if self.start is None or self.end is None:
-            return "未安排"
+            return WindowState.UNSCHEDULED
         if today < self.start:
-            return "未开始"
-        return "进行中" if today <= self.end else "已结束"
+            return WindowState.UPCOMING
+        return WindowState.OPEN if today <= self.end else WindowState.CLOSED
 
     def is_open(self, today: date | None = None) -> bool:
-        return self.state(today or clock.today()) == "进行中"
+        return self.state(today or clock.today()) == WindowState.OPEN
 
 
 def current_cycle(province_id: int) -> Cycle | None:

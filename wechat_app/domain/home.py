@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, select
 
 from wechat_app import clock
-from wechat_app.domain.cycles import Window, period_label, windows
+from wechat_app.domain.cycles import Window, WindowState, period_label, windows
 from wechat_app.domain.registration import Status, label
 from wechat_app.extensions import db
 from wechat_app.models import Cycle, Physician, Registration
@@ -82,11 +82,12 @@ def tools(home: Home) -> list[Tool]:
 
     def window_reason(key: str, what: str) -> str | None:
         window = by_key.get(key)
-        if window is None or window.state(today) == "未安排":
+        state = window.state(today) if window else WindowState.UNSCHEDULED
+        if state == WindowState.UNSCHEDULED:
             return f"{what}时间尚未公布。"
-        if window.state(today) == "未开始":
+        if state == WindowState.UPCOMING:
             return f"{what}时间为{span(window)}，尚未开始。"
-        if window.state(today) == "已结束":
+        if state == WindowState.CLOSED:
             return f"{what}已于{window.end:%m月%d日}结束。"
         return None
 
