@@ -12,11 +12,12 @@ from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
+from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
 
 
 @bp.get("/cycles")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def cycles():
     rows = db.session.scalars(select(Cycle).where(Cycle.province_id == authority.province_id(current_user))
                               .order_by(Cycle.id)).all()
@@ -25,7 +26,7 @@ def cycles():
 
 
 @bp.post("/cycles/<int:cycle_id>")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def cycle_save(cycle_id: int):
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None or cycle.province_id != authority.province_id(current_user):
@@ -45,7 +46,7 @@ def cycle_save(cycle_id: int):
 
 
 @bp.get("/assessor-applications")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def assessor_applications():
     ids = scopes.institution_ids(current_user)
     rows = db.session.scalars(select(AssessorApplication).where(AssessorApplication.institution_id.in_(ids))
@@ -54,7 +55,7 @@ def assessor_applications():
 
 
 @bp.post("/assessor-applications/<int:application_id>")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def assessor_application_decide(application_id: int):
     application = db.session.get(AssessorApplication, application_id)
     if application is None or not ConfirmForm().validate_on_submit():
@@ -68,7 +69,7 @@ def assessor_application_decide(application_id: int):
 
 
 @bp.get("/institutions")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def institutions():
     ids = scopes.institution_ids(current_user)
     rows = db.session.scalars(select(Institution).where(Institution.id.in_(ids)).order_by(Institution.id)).all()
@@ -78,7 +79,7 @@ def institutions():
 
 
 @bp.post("/institutions/<int:institution_id>/assessment-body")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def assign_body(institution_id: int):
     institution = db.session.get(Institution, institution_id)
     body = db.session.get(AssessmentBody, parse_int(request.form.get("body_id")) or 0)

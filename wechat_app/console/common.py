@@ -12,11 +12,12 @@ from wechat_app.auth import client_ip
 from wechat_app.domain import scopes
 from wechat_app.inputs import parse_id
 from wechat_app.models import Staff
+from wechat_app.models.enums import Role
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
 
-def staff_required(*roles: str):
+def staff_required(*roles: Role):
     """Signed-in staff, optionally of one of `roles`; anyone else is sent to the console login
     (a signed-in physician included) and a staff member of another role gets a 403."""
     def decorate(view):

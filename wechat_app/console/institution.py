@@ -16,6 +16,7 @@ from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
 from wechat_app.models import AssessorApplication, Department, Physician, Registration
+from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
 
 
@@ -27,7 +28,7 @@ def own_department(department_id: int) -> Department:
 
 
 @bp.get("/departments")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def departments():
     rows = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)
                               .order_by(Department.id)).all()
@@ -37,7 +38,7 @@ def departments():
 
 
 @bp.post("/departments")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def department_save():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -52,7 +53,7 @@ def department_save():
 
 
 @bp.post("/departments/<int:department_id>/<action>")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def department_action(department_id: int, action: str):
     department = own_department(department_id)
     if not ConfirmForm().validate_on_submit() or action not in ("enable", "disable", "delete"):
@@ -89,7 +90,7 @@ def physician_list(args=None):
 
 
 @bp.get("/physicians")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physicians_page():
     rows = physician_list()
     departments = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)).all()
@@ -98,7 +99,7 @@ def physicians_page():
 
 
 @bp.post("/physicians/export.xlsx")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physicians_export():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -106,13 +107,13 @@ def physicians_export():
 
 
 @bp.get("/physicians/template.xlsx")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physicians_template():
     return xlsx(spreadsheets.import_template(), "医师导入模板.xlsx")
 
 
 @bp.post("/physicians/import")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physicians_import():
     file = request.files.get("file")
     if not ConfirmForm().validate_on_submit() or file is None or not file.filename:
@@ -139,7 +140,7 @@ def physician_form_input(form) -> PhysicianInput:
 
 
 @bp.route("/physicians/new", methods=["GET", "POST"])
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physician_new():
     data, errors = PhysicianInput("", "", "身份证", ""), {}
     if request.method == "POST" and ConfirmForm().validate_on_submit():
@@ -158,7 +159,7 @@ def physician_new():
 
 
 @bp.post("/physicians/<int:physician_id>/<action>")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def physician_action(physician_id: int, action: str):
     physician = in_scope_physician(physician_id)
     if not ConfirmForm().validate_on_submit():
@@ -181,13 +182,13 @@ def physician_action(physician_id: int, action: str):
 
 
 @bp.get("/physicians/transfer-in")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def transfer_in():
     return render_template("console/transfer_in.html", found=[], query="", form=ConfirmForm())
 
 
 @bp.post("/physicians/transfer-in/search")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def transfer_in_search():
     """A POST, so that the ID number searched for stays out of URLs, histories and access logs."""
     if not ConfirmForm().validate_on_submit():
@@ -198,7 +199,7 @@ def transfer_in_search():
 
 
 @bp.post("/physicians/transfer-in")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def transfer_in_confirm():
     physician = db.session.get(Physician, parse_int(request.form.get("physician_id")) or 0)
     if physician is None or not ConfirmForm().validate_on_submit():
@@ -213,7 +214,7 @@ def transfer_in_confirm():
 
 
 @bp.post("/enroll")
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def enroll():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -230,7 +231,7 @@ def enroll():
 
 
 @bp.route("/assessor-application", methods=["GET", "POST"])
-@staff_required("institution")
+@staff_required(Role.INSTITUTION)
 def assessor_application():
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         try:

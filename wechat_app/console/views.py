@@ -25,6 +25,7 @@ from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db, limiter
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
+from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
 from wechat_app.storage import storage
 from wechat_app.wechat.oauth import safe_next
@@ -66,11 +67,11 @@ def dashboard():
 
 
 def stage() -> str:
-    return "institution" if current_user.role == "institution" else "assessor"
+    return Role.INSTITUTION if current_user.role == Role.INSTITUTION else Role.ASSESSOR
 
 
 @bp.get("/reviews")
-@staff_required("institution", "assessor")
+@staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_queue():
     registrations = db.session.scalars(reviews.queue(stage(), scopes.institution_ids(current_user))).all()
     return render_template("console/reviews.html", registrations=registrations, mask=mask, form=ConfirmForm(),
@@ -100,12 +101,11 @@ def review_detail(registration_id: int):
 
 
 def can_review(registration: Registration) -> bool:
-    wanted = {"institution": "pending_institution", "assessor": "pending_assessor"}.get(current_user.role)
-    return registration.status == wanted
+    return registration.status == reviews.AWAITING.get(current_user.role)
 
 
 @bp.post("/reviews/<int:registration_id>")
-@staff_required("institution", "assessor")
+@staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_decide(registration_id: int):
     registration = in_scope_registration(registration_id)
     if not ConfirmForm().validate_on_submit():
@@ -123,7 +123,7 @@ def review_decide(registration_id: int):
 
 
 @bp.post("/reviews/batch")
-@staff_required("institution", "assessor")
+@staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_batch():
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -144,7 +144,7 @@ def exemptions():
 
 
 @bp.post("/exemptions/<int:exemption_id>")
-@staff_required("assessor")
+@staff_required(Role.ASSESSOR)
 def exemption_decide(exemption_id: int):
     exemption = db.session.get(Exemption, exemption_id)
     if exemption is None or not ConfirmForm().validate_on_submit():
@@ -180,7 +180,7 @@ def export_registrations():
 
 
 @bp.get("/audit")
-@staff_required("authority")
+@staff_required(Role.AUTHORITY)
 def audit_log():
     """操作日志: the actions within this authority's region (its institutions, its subtree)."""
     query = audit.visible_to(select(AuditLog).order_by(AuditLog.id.desc()), scopes.institution_ids(current_user),

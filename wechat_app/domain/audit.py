@@ -24,6 +24,7 @@ from wechat_app.models import (
     Registration,
     Staff,
 )
+from wechat_app.models.enums import Role
 
 ACTIONS = {
     "staff_login": "登录管理后台", "staff_create": "创建后台账号", "account_locked": "密码错误次数过多，账号锁定",
@@ -43,7 +44,6 @@ ACTIONS = {
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
                 "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德"}
-ROLE_NAMES = {"institution": "医疗卫生机构", "assessor": "考核机构", "authority": "卫生行政部门"}
 
 
 def record(actor_type: str, actor_id: object, action: str, target_type: str | None = None,
@@ -124,7 +124,7 @@ def readable(rows: list[AuditLog]) -> list[Line]:
 
 def describe(kind: str, ids: set[int]) -> dict[int, str]:
     if kind == "staff":
-        return {s.id: f"{s.name}（{ROLE_NAMES.get(s.role, s.role)}·{organisation(s)}）"
+        return {s.id: f"{s.name}（{Role(s.role).label}·{organisation(s)}）"
                 for s in db.session.scalars(select(Staff).where(Staff.id.in_(ids)))}
     if kind == "physician":
         return {p.id: f"医师 {p.name}" + (f"（{p.institution.name}）" if p.institution else "")

@@ -10,7 +10,7 @@ from wechat_app import clock
 from wechat_app.domain import audit
 from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.registration import Status, label
+from wechat_app.domain.registration import Role, Status, label
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.extensions import db
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Physician, Registration, Staff
@@ -23,9 +23,9 @@ WINDOW_FIELDS = [f"{key}_{edge}" for key, _ in WINDOWS for edge in ("start", "en
 
 
 def province_id(staff: Staff) -> int | None:
-    if staff.role == "authority":
+    if staff.role == Role.AUTHORITY:
         return staff.health_authority.province_id
-    if staff.role == "institution":
+    if staff.role == Role.INSTITUTION:
         return staff.institution.province_id
     return None
 
@@ -33,7 +33,7 @@ def province_id(staff: Staff) -> int | None:
 def owns_cycles(staff: Staff, province: int | None = None) -> bool:
     """A province's cycles and windows are set by its provincial authority (the root of its tree);
     cities and districts apply them and see them read-only."""
-    return staff.role == "authority" and staff.health_authority.parent_id is None \
+    return staff.role == Role.AUTHORITY and staff.health_authority.parent_id is None \
         and (province is None or staff.health_authority.province_id == province)
 
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-from wechat_app.models.statuses import Status
+from wechat_app.models.enums import Role, Status
 
 
 class Action(StrEnum):
@@ -31,13 +31,6 @@ class Action(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     MAKEUP = "makeup"                      # put on the 补考 list
-
-
-class Role(StrEnum):
-    PHYSICIAN = "physician"
-    INSTITUTION = "institution"
-    ASSESSOR = "assessor"
-    AUTHORITY = "authority"
 
 
 LABELS: dict[Status, str] = {

@@ -14,7 +14,7 @@ from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
-from wechat_app.models import Exemption, Registration, Review, Staff
+from wechat_app.models import Exemption, Physician, Registration, Review, Staff
 
 RATINGS = ("合格", "不合格")
 STAGE = {"institution": ("医疗卫生机构", Action.INSTITUTION_APPROVE, Action.INSTITUTION_REJECT, Role.INSTITUTION),
@@ -53,6 +53,8 @@ def check_decision(stage: str, registration: Registration, decision: Decision) -
 
 
 TAKEN = "该报名已被他人处理，请刷新后查看。"
+# The status a registration waits in for each reviewing role.
+AWAITING = {Role.INSTITUTION: Status.PENDING_INSTITUTION, Role.ASSESSOR: Status.PENDING_ASSESSOR}
 
 
 def review(staff: Staff, registration: Registration, stage: str, decision: Decision, ip: str | None) -> Review:
@@ -110,8 +112,7 @@ def batch_approve(staff: Staff, registrations: list[Registration], stage: str, i
 
 
 def queue(stage: str, institution_ids: set[int]):
-    status = Status.PENDING_INSTITUTION if stage == "institution" else Status.PENDING_ASSESSOR
-    from wechat_app.models import Physician
+    status = AWAITING[Role(stage)]
 
     return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
             .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))

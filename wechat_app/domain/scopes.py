@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from wechat_app.extensions import db
 from wechat_app.models import HealthAuthority, Institution, Physician, Registration, Staff
-
-INSTITUTION, ASSESSOR, AUTHORITY = "institution", "assessor", "authority"
+from wechat_app.models.enums import Role
 
 
 def authority_ids(root_id: int) -> set[int]:
@@ -31,12 +30,12 @@ def authority_ids(root_id: int) -> set[int]:
 
 
 def institution_ids(staff: Staff) -> set[int]:
-    if staff.role == INSTITUTION:
+    if staff.role == Role.INSTITUTION:
         return {staff.institution_id} if staff.institution_id else set()
-    if staff.role == ASSESSOR:
+    if staff.role == Role.ASSESSOR:
         return set(db.session.scalars(select(Institution.id).where(
             Institution.assessment_body_id == staff.assessment_body_id)))
-    if staff.role == AUTHORITY:
+    if staff.role == Role.AUTHORITY:
         return set(db.session.scalars(select(Institution.id).where(
             Institution.health_authority_id.in_(authority_ids(staff.health_authority_id)))))
     return set()

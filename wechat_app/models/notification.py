@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wechat_app import clock
 from wechat_app.extensions import db
-from wechat_app.models.statuses import DeliveryStatus, check_in
+from wechat_app.models.enums import DeliveryStatus, check_in
 
 
 class Notification(db.Model):

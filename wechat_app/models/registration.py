@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wechat_app import clock
 from wechat_app.extensions import db
 from wechat_app.models.cycle import Cycle
+from wechat_app.models.enums import ApplicationStatus, Status, check_in
 from wechat_app.models.physician import Physician
-from wechat_app.models.statuses import ApplicationStatus, Status, check_in
 
 
 class Registration(db.Model):

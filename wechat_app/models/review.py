@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
 from wechat_app.extensions import db
+from wechat_app.models.enums import ApplicationStatus, check_in
 from wechat_app.models.org import Institution
-from wechat_app.models.statuses import ApplicationStatus, check_in
 
 
 class Review(db.Model):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
 from wechat_app.extensions import db
+from wechat_app.models.enums import Role
 from wechat_app.models.org import AssessmentBody, HealthAuthority, Institution
 
 
@@ -38,3 +39,7 @@ class Staff(db.Model):
 
     def get_id(self) -> str:
         return f"s:{self.id}"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label

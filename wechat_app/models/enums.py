@@ -1,11 +1,26 @@
-"""The values a status column may hold, one enum per concept. The database refuses anything else
-(a CHECK constraint made from the enum, see `check_in`); which value follows which is the domain's
-business (the registration's transition table is in domain/registration.py)."""
+"""One enum per concept: who acts (roles), and the values a status column may hold. The database
+refuses any other status (a CHECK constraint made from the enum, see `check_in`); which value
+follows which is the domain's business (the registration's transition table is in
+domain/registration.py). Code compares members; labels are for pages."""
 from __future__ import annotations
 
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
+
+
+class Role(StrEnum):
+    """Who acts: a physician, or staff of an institution, an assessment body, a health authority."""
+
+    PHYSICIAN = "physician"
+    INSTITUTION = "institution"
+    ASSESSOR = "assessor"
+    AUTHORITY = "authority"
+
+    @property
+    def label(self) -> str:
+        return {"physician": "医师", "institution": "医疗卫生机构", "assessor": "考核机构",
+                "authority": "卫生行政部门"}[self.value]
 
 
 class Status(StrEnum):
