@@ -133,3 +133,23 @@ def test_faq_support_and_articles(client, demo):
 def test_pages_fit_360_pixels(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width' in page
+
+
+def test_the_exemption_tile_follows_the_one_exemption_rule(demo):
+    from tests.helpers import enrolled
+    from wechat_app.domain.home import home_for
+    from wechat_app.domain.submission import exemption_refusal
+    from wechat_app.models import Exemption
+
+    def tile(physician):
+        return next(t for t in home_for(physician).tools if t.name == "免考申请")
+
+    waiting = enrolled(demo, "awaiting_test")
+    registration = demo.session.scalar(select(Registration).where(Registration.physician_id == waiting.id))
+    assert tile(waiting).reason == exemption_refusal(registration)  # the same words as the 免考 page
+    drafting = enrolled(demo, "open")
+    assert "复核通过后才能申请免考" in (tile(drafting).reason or "")
+    demo.session.add(Exemption(registration_id=registration.id, category="其他符合免考规定的情形",
+                               explanation="已提交的申请", evidence=[]))
+    demo.session.commit()
+    assert tile(waiting).reason is None  # an application made: the tile opens the page that shows it

@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 from wechat_app import clock
 from wechat_app.domain.cycles import Window, WindowState, period_label, windows
 from wechat_app.domain.registration import Status, label
+from wechat_app.domain.submission import exemption_refusal, existing_exemption
 from wechat_app.extensions import db
 from wechat_app.models import Cycle, Physician, Registration
 
@@ -43,8 +44,6 @@ class Home:
 
     @property
     def exemption(self):
-        from wechat_app.domain.submission import existing_exemption
-
         return existing_exemption(self.registration) if self.registration else None
 
 
@@ -104,9 +103,9 @@ def tools(home: Home) -> list[Tool]:
     if exam_reason is None and status not in (Status.AWAITING_TEST, Status.MAKEUP):
         exam_reason = "报名审核通过（报名完成-等待测评）后才能参加考试。"
     results_reason = None if status in (Status.PASSED, Status.FAILED, Status.MAKEUP) else "测评结束后公布考核结果。"
-    exemption_reason = window_reason("exemption", "免考申请")
-    if exemption_reason is None and status not in (Status.AWAITING_TEST, Status.EXEMPT):
-        exemption_reason = "报名信息经医疗卫生机构审核、考核机构复核通过后才能申请免考。"
+    # One rule for 免考 (submission.exemption_refusal); with an application already made, the tile
+    # opens the page that shows it.
+    exemption_reason = None if home.exemption else exemption_refusal(home.registration, today)
     return [
         Tool("我要报名", "/m/registration", "报", registration_reason),
         Tool("我要学习", "/m/study", "学", "定考培训课程尚未发布，请关注公众号通知。"),
