@@ -16,6 +16,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import mask, mask_phone, to_15
 from wechat_app.domain.sessions import end_sessions
+from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Physician, WeChatUser
 from wechat_app.models.physician import id_number_indexes
@@ -60,6 +61,7 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
     return physician
 
 
+@use_case()
 def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
     """Bind `openid` to `physician`; returns the openid it replaced, if any (told by a notice)."""
     user = follower(openid)
@@ -84,10 +86,10 @@ def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
     user.physician_id = physician.id
     user.bound_at = clock.now()
     audit.record(actor.kind, actor.id, "wechat_bind", "physician", physician.id, actor.ip, replaced=bool(replaced))
-    db.session.commit()
     return replaced
 
 
+@use_case()
 def unbind(physician: Physician, actor: Actor) -> bool:
     user = db.session.scalar(select(WeChatUser).where(WeChatUser.physician_id == physician.id))
     if user is None:
@@ -96,7 +98,6 @@ def unbind(physician: Physician, actor: Actor) -> bool:
     user.bound_at = None
     end_sessions(physician)
     audit.record(actor.kind, actor.id, "wechat_unbind", "physician", physician.id, actor.ip)
-    db.session.commit()
     return True
 
 
@@ -114,6 +115,7 @@ def password_errors(physician: Physician, new: str, confirm: str, old: str | Non
     return errors + passwords.policy_errors(new, id_numbers=ids, old=old)
 
 
+@use_case()
 def change_password(physician: Physician, old: str, new: str, confirm: str, actor: Actor) -> list[str]:
     """Errors (nothing changed), or [] after the change is committed."""
     errors = password_errors(physician, new, confirm, old)
@@ -123,10 +125,10 @@ def change_password(physician: Physician, old: str, new: str, confirm: str, acto
     physician.must_change_password = False
     end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip)
-    db.session.commit()
     return []
 
 
+@use_case()
 def first_login_setup(physician: Physician, old: str, new: str, confirm: str, phone: str | None,
                       code: str | None, actor: Actor) -> dict[str, list[str]]:
     """The seed's 修改密码，绑定手机 page: new password, and the phone when none is bound yet.
@@ -145,10 +147,10 @@ def first_login_setup(physician: Physician, old: str, new: str, confirm: str, ph
     if phone is not None:
         physician.phone = phone
         audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
-    db.session.commit()
     return {}
 
 
+@use_case()
 def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> str | None:
     problem = verification.check_sms_code(phone, "bind_phone", code) if verification.is_mobile(phone) \
         else "请输入正确的11位手机号码。"
@@ -156,7 +158,6 @@ def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> s
         return problem
     physician.phone = phone
     audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
-    db.session.commit()
     return None
 
 
@@ -173,6 +174,7 @@ def send_reset_code(raw_id: str) -> tuple[Physician, str]:
     return physician, mask_phone(physician.phone)
 
 
+@use_case()
 def reset_password(physician: Physician, code: str, new: str, confirm: str, actor: Actor) -> list[str]:
     """Forgot password, step 2."""
     errors = password_errors(physician, new, confirm, None)
@@ -185,7 +187,6 @@ def reset_password(physician: Physician, code: str, new: str, confirm: str, acto
     physician.must_change_password = False
     end_sessions(physician)
     audit.record(actor.kind, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
-    db.session.commit()
     return []
 
 

@@ -12,6 +12,7 @@ from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Role, Status, label
 from wechat_app.domain.scopes import institution_ids
+from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Physician, Registration, Staff
 
@@ -37,6 +38,7 @@ def owns_cycles(staff: Staff, province: int | None = None) -> bool:
         and (province is None or staff.health_authority.province_id == province)
 
 
+@use_case()
 def update_windows(staff: Staff, cycle: Cycle, typed: dict[str, str], ip: str | None) -> None:
     """Save the windows typed in the cycle editor (yyyy-mm-dd each; only the fields posted). A
     window is both dates or, where the cycle allows it, neither; nothing is saved on any error."""
@@ -53,7 +55,6 @@ def update_windows(staff: Staff, cycle: Cycle, typed: dict[str, str], ip: str | 
     for name, value in values.items():
         setattr(cycle, name, value)
     audit.record("staff", staff.id, "cycle_update", "cycle", cycle.id, ip)
-    db.session.commit()
 
 
 def window_date(text: str) -> date | None:
@@ -75,6 +76,7 @@ def criteria(institution: Institution) -> dict:
     return (institution.province.procedure_rules or {}).get("assessor_criteria") or DEFAULT_ASSESSOR_CRITERIA
 
 
+@use_case()
 def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int | None, description: str,
                       ip: str | None) -> AssessorApplication:
     institution = staff.institution
@@ -97,10 +99,10 @@ def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int
     db.session.add(application)
     db.session.flush()
     audit.record("staff", staff.id, "assessor_apply", "institution", institution.id, ip)
-    db.session.commit()
     return application
 
 
+@use_case()
 def review_application(staff: Staff, application: AssessorApplication, approve: bool, reason: str,
                        ip: str | None) -> AssessmentBody | None:
     if application.institution_id not in institution_ids(staff):
@@ -121,16 +123,15 @@ def review_application(staff: Staff, application: AssessorApplication, approve: 
             db.session.add(body)
     audit.record("staff", staff.id, f"assessor_application_{application.status}", "institution",
                  application.institution_id, ip, reason=application.reason)
-    db.session.commit()
     return body
 
 
+@use_case()
 def assign_body(staff: Staff, institution: Institution, body: AssessmentBody, ip: str | None) -> None:
     if institution.id not in institution_ids(staff) or body.province_id != institution.province_id:
         raise DomainError("该机构不在您的管辖范围内。")
     institution.assessment_body_id = body.id
     audit.record("staff", staff.id, "assign_assessment_body", "institution", institution.id, ip, body=body.name)
-    db.session.commit()
 
 
 def progress(staff: Staff) -> tuple[list[str], list[tuple[Institution, dict[str, int], int]]]:

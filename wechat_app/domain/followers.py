@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain.transaction import unit_of_work
+from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
 from wechat_app.models import Notification, WeChatEvent, WeChatUser
 
@@ -28,33 +28,33 @@ def choose_province(openid: str, province_id: int) -> None:
         follower(openid).province_id = province_id
 
 
+@use_case()
 def record_subscribe(openid: str, scene: str | None) -> None:
     user = follower(openid)
     user.subscribed = True
     user.subscribed_at = clock.now()
     if scene:
         user.subscribe_scene = scene[:64]
-    db.session.commit()
 
 
+@use_case()
 def record_unsubscribe(openid: str) -> None:
     """The binding stays (the physician may follow again); sends will be skipped meanwhile."""
     user = follower(openid)
     user.subscribed = False
     user.unsubscribed_at = clock.now()
-    db.session.commit()
 
 
+@use_case()
 def log_event(openid: str, event: str, detail: dict) -> None:
     db.session.add(WeChatEvent(openid=openid, event=event[:40], detail=detail, created_at=clock.now()))
-    db.session.commit()
 
 
+@use_case()
 def record_template_delivery(msgid: str, status: str) -> bool:
     """TEMPLATESENDJOBFINISH: the asynchronous delivery report of a template message we sent."""
     notice = db.session.scalar(select(Notification).where(Notification.msgid == msgid))
     if notice is None:
         return False
     notice.delivery_status = status[:40]
-    db.session.commit()
     return True

@@ -15,11 +15,13 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import canonical_18, clean, mask
 from wechat_app.domain.registration import Actor, Role, enroll
 from wechat_app.domain.sessions import end_sessions
+from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
 
 # --- 科室 ------------------------------------------------------------------------------------
 
+@use_case()
 def save_department(staff: Staff, name: str, subject_codes: list[str], department: Department | None,
                     ip: str | None) -> Department:
     from wechat_app.domain.enumerations import subjects
@@ -41,24 +43,23 @@ def save_department(staff: Staff, name: str, subject_codes: list[str], departmen
         department.name, department.subject_codes = name, subject_codes
     db.session.flush()
     audit.record("staff", staff.id, "department_save", "department", department.id, ip, name=name)
-    db.session.commit()
     return department
 
 
+@use_case()
 def set_department_enabled(staff: Staff, department: Department, enabled: bool, ip: str | None) -> None:
     department.enabled = enabled
     audit.record("staff", staff.id, "department_enable" if enabled else "department_disable", "department",
                  department.id, ip)
-    db.session.commit()
 
 
+@use_case()
 def delete_department(staff: Staff, department: Department, ip: str | None) -> None:
     users = db.session.scalar(select(func.count(Physician.id)).where(Physician.department_id == department.id))
     if users:
         raise DomainError(f"该科室下有{users}名医师，不能删除；可先停用。")
     audit.record("staff", staff.id, "department_delete", "department", department.id, ip, name=department.name)
     db.session.delete(department)
-    db.session.commit()
 
 
 # --- 医师管理 --------------------------------------------------------------------------------------
@@ -141,7 +142,14 @@ def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, s
     return errors
 
 
-def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit: bool = True) -> Physician:
+@use_case()
+def create_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physician:
+    """新增医师: one physician, one transaction."""
+    return add_physician(staff, data, ip)
+
+
+def add_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physician:
+    """The physician added to the caller's transaction (新增医师, or one row of an import)."""
     errors = validate_physician(data, staff.institution_id)
     if errors:
         raise DomainError("；".join(errors.values()), fields=errors)
@@ -160,11 +168,10 @@ def create_physician(staff: Staff, data: PhysicianInput, ip: str | None, commit:
     db.session.add(physician)
     db.session.flush()
     audit.record("staff", staff.id, "physician_create", "physician", physician.id, ip)
-    if commit:
-        db.session.commit()
     return physician
 
 
+@use_case()
 def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None) -> None:
     """调离: the record leaves this institution and can be 调入 by the next one."""
     if not (reason or "").strip():
@@ -173,7 +180,6 @@ def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None
     physician.left_reason, physician.left_at = reason.strip()[:200], clock.now()
     physician.department_id = None
     audit.record("staff", staff.id, "physician_transfer_out", "physician", physician.id, ip, reason=reason.strip())
-    db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,7 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1)
 
 
+@use_case()
 def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
     """调入: only a physician whose previous institution has done 调离."""
     if physician.institution_id is not None:
@@ -224,24 +231,24 @@ def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
     physician.institution_id, physician.left_institution_id = staff.institution_id, None
     physician.left_reason = physician.left_at = None
     audit.record("staff", staff.id, "physician_transfer_in", "physician", physician.id, ip)
-    db.session.commit()
 
 
+@use_case()
 def reset_password(staff: Staff, physician: Physician, ip: str | None) -> None:
     """Back to the initial password; the physician must change it at next sign-in."""
     physician.password_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
     physician.must_change_password = True
     end_sessions(physician)
     audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip)
-    db.session.commit()
 
 
+@use_case()
 def unbind_phone(staff: Staff, physician: Physician, ip: str | None) -> None:
     physician.phone = None
     audit.record("staff", staff.id, "physician_unbind_phone", "physician", physician.id, ip)
-    db.session.commit()
 
 
+@use_case()
 def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None) -> tuple[int, list[str]]:
     """开通报名 for each physician not yet in the current cycle; returns (count, problems)."""
     if not physicians:
@@ -265,5 +272,4 @@ def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None)
             continue
         done += 1
     audit.record("staff", staff.id, "enroll", "institution", staff.institution_id, ip, count=done)
-    db.session.commit()
     return done, problems

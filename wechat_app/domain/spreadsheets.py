@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wechat_app.domain import audit
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
-from wechat_app.domain.physicians import PhysicianInput, create_physician, validate_physician
+from wechat_app.domain.physicians import PhysicianInput, add_physician, validate_physician
 from wechat_app.domain.registration import label
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work
@@ -127,13 +127,13 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
     if not inputs:
         return 0, ["表格中没有医师数据。"]
     try:
-        for item in inputs:
-            create_physician(staff, item, ip, commit=False)
+        with unit_of_work():  # all rows or none
+            for item in inputs:
+                add_physician(staff, item, ip)
+            audit.record("staff", staff.id, "physician_import", "institution", staff.institution_id, ip,
+                         count=len(inputs))
     except DomainError as exc:
-        db.session.rollback()
-        return 0, [str(exc)]
-    audit.record("staff", staff.id, "physician_import", "institution", staff.institution_id, ip, count=len(inputs))
-    db.session.commit()
+        return 0, [exc.message]
     return len(inputs), []
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from wechat_app.domain import audit, lockout
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Staff
 
@@ -27,6 +28,7 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
     return staff
 
 
+@use_case()
 def create_staff(username: str, name: str, role: str, organisation: str, password: str) -> Staff:
     """A console account for the institution, assessment body or health authority named
     `organisation` (by its exact name). Used by `flask staff create`."""
@@ -47,5 +49,4 @@ def create_staff(username: str, name: str, role: str, organisation: str, passwor
     db.session.add(staff)
     db.session.flush()
     audit.record("system", None, "staff_create", "staff", staff.id, None, role=role)
-    db.session.commit()
     return staff

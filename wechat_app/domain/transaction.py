@@ -1,4 +1,5 @@
-"""One use case, one transaction: `with unit_of_work():` around what the use case changes.
+"""One use case, one transaction: `with unit_of_work():` around what the use case changes, or
+`@use_case()` on a function that is one.
 
 It commits at the end and rolls back on any error. A lost race (the version check of a row two
 people changed at once, or a unique key two requests claimed at once) becomes the one
@@ -6,8 +7,10 @@ people changed at once, or a unique key two requests claimed at once) becomes th
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,3 +32,18 @@ def unit_of_work(conflict: str = CONFLICT) -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(conflict: str = CONFLICT) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The same as a decorator: the whole function is the unit of work."""
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with unit_of_work(conflict):
+                return fn(*args, **kwargs)
+        return run
+    return decorate

@@ -18,7 +18,8 @@ from captcha.image import ImageCaptcha
 from wechat_app import clock, pii
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.notifications import queue_sms
-from wechat_app.extensions import db, kv
+from wechat_app.domain.transaction import use_case
+from wechat_app.extensions import kv
 
 CAPTCHA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CAPTCHA_TTL = 300
@@ -63,6 +64,7 @@ def code_key(phone: str, purpose: str) -> str:
     return f"sms:code:{purpose}:{phone_ref(phone)}"
 
 
+@use_case()
 def send_sms_code(phone: str, purpose: str, account: str) -> None:
     """Queue a code for `phone` on behalf of `account` (e.g. "physician:12"), or DomainError."""
     if not is_mobile(phone):
@@ -78,7 +80,6 @@ def send_sms_code(phone: str, purpose: str, account: str) -> None:
     kv.set(code_key(phone, purpose), json.dumps({"code": code}), SMS_TTL)
     kv.delete(f"sms:tries:{purpose}:{ref}")
     queue_sms(phone, CODE_TEXT, f"sms:{purpose}:{ref}:{secrets.token_hex(8)}", code_ref=code_key(phone, purpose))
-    db.session.commit()
 
 
 def code_for_delivery(code_ref: str) -> str | None:
