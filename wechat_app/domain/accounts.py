@@ -6,8 +6,6 @@ told by a template message. Every binding change and password change is audited.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
 from wechat_app import clock
@@ -15,6 +13,7 @@ from wechat_app.domain import audit, lockout, notifications, passwords, verifica
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.followers import follower
 from wechat_app.domain.idnumbers import mask, mask_phone, to_15
+from wechat_app.domain.registration import Actor
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
@@ -26,15 +25,6 @@ NOT_FOUND = (
     "如仍无法登录，说明您的信息尚未进入定考系统，请联系您主要执业机构的定考负责人，"
     "在【医师管理】中为您【新增医师】，或从原单位【调入医师】。"
 )
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks, for the audit log: the physician (or staff) id and the request's address."""
-
-    kind: str
-    id: object
-    ip: str | None
 
 
 def with_id_number(raw_id: str):
@@ -81,11 +71,11 @@ def bind(physician: Physician, openid: str, actor: Actor) -> str | None:
             "/m/account", f"binding-replaced:{physician.id}:{previous.openid}:{clock.now():%Y%m%d%H%M%S}",
             openid=previous.openid)
     if user.physician_id is not None:
-        audit.record(actor.kind, actor.id, "wechat_unbind", "physician", user.physician_id, actor.ip,
+        audit.record(actor.role, actor.id, "wechat_unbind", "physician", user.physician_id, actor.ip,
                      reason="openid bound to another account")
     user.physician_id = physician.id
     user.bound_at = clock.now()
-    audit.record(actor.kind, actor.id, "wechat_bind", "physician", physician.id, actor.ip, replaced=bool(replaced))
+    audit.record(actor.role, actor.id, "wechat_bind", "physician", physician.id, actor.ip, replaced=bool(replaced))
     return replaced
 
 
@@ -97,7 +87,7 @@ def unbind(physician: Physician, actor: Actor) -> bool:
     user.physician_id = None
     user.bound_at = None
     end_sessions(physician)
-    audit.record(actor.kind, actor.id, "wechat_unbind", "physician", physician.id, actor.ip)
+    audit.record(actor.role, actor.id, "wechat_unbind", "physician", physician.id, actor.ip)
     return True
 
 
@@ -124,7 +114,7 @@ def change_password(physician: Physician, old: str, new: str, confirm: str, acto
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
-    audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip)
+    audit.record(actor.role, actor.id, "password_change", "physician", physician.id, actor.ip)
     return []
 
 
@@ -143,10 +133,10 @@ def first_login_setup(physician: Physician, old: str, new: str, confirm: str, ph
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
-    audit.record(actor.kind, actor.id, "password_change", "physician", physician.id, actor.ip, first_login=True)
+    audit.record(actor.role, actor.id, "password_change", "physician", physician.id, actor.ip, first_login=True)
     if phone is not None:
         physician.phone = phone
-        audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
+        audit.record(actor.role, actor.id, "phone_bind", "physician", physician.id, actor.ip)
     return {}
 
 
@@ -157,7 +147,7 @@ def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> s
     if problem:
         return problem
     physician.phone = phone
-    audit.record(actor.kind, actor.id, "phone_bind", "physician", physician.id, actor.ip)
+    audit.record(actor.role, actor.id, "phone_bind", "physician", physician.id, actor.ip)
     return None
 
 
@@ -186,7 +176,7 @@ def reset_password(physician: Physician, code: str, new: str, confirm: str, acto
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
-    audit.record(actor.kind, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
+    audit.record(actor.role, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
     return []
 
 

@@ -86,8 +86,12 @@ WINDOW_NAMES = {"registration": "医师报名", "review": "报名审核", "exemp
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts, for the state machine's guards and the audit log: a role, the account id, and the
+    address the request came from."""
+
     role: Role
     id: object = None
+    ip: str | None = None
 
 
 def check(registration, action: Action, actor: Actor, today: date | None = None) -> Rule:

@@ -21,12 +21,13 @@ from wechat_app.auth import (
     signed_in_physician,
 )
 from wechat_app.domain import accounts, followers, sessions, verification
-from wechat_app.domain.accounts import Actor
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
+from wechat_app.domain.registration import Actor
 from wechat_app.extensions import db, limiter
 from wechat_app.links import oauth_entry
 from wechat_app.models import Article, Faq, Physician, Province
+from wechat_app.models.enums import Role
 from wechat_app.portal.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -46,7 +47,7 @@ ARTICLE_KINDS = ("政策", "通知", "手册")
 
 
 def actor() -> Actor:
-    return Actor("physician", current_user.id if current_user.is_authenticated else None, client_ip())
+    return Actor(Role.PHYSICIAN, current_user.id if current_user.is_authenticated else None, client_ip())
 
 
 def active_provinces() -> list[Province]:
@@ -115,7 +116,7 @@ def sign_in_page(form: LoginForm, template: str):
             else:
                 openid = session.get("openid")
                 if openid:
-                    accounts.bind(physician, openid, Actor("physician", physician.id, client_ip()))
+                    accounts.bind(physician, openid, Actor(Role.PHYSICIAN, physician.id, client_ip()))
                 target = safe_next(form.next.data or request.args.get("next"))
                 sign_in(physician)
                 return redirect(target)
@@ -237,7 +238,7 @@ def reset():
     form = ResetForm()
     if form.validate_on_submit():
         errors = accounts.reset_password(physician, form.code.data, form.new_password.data, form.confirm.data,
-                                         Actor("physician", physician.id, client_ip()))
+                                         Actor(Role.PHYSICIAN, physician.id, client_ip()))
         if not errors:
             session.pop("reset_physician_id", None)
             flash("密码已重置，请用新密码登录。")
