@@ -58,7 +58,9 @@ def refuse_incomplete(config: Config) -> None:
 
 def register_extensions(app: Flask) -> None:
     from wechat_app import clock, models  # noqa: F401  (registers the models with the metadata)
-    from wechat_app.extensions import csrf, db, kv, limiter, migrate, wechat
+    from wechat_app.extensions import csrf, db, kv, limiter, migrate
+    from wechat_app.wechat import callback
+    from wechat_app.wechat.client import wechat
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -66,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     kv.init_app(app)
     wechat.init_app(app)
+    callback.init_app(app)
     if app.config.get("APP_NOW") and app.config["APP_ENV"] != "production":
         from datetime import datetime
 

@@ -68,7 +68,7 @@ wechat_group = AppGroup("wechat", help="WeChat platform tasks.")
 @click.option("--dry-run", is_flag=True, help="Print the menu instead of pushing it.")
 def sync_menu(dry_run: bool) -> None:
     """Push the menu defined in code to WeChat (menu/create; quota 1000 a day)."""
-    from wechat_app.extensions import wechat
+    from wechat_app.wechat.client import wechat
     from wechat_app.wechat.menu import build_menu, menu_problems
 
     menu = build_menu(current_app.config["PUBLIC_BASE_URL"])

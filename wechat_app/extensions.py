@@ -1,4 +1,5 @@
-"""Extension instances, unbound: `create_app` binds each to the application it builds."""
+"""Extension instances, unbound: `create_app` binds each to the application it builds. (The WeChat
+client extension lives with the code it needs, `wechat.client.wechat`.)"""
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,7 +10,6 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from wechat_app.kv import KeyValueStore
-from wechat_app.wechat.client import WeChatExtension
 
 # Stable constraint names, so that Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -31,4 +31,3 @@ login_manager = LoginManager()  # bound by the portal's sign-in (physician and s
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 kv = KeyValueStore()
-wechat = WeChatExtension()

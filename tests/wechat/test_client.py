@@ -11,8 +11,7 @@ import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from wechat_app.extensions import wechat
-from wechat_app.wechat.client import DingkaoClient
+from wechat_app.wechat.client import DingkaoClient, wechat
 from wechat_app.wechat.menu import build_menu, menu_problems
 
 

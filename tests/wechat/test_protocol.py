@@ -71,7 +71,7 @@ def test_other_app_id_is_refused():
 
 
 def test_jssdk_official_vector(app):
-    from wechat_app.extensions import wechat
+    from wechat_app.wechat.client import wechat
 
     with app.app_context():
         signature = wechat.client.jsapi.get_jsapi_signature(

@@ -63,6 +63,11 @@ class CallbackSettings:
         )
 
 
+def init_app(app: Flask) -> None:
+    """The callback's settings, read once from the config (the hot path reads no config)."""
+    app.extensions["wechat_callback"] = CallbackSettings.from_config(app.config)
+
+
 _executor: ThreadPoolExecutor | None = None
 
 

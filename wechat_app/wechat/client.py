@@ -132,10 +132,7 @@ class WeChatExtension:
     """`wechat.client`: the process's client, built on first use (after gunicorn forks)."""
 
     def init_app(self, app: Flask) -> None:
-        from wechat_app.wechat.callback import CallbackSettings
-
         app.extensions["wechat"] = _Holder()
-        app.extensions["wechat_callback"] = CallbackSettings.from_config(app.config)
 
     @property
     def client(self) -> DingkaoClient:
@@ -160,3 +157,6 @@ class WeChatExtension:
         nonce, timestamp = secrets.token_hex(8), int(time.time())
         signature = client.jsapi.get_jsapi_signature(nonce, client.jsapi_ticket(), timestamp, page)
         return {"appId": client.appid, "timestamp": timestamp, "nonceStr": nonce, "signature": signature}
+
+
+wechat = WeChatExtension()  # bound by create_app; the one WeChat API client per application

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, request
 from wechatpy.exceptions import WeChatClientException
 
-from wechat_app.extensions import wechat
+from wechat_app.wechat.client import wechat
 
 log = logging.getLogger("wechat.jssdk")
 

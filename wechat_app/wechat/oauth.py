@@ -20,7 +20,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from wechatpy.exceptions import WeChatOAuthException
 
 from wechat_app.auth import remember_openid
-from wechat_app.extensions import kv, wechat
+from wechat_app.extensions import kv
+from wechat_app.wechat.client import wechat
 
 log = logging.getLogger("wechat.oauth")
 

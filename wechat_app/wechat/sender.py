@@ -13,7 +13,7 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from wechat_app.domain.outbox import Claimed, Result
-from wechat_app.extensions import wechat
+from wechat_app.wechat.client import wechat
 
 log = logging.getLogger("wechat.sender")
 
