@@ -27,6 +27,8 @@ def create_app(config: Config | None = None) -> Flask:
         hops = config.PROXY_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    # The application's modules are imported when an app is built, not when the package is: importing
+    # any `wechat_app.x` (models in a migration, a pure helper in a test) must not load them all.
     from wechat_app import auth, cli, database, errors, inputs, logconfig, outbox_worker, pii, security, storage
     from wechat_app.wechat.callback import PushEndpoint
 

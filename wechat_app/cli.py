@@ -8,6 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+# Each command imports what it runs inside its function: the CLI is registered with every app, and
+# a web worker should not load the import/export, rotation and worker code it never uses.
+
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)

@@ -126,7 +126,7 @@ class RedisBackend:
     """Shared by every worker and machine; Redis is never the source of truth, only a cache."""
 
     def __init__(self, url: str) -> None:
-        import redis
+        import redis  # only where REDIS_URL is set; the embedded default never loads the client
 
         self.redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2,
                                           socket_connect_timeout=2)

@@ -13,9 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
+from wechat_app import sms
 from wechat_app.domain import outbox
 from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.logconfig import safe_exc_info
+from wechat_app.wechat.sender import attempt as send
 
 log = logging.getLogger("wechat_app.worker")
 
@@ -28,11 +30,7 @@ def attempt(app: Flask, notice: Claimed) -> Result:
     with app.app_context():
         try:
             if notice.channel == "sms":
-                from wechat_app import sms
-
                 return sms.attempt(notice)
-            from wechat_app.wechat.sender import attempt as send
-
             return send(notice)
         except Exception:
             log.error("delivery of notification %s failed", notice.id, exc_info=safe_exc_info())

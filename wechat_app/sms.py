@@ -36,6 +36,7 @@ class SimulatorSms:
         self.config = config
 
     def send(self, phone: str, text: str) -> None:
+        # Imported here, not at the top: production never loads the simulator's code.
         from wechat_app.simulator.fake_api import fake
 
         fake().sms.append({"phone": phone, "text": text})

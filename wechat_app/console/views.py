@@ -10,6 +10,7 @@ from wechat_app.console.common import bp, in_scope_registration, ip, parse_date,
 from wechat_app.domain import (
     audit,
     authority,
+    enumerations,
     notifications,
     reviews,
     scopes,
@@ -17,6 +18,7 @@ from wechat_app.domain import (
     spreadsheets,
     staff_accounts,
     verification,
+    wizard,
 )
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
@@ -86,8 +88,6 @@ def review_detail(registration_id: int):
     notices = db.session.scalars(select(Notification).where(Notification.physician_id == registration.physician_id)
                                  .order_by(Notification.id.desc()).limit(10)).all()
     steps = snapshot.data["steps"] if snapshot else {}
-    from wechat_app.domain import enumerations, wizard
-
     return render_template(
         "console/review_detail.html", registration=registration, snapshot=snapshot, steps=steps,
         identity=snapshot.data["identity"] if snapshot else {}, status_label=label(registration.status), history=reviews.reviews_of(registration),

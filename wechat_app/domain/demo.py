@@ -226,7 +226,6 @@ DEMO_STAFF_PASSWORD = "Dkt@2026demo"  # development demo only; production staff 
 
 
 def seed_staff(hospital, clinic, body, tianxin, province_authority) -> None:
-    from wechat_app.models import Staff
 
     password_hash = generate_password_hash(DEMO_STAFF_PASSWORD)
     accounts = [

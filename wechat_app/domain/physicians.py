@@ -11,6 +11,7 @@ from wechat_app import clock
 from wechat_app.domain import audit, passwords
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
+from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import canonical_18, clean, mask
 from wechat_app.domain.registration import Actor, Role, enroll
@@ -24,8 +25,6 @@ from wechat_app.models import Department, Physician, Registration, Staff
 @use_case()
 def save_department(staff: Staff, name: str, subject_codes: list[str], department: Department | None,
                     ip: str | None) -> Department:
-    from wechat_app.domain.enumerations import subjects
-
     name = (name or "").strip()
     if not 1 <= len(name) <= 40:
         raise DomainError("请输入科室名称（不超过40字）。")

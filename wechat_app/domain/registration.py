@@ -15,6 +15,7 @@ from enum import StrEnum
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
+from wechat_app.models import Registration, RegistrationEvent
 from wechat_app.models.enums import Role, Status
 
 
@@ -118,8 +119,6 @@ def check(registration, action: Action, actor: Actor, today: date | None = None)
 
 def apply(registration, action: Action, actor: Actor, reason: str | None = None):
     """Move `registration` by `action` (after `check`) and record the event. The caller commits."""
-    from wechat_app.models import RegistrationEvent
-
     rule = check(registration, action, actor)
     previous = registration.status
     registration.status = rule.to.value
@@ -133,8 +132,6 @@ def apply(registration, action: Action, actor: Actor, reason: str | None = None)
 
 def enroll(physician_id: int, cycle, actor: Actor):
     """开通报名: the institution includes the physician in the cycle (creates the row). Caller commits."""
-    from wechat_app.models import Registration, RegistrationEvent
-
     if actor.role != Role.INSTITUTION:
         raise DomainError("您没有权限执行此操作。")
     registration = Registration(physician_id=physician_id, cycle_id=cycle.id, status=Status.OPEN.value, draft={})
@@ -148,7 +145,5 @@ def enroll(physician_id: int, cycle, actor: Actor):
 
 def demo_registration(physician_id: int, cycle_id: int, status: Status, procedure: str | None):
     """A registration already in `status`, for demo data only: real ones move through the table."""
-    from wechat_app.models import Registration
-
     return Registration(physician_id=physician_id, cycle_id=cycle_id, status=status.value, procedure=procedure,
                         draft={})

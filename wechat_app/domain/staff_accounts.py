@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from wechat_app.domain import audit, lockout
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.passwords import hash_password, policy_errors
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
-from wechat_app.models import Staff
+from wechat_app.models import AssessmentBody, HealthAuthority, Institution, Staff
 
 
 def authenticate(username: str, password: str, ip: str | None) -> Staff:
@@ -32,8 +33,6 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
 def create_staff(username: str, name: str, role: str, organisation: str, password: str) -> Staff:
     """A console account for the institution, assessment body or health authority named
     `organisation` (by its exact name). Used by `flask staff create`."""
-    from wechat_app.domain.passwords import hash_password, policy_errors
-    from wechat_app.models import AssessmentBody, HealthAuthority, Institution
 
     model, column = {"institution": (Institution, "institution_id"), "assessor": (AssessmentBody, "assessment_body_id"),
                      "authority": (HealthAuthority, "health_authority_id")}[role]
