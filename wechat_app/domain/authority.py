@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import audit
+from wechat_app.domain import applications, audit
 from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Role, Status, label
@@ -107,12 +107,8 @@ def review_application(staff: Staff, application: AssessorApplication, approve: 
                        ip: str | None) -> AssessmentBody | None:
     if application.institution_id not in institution_ids(staff):
         raise DomainError("该申请不在您的管辖范围内。")
-    if application.status != "pending":
-        raise DomainError("该申请已审核。")
-    if not approve and not (reason or "").strip():
-        raise DomainError("不通过时必须填写原因。")
-    application.status, application.reason, application.reviewed_by = \
-        ("approved" if approve else "rejected"), (reason or "").strip() or None, staff.id
+    applications.decide(application, approve, reason, "该申请已审核。")
+    application.reason, application.reviewed_by = (reason or "").strip() or None, staff.id
     body = None
     if approve:
         institution = application.institution

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import audit, notifications
+from wechat_app.domain import applications, audit, notifications
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
@@ -121,14 +121,10 @@ def queue(stage: str, institution_ids: set[int]):
 
 def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: str, ip: str | None) -> None:
     """免考审核 (the assessment body): approval makes the registration 免考."""
-    if exemption.status != "pending":
-        raise DomainError("该免考申请已审核。")
-    if not approve and not reason.strip():
-        raise DomainError("不通过时必须填写原因。")
     with unit_of_work(TAKEN):
+        applications.decide(exemption, approve, reason, "该免考申请已审核。")
         if approve:
             apply(exemption.registration, Action.EXEMPT, Actor(Role.ASSESSOR, staff.id), reason=reason or None)
-        exemption.status = "approved" if approve else "rejected"
         exemption.review_reason = reason.strip() or None
         exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
         audit.record("staff", staff.id, f"exemption_{exemption.status}", "registration", exemption.registration_id,
