@@ -42,12 +42,8 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
     physician = find_physician(raw_id)
     if physician is None:
         raise DomainError(NOT_FOUND)
-    try:
-        lockout.check_password(physician, password, "physician", ip,
-                               "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
-    except DomainError as exc:
-        db.session.commit()  # the lockout's audit row and session generation
-        raise DomainError(str(exc)) from None
+    lockout.check_password(physician, password, "physician", ip,
+                           "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
     return physician
 
 

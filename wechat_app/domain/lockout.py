@@ -22,7 +22,7 @@ from wechat_app import clock
 from wechat_app.domain import audit, passwords
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.sessions import end_sessions
-from wechat_app.extensions import kv
+from wechat_app.extensions import db, kv
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -59,6 +59,7 @@ def check_password(account, password: str, kind: str, ip: str | None, wrong: str
     if account is not None:
         end_sessions(account)
         audit.record(kind, account.id, "account_locked", kind, account.id, ip)
+        db.session.commit()  # the lock is recorded even though the sign-in it ends is refused
     raise DomainError(locked_message(until, now), status=429)
 
 

@@ -19,11 +19,7 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
     staff = db.session.scalar(select(Staff).where(Staff.username == name))
     if staff is not None and not staff.active:
         staff = None
-    try:
-        lockout.check_password(staff, password, "staff", ip, "账号或密码错误，还可尝试{left}次。", name=name)
-    except DomainError as exc:
-        db.session.commit()  # the lockout's audit row and session generation
-        raise DomainError(str(exc)) from None
+    lockout.check_password(staff, password, "staff", ip, "账号或密码错误，还可尝试{left}次。", name=name)
     audit.record("staff", staff.id, "staff_login", "staff", staff.id, ip)
     db.session.commit()
     return staff
