@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, ip, parse_int, staff_required
+from wechat_app.console.common import bp, ip, staff_required
 from wechat_app.domain import authority, scopes
 from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
+from wechat_app.inputs import parse_id
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
 from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
@@ -38,7 +39,7 @@ def cycle_save(cycle_id: int):
                                                         if name in request.form}, ip())
     except DomainError as exc:
         if exc.status == 403:
-            abort(403)
+            raise  # not this authority's to change: the error page says so
         flash(str(exc))
     else:
         flash("考核时间安排已保存。")
@@ -82,7 +83,7 @@ def institutions():
 @staff_required(Role.AUTHORITY)
 def assign_body(institution_id: int):
     institution = db.session.get(Institution, institution_id)
-    body = db.session.get(AssessmentBody, parse_int(request.form.get("body_id")) or 0)
+    body = db.session.get(AssessmentBody, parse_id(request.form.get("body_id")) or 0)
     if institution is None or body is None or not ConfirmForm().validate_on_submit():
         abort(404)
     try:

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from wechat_app.auth import client_ip
 from wechat_app.domain import scopes
-from wechat_app.inputs import parse_id
 from wechat_app.models import Staff
 from wechat_app.models.enums import Role
 
@@ -55,11 +54,6 @@ def parse_date(value: str | None) -> date | None:
         return datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
     except ValueError:
         return None
-
-
-def parse_int(value: str | None) -> int | None:
-    """A count or an id typed in a form (1 … 2**31-1), else None."""
-    return parse_id(value)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, in_scope_physician, ip, parse_date, parse_int, staff_required, xlsx
+from wechat_app.console.common import bp, in_scope_physician, ip, parse_date, staff_required, xlsx
 from wechat_app.domain import enumerations, physicians, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
@@ -15,6 +15,7 @@ from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
+from wechat_app.inputs import parse_count, parse_id
 from wechat_app.models import AssessorApplication, Department, Physician, Registration
 from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
@@ -32,7 +33,7 @@ def own_department(department_id: int) -> Department:
 def departments():
     rows = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)
                               .order_by(Department.id)).all()
-    editing = own_department(parse_int(request.args.get("edit")) or 0) if request.args.get("edit") else None
+    editing = own_department(parse_id(request.args.get("edit")) or 0) if request.args.get("edit") else None
     return render_template("console/departments.html", rows=rows, editing=editing, form=ConfirmForm(),
                            catalogue=enumerations.raw()["clinical_subjects_catalogue"], subjects=enumerations.subjects())
 
@@ -42,7 +43,7 @@ def departments():
 def department_save():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    department = own_department(parse_int(request.form.get("id")) or 0) if request.form.get("id") else None
+    department = own_department(parse_id(request.form.get("id")) or 0) if request.form.get("id") else None
     try:
         physicians.save_department(current_user, request.form.get("name", ""), request.form.getlist("subject_codes"),
                                    department, ip())
@@ -76,7 +77,7 @@ def physician_list(args=None):
                                                        & (Registration.cycle_id == (cycle.id if cycle else -1)))
              .where(Physician.institution_id == current_user.institution_id).order_by(Physician.id))
     args = request.args if args is None else args
-    if parse_int(args.get("department")):
+    if parse_id(args.get("department")):
         query = query.where(Physician.department_id == int(args["department"]))
     if parse_date(args.get("registered_from")):
         query = query.where(Physician.certificate_date >= parse_date(args["registered_from"]))
@@ -133,7 +134,7 @@ def physician_form_input(form) -> PhysicianInput:
         practice_scope=form.get("practice_scope", ""), certificate_number=form.get("certificate_number", ""),
         certificate_date=parse_date(form.get("certificate_date")),
         qualification_number=form.get("qualification_number", ""),
-        qualification_date=parse_date(form.get("qualification_date")), department_id=parse_int(form.get("department_id")),
+        qualification_date=parse_date(form.get("qualification_date")), department_id=parse_id(form.get("department_id")),
         title=form.get("title", ""), title_date=parse_date(form.get("title_date")),
         birth_date=parse_date(form.get("birth_date")), education=form.get("education", ""),
         email=form.get("email", ""), ethnicity=form.get("ethnicity", ""))
@@ -201,7 +202,7 @@ def transfer_in_search():
 @bp.post("/physicians/transfer-in")
 @staff_required(Role.INSTITUTION)
 def transfer_in_confirm():
-    physician = db.session.get(Physician, parse_int(request.form.get("physician_id")) or 0)
+    physician = db.session.get(Physician, parse_id(request.form.get("physician_id")) or 0)
     if physician is None or not ConfirmForm().validate_on_submit():
         abort(404)
     try:
@@ -221,7 +222,7 @@ def enroll():
     if request.form.get("scope") == "all":
         chosen = [p for p, r in physician_list() if r is None]
     else:
-        chosen = [in_scope_physician(i) for i in map(parse_int, request.form.getlist("physician_id")) if i]
+        chosen = [in_scope_physician(i) for i in map(parse_id, request.form.getlist("physician_id")) if i]
     try:
         done, problems = physicians.enroll_physicians(current_user, chosen, ip())
         flash(f"已开通报名{done}人。" + ("；".join(problems[:10]) if problems else ""))
@@ -235,8 +236,8 @@ def enroll():
 def assessor_application():
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         try:
-            apply_as_assessor(current_user, request.form.get("kind", ""), parse_int(request.form.get("beds")),
-                              parse_int(request.form.get("physicians")), request.form.get("description", "")[:1000], ip())
+            apply_as_assessor(current_user, request.form.get("kind", ""), parse_count(request.form.get("beds")),
+                              parse_count(request.form.get("physicians")), request.form.get("description", "")[:1000], ip())
             flash("考核机构申请已提交，请等待卫生行政部门审核。")
         except DomainError as exc:
             flash(str(exc))

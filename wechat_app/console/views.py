@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
-from wechat_app.console.common import bp, in_scope_registration, ip, parse_date, parse_int, staff_required, xlsx
+from wechat_app.console.common import bp, in_scope_registration, ip, parse_date, staff_required, xlsx
 from wechat_app.domain import (
     audit,
     authority,
@@ -26,6 +26,7 @@ from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db, limiter
+from wechat_app.inputs import parse_id
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
 from wechat_app.models.enums import Role
 from wechat_app.portal.forms import ConfirmForm
@@ -127,7 +128,7 @@ def review_decide(registration_id: int):
 def review_batch():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [i for i in map(parse_int, request.form.getlist("registration_id")) if i]
+    ids = [i for i in map(parse_id, request.form.getlist("registration_id")) if i]
     chosen = [in_scope_registration(i) for i in ids]
     done, problems = reviews.batch_approve(current_user, chosen, stage(), ip())
     flash(f"批量通过{done}人。" + ("；".join(problems) if problems else ""))

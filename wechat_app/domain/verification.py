@@ -77,9 +77,10 @@ def send_sms_code(phone: str, purpose: str, account: str) -> None:
         if kv.incr(counter, 86400) > SMS_DAILY:
             raise DomainError(f"今日验证码发送次数已达上限（{SMS_DAILY}次），请明天再试或联系您所在机构。", status=429)
     code = f"{secrets.randbelow(10**6):06d}"
-    kv.set(code_key(phone, purpose), json.dumps({"code": code}), SMS_TTL)
+    key = code_key(phone, purpose)
+    kv.set(key, json.dumps({"code": code}), SMS_TTL)
     kv.delete(f"sms:tries:{purpose}:{ref}")
-    queue_sms(phone, CODE_TEXT, f"sms:{purpose}:{ref}:{secrets.token_hex(8)}", code_ref=code_key(phone, purpose))
+    queue_sms(phone, CODE_TEXT, f"sms:{purpose}:{ref}:{secrets.token_hex(8)}", code_ref=key)
 
 
 def code_for_delivery(code_ref: str) -> str | None:
