@@ -11,7 +11,6 @@ from wechat_app.domain import enumerations, physicians, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
@@ -95,7 +94,7 @@ def physician_list(args=None):
 def physicians_page():
     rows = physician_list()
     departments = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)).all()
-    return render_template("console/physicians.html", rows=rows, mask=mask, label=label, departments=departments,
+    return render_template("console/physicians.html", rows=rows, label=label, departments=departments,
                            args=request.args, form=ConfirmForm())
 
 

@@ -21,7 +21,6 @@ from wechat_app.domain import (
     wizard,
 )
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
@@ -77,7 +76,7 @@ def stage() -> str:
 @staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_queue():
     registrations = db.session.scalars(reviews.queue(stage(), scopes.institution_ids(current_user))).all()
-    return render_template("console/reviews.html", registrations=registrations, mask=mask, form=ConfirmForm(),
+    return render_template("console/reviews.html", registrations=registrations, form=ConfirmForm(),
                            stage=stage())
 
 

@@ -12,7 +12,7 @@ from wechat_app import clock
 from wechat_app.domain import audit, lockout, notifications, passwords, verification
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.followers import follower
-from wechat_app.domain.idnumbers import mask, mask_phone, to_15
+from wechat_app.domain.idnumbers import mask_phone, to_15
 from wechat_app.domain.registration import Actor
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
@@ -175,6 +175,3 @@ def reset_password(physician: Physician, code: str, new: str, confirm: str, acto
     audit.record(actor.role, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
     return []
 
-
-def masked_id(physician: Physician) -> str:
-    return mask(physician.id_number_18 or physician.id_number)

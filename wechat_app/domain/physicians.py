@@ -13,7 +13,7 @@ from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import canonical_18, clean, mask
+from wechat_app.domain.idnumbers import canonical_18, clean
 from wechat_app.domain.registration import Actor, Role, enroll
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
@@ -211,10 +211,10 @@ def candidate(physician: Physician, province_id: int) -> Candidate:
     transferable = physician.institution_id is None
     if home is not None and home.province_id == province_id:
         where = physician.institution.name if physician.institution else f"{home.name}（已调离）"
-        return Candidate(physician.id, physician.name, mask(physician.id_number_18 or physician.id_number),
+        return Candidate(physician.id, physician.name, physician.masked_id_number,
                          physician.certificate_number or "", where, physician.left_reason or "",
                          physician.left_at.date() if physician.left_at else None, transferable)
-    return Candidate(physician.id, mask_name(physician.name), mask(physician.id_number_18 or physician.id_number),
+    return Candidate(physician.id, mask_name(physician.name), physician.masked_id_number,
                      "", "外省医疗机构" + ("（已调离）" if transferable else ""), "", None, transferable)
 
 

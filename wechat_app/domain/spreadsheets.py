@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from wechat_app.domain import audit
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.physicians import PhysicianInput, add_physician, validate_physician
 from wechat_app.domain.registration import label
 from wechat_app.domain.scopes import institution_ids
@@ -157,7 +156,7 @@ def export_registrations(staff: Staff, ip: str | None) -> bytes:
                               .where(Physician.institution_id.in_(institution_ids(staff)))
                               .order_by(Physician.institution_id, Physician.id)).all()
     data = export("报名情况", REGISTRATION_EXPORT_HEADER, [
-        (p.institution.name, p.name, mask(p.id_number_18 or p.id_number), label(r.status), r.procedure or "",
+        (p.institution.name, p.name, p.masked_id_number, label(r.status), r.procedure or "",
          f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "") for r, p in rows])
     with unit_of_work():
         audit.record("staff", staff.id, "export_registrations", "staff", staff.id, ip, rows=len(rows))
@@ -174,7 +173,7 @@ def export_physicians(staff: Staff, rows: list[tuple[Physician, Registration | N
 
 
 def physician_rows(physicians, labels: dict[int, str]) -> list[tuple]:
-    return [(p.name, p.gender, p.id_type, mask(p.id_number_18 or p.id_number), p.department.name if p.department else "",
+    return [(p.name, p.gender, p.id_type, p.masked_id_number, p.department.name if p.department else "",
              p.level or "", p.category or "", p.practice_scope or "", p.certificate_number or "", labels.get(p.id, ""))
             for p in physicians]
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wechat_app import clock, pii
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import canonical_18, clean
+from wechat_app.domain.idnumbers import canonical_18, clean, mask
 from wechat_app.extensions import db
 from wechat_app.models.org import Department, Institution
 from wechat_app.models.types import Encrypted
@@ -65,6 +65,11 @@ class Physician(db.Model):
     def _index_id_number(self, _key: str, value: str) -> str:
         self.id_number_index = id_number_indexes(value, strict=False)[0]
         return value
+
+    @property
+    def masked_id_number(self) -> str:
+        """430***********0422: how lists, exports and pages show it (the 18-character form if any)."""
+        return mask(self.id_number_18 or self.id_number)
 
     @property
     def id_number_18(self) -> str | None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from wechat_app import clock
 from wechat_app.auth import physician_required
-from wechat_app.domain import accounts, enumerations, submission, wizard
+from wechat_app.domain import enumerations, submission, wizard
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import Actor, Role, Status, label
@@ -168,7 +168,7 @@ def view_helpers(steps: dict) -> dict:
     departments = {str(d.id): d.name for d in db.session.query(Department)
                    .filter(Department.institution_id == current_user.institution_id)}
     return {"subjects": enumerations.subjects(), "department_names": departments, "lists": wizard.LISTS,
-            "masked_id": accounts.masked_id(current_user),
+            "masked_id": current_user.masked_id_number,
             "upload_url": lambda upload_id: url_for("registration.upload", upload_id=upload_id)}
 
 

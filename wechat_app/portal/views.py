@@ -186,7 +186,7 @@ def setup():
         form.new_password.errors.extend(errors.get("password", []))
         form.phone.errors.extend(errors.get("phone", []))
     return render_template("portal/setup.html", form=form, needs_phone=needs_phone, sms_form=SmsForm(),
-                           masked_id=accounts.masked_id(current_user))
+                           masked_id=current_user.masked_id_number)
 
 
 @bp.post("/m/sms")
@@ -251,7 +251,7 @@ def reset():
 
 def render_account(password_form=None, phone_form=None, status=200):
     return render_template(
-        "portal/account.html", masked_id=accounts.masked_id(current_user),
+        "portal/account.html", masked_id=current_user.masked_id_number,
         openid_bound=accounts.bound_openid(current_user) is not None,
         password_form=password_form or ChangePasswordForm(formdata=None),
         phone_form=phone_form or PhoneForm(formdata=None), sms_form=SmsForm(), confirm_form=ConfirmForm(),
