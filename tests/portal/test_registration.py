@@ -374,3 +374,44 @@ def test_exemption_needs_an_approved_registration_and_the_window(client, demo, p
     reg.cycle.exemption_end = clock.today() - timedelta(days=1)
     demo.session.commit()
     assert "不在免考申请时间内" in client.get("/m/exemption").get_data(as_text=True)
+
+
+def test_a_field_over_its_length_is_shown_not_saved_and_nothing_typed_is_lost(client, demo, physician):
+    post_step(client, 1, {"email": "kept@example.cn"}, action="save")
+    response = post_step(client, 1, {"email": "x" * 81 + "@example.cn", "ethnicity": "汉族"}, action="save")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "电子邮箱最多80个字。" in page
+    assert 'value="汉族"' in page  # shown again as typed
+    assert 'value="kept@example.cn"' in client.get("/m/registration/step/1").get_data(as_text=True)
+
+
+def test_a_list_entry_over_its_length_is_refused_on_its_own_row(client, demo, physician):
+    data = {"filings-0-institution": "机构" * 101, "filings-0-department": "", "filings-0-post": ""}
+    page = post_step(client, 3, data, action="save").get_data(as_text=True)
+    assert 'data-error-for="filings-0-institution"' in page and "备案机构最多200个字。" in page
+
+
+def test_more_list_entries_than_allowed_are_not_kept(client, demo, physician):
+    from wechat_app.domain.wizard import MAX_LIST_ENTRIES
+
+    data = {f"practice-{i}-institution": f"机构{i}" for i in range(MAX_LIST_ENTRIES + 5)}
+    assert post_step(client, 3, data, action="save").status_code == 303
+    page = client.get("/m/registration/step/3").get_data(as_text=True)
+    assert f'name="practice-{MAX_LIST_ENTRIES - 1}-institution"' in page
+    assert f'name="practice-{MAX_LIST_ENTRIES}-institution"' not in page
+
+
+def test_autosave_of_an_overlong_field_answers_json(client, demo, physician):
+    token = csrf_token(client.get("/m/registration/step/5").get_data(as_text=True))
+    response = client.post("/m/registration/step/5", data={"csrf_token": token, "action": "autosave",
+                                                          "statement": "述" * 2001})
+    assert response.status_code == 400 and not response.get_json()["ok"]
+    assert "个人述职最多2000个字。" in response.get_json()["errors"]["statement"]
+
+
+def test_exemption_explanation_over_its_length(client, demo, login_as):
+    login_as(enrolled(demo, Status.AWAITING_TEST))
+    token = csrf_token(client.get("/m/exemption").get_data(as_text=True))
+    response = client.post("/m/exemption", data={"csrf_token": token, "category": "其他符合免考规定的情形",
+                                                 "explanation": "说" * 1001}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "情况说明最多1000个字。" in response.get_data(as_text=True)

@@ -11,10 +11,10 @@ from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
+from wechat_app.forms import ConfirmForm
 from wechat_app.inputs import parse_id
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
 from wechat_app.models.enums import Role
-from wechat_app.portal.forms import ConfirmForm
 
 
 @bp.get("/cycles")

@@ -14,10 +14,10 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.registration import label
 from wechat_app.extensions import db
+from wechat_app.forms import ConfirmForm
 from wechat_app.inputs import parse_count, parse_id
 from wechat_app.models import AssessorApplication, Department, Physician, Registration
 from wechat_app.models.enums import Role
-from wechat_app.portal.forms import ConfirmForm
 
 
 def own_department(department_id: int) -> Department:

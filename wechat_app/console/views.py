@@ -25,10 +25,10 @@ from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db, limiter
+from wechat_app.forms import ConfirmForm
 from wechat_app.inputs import parse_id
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
 from wechat_app.models.enums import Role
-from wechat_app.portal.forms import ConfirmForm
 from wechat_app.storage import storage
 from wechat_app.wechat.oauth import safe_next
 

@@ -1,7 +1,8 @@
 """我要报名 (/m/registration): the five steps, preview, submission, uploads, and 免考申请 (/m/exemption).
 
-Views parse the form into the step's dict (strings and lists, as typed), call one use case in
-domain/submission.py and render; every POST saves what was typed before anything else happens.
+Views parse the step's form (wechat_app/forms/registration.py) into what was typed, call one use
+case in domain/submission.py and render; every POST saves what was typed before anything else
+happens, unless its shape is wrong (a field over its length), which is shown with what was typed.
 """
 from __future__ import annotations
 
@@ -16,24 +17,16 @@ from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import Actor, Role, Status, label
 from wechat_app.domain.submission import IncomingFile
 from wechat_app.extensions import db, limiter
-from wechat_app.inputs import parse_count
+from wechat_app.forms import ConfirmForm, first_error, flat_errors
+from wechat_app.forms.portal import ExemptionForm
+from wechat_app.forms.registration import STEP_FORMS
 from wechat_app.models import Department, Upload
-from wechat_app.portal.forms import ConfirmForm
 from wechat_app.storage import storage
 
 bp = Blueprint("registration", __name__)
 
-SCALARS = {
-    1: ("gender", "ethnicity", "birth", "education", "email"),
-    2: ("department", "title", "title_date", "post", "post_date", "level", "resident", "residency_passed_on",
-        "category", "scope", "certificate_number", "certificate_date", "certificate_kind"),
-    3: (),
-    4: ("good_record", "bad_record", "workload", "patients", "surgeries", "examinations"),
-    5: ("procedure", "statement"),
-}
-MULTI = {2: ("specialties",)}
-FILES = {1: ("photo",), 2: ("certificate_pages",), 5: ("evidence",)}
-MAX_TEXT = 2000
+FILES = {step: form.uploads for step, form in STEP_FORMS.items()}
+UPLOAD_READ_LIMIT = 3 * 1024 * 1024 + 1  # one byte over domain/uploads' limit, so that it can refuse
 
 
 def actor() -> Actor:
@@ -45,44 +38,13 @@ def my_registration():
     return registration
 
 
-def parse_step(step: int, form) -> dict:
-    data = {key: form.get(key, "").strip()[:MAX_TEXT] for key in SCALARS[step]}
-    for key in MULTI.get(step, ()):
-        data[key] = [value for value in form.getlist(key) if value][:50]
-    for name, (_, fields) in wizard.LISTS.items():
-        if wizard.LIST_STEP[name] != step:
-            continue
-        count = min(parse_count(form.get(f"{name}-count")) or 0, wizard.MAX_LIST_ENTRIES)
-        entries = [{key: form.get(f"{name}-{i}-{key}", "").strip()[:200] for key, _, _ in fields} for i in range(count)]
-        data[name] = entries
-    for field in FILES.get(step, ()):
-        data[f"remove_{field}"] = form.getlist(f"remove_{field}")
-    return data
+def incoming(files) -> list[IncomingFile]:
+    return [IncomingFile(f.filename or "", f.read(UPLOAD_READ_LIMIT)) for f in files]
 
 
-def apply_list_action(data: dict, action: str) -> None:
-    """添加 / 删除 an entry of a list (step 3 and 4) in what was just typed."""
-    verb, _, rest = action.partition(":")
-    name, _, index = rest.partition(":")
-    if name not in wizard.LISTS or name not in data:
-        return
-    if verb == "add" and len(data[name]) < wizard.MAX_LIST_ENTRIES:
-        data[name].append({key: "" for key, _, _ in wizard.LISTS[name][1]})
-    elif verb == "delete" and (parse_count(index) or 0) < len(data[name]) and parse_count(index) is not None:
-        data[name].pop(int(index))
-
-
-def incoming_files(step: int) -> dict[str, list[IncomingFile]]:
-    files = {}
-    for field in FILES.get(step, ()):
-        files[field] = [IncomingFile(f.filename or "", f.read(3 * 1024 * 1024 + 1))
-                        for f in request.files.getlist(field) if f and f.filename]
-    return files
-
-
-def step_context(registration, step: int, errors: dict | None = None):
+def step_context(registration, step: int, errors: dict | None = None, typed: dict | None = None):
     draft = submission.draft_of(registration)
-    data = draft.get(str(step), {})
+    data = draft.get(str(step), {}) if typed is None else typed
     ctx = submission.context_for(registration)
     departments = db.session.query(Department).filter(Department.id.in_([int(i) for i in ctx.departments])).all() \
         if ctx.departments else []
@@ -125,14 +87,19 @@ def step(step: int):
         return redirect(url_for("registration.overview"))
     if request.method == "GET":
         return render_template("registration/step.html", **step_context(registration, step))
-    if not ConfirmForm().validate_on_submit():
-        return render_template("registration/step.html", **step_context(registration, step,
-                               {"form": "页面已过期，请刷新后重试（已填写的内容请先复制保存）。"})), 400
-    action = request.form.get("action", "save")
-    data = parse_step(step, request.form)
-    apply_list_action(data, action)
+    form = STEP_FORMS[step]()
+    if not form.validate_on_submit():
+        problem = "页面已过期，请刷新后重试（已填写的内容请先复制保存）。" if "csrf_token" in form.errors else None
+        errors = {"form": problem or first_error(form.errors)} | flat_errors(form.errors)
+        if form.action.data == "autosave":
+            return {"ok": False, "errors": errors}, 400
+        return render_template("registration/step.html", **step_context(registration, step, errors, form.typed())), 400
+    action = form.action.data or "save"
+    data = form.typed()
+    form.apply_list_action(data)
     try:
-        errors = submission.save_step(registration, step, data, incoming_files(step), actor())
+        errors = submission.save_step(registration, step, data,
+                                      {name: incoming(files) for name, files in form.files().items()}, actor())
     except DomainError as exc:
         return render_template("registration/step.html", **step_context(registration, step, {"form": str(exc)})), 409
     if action == "autosave":
@@ -220,13 +187,14 @@ def upload(upload_id: int):
 @physician_required
 def exemption():
     registration = my_registration()
-    errors = {}
-    if request.method == "POST" and ConfirmForm().validate_on_submit():
-        files = [IncomingFile(f.filename or "", f.read(3 * 1024 * 1024 + 1))
-                 for f in request.files.getlist("evidence") if f and f.filename]
+    form, errors = ExemptionForm(), {}
+    if form.is_submitted() and not form.validate():
+        errors = flat_errors(form.errors) or {"form": "页面已过期，请刷新后重试。"}
+    elif form.is_submitted():
+        files = incoming(f for f in form.evidence.data or [] if f and f.filename)
         try:
-            submission.apply_for_exemption(registration, request.form.get("category", ""),
-                                           request.form.get("explanation", "")[:MAX_TEXT], files, current_user.id)
+            submission.apply_for_exemption(registration, form.category.data, form.explanation.data, files,
+                                           current_user.id)
         except DomainError as exc:
             errors = exc.fields
         else:
@@ -235,5 +203,4 @@ def exemption():
     return render_template("registration/exemption.html", registration=registration, errors=errors,
                            refusal=submission.exemption_refusal(registration),
                            application=submission.existing_exemption(registration),
-                           categories=wizard.EXEMPTION_CATEGORIES, form=request.form, confirm_form=ConfirmForm()), \
-        400 if errors else 200
+                           categories=wizard.EXEMPTION_CATEGORIES, form=form), 400 if errors else 200

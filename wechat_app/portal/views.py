@@ -25,12 +25,9 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.registration import Actor
 from wechat_app.extensions import db, limiter
-from wechat_app.links import oauth_entry
-from wechat_app.models import Article, Faq, Physician, Province
-from wechat_app.models.enums import Role
-from wechat_app.portal.forms import (
+from wechat_app.forms import ConfirmForm
+from wechat_app.forms.portal import (
     ChangePasswordForm,
-    ConfirmForm,
     ForgotForm,
     LoginForm,
     PhoneForm,
@@ -39,6 +36,9 @@ from wechat_app.portal.forms import (
     SetupForm,
     SmsForm,
 )
+from wechat_app.links import oauth_entry
+from wechat_app.models import Article, Faq, Physician, Province
+from wechat_app.models.enums import Role
 from wechat_app.wechat.oauth import safe_next
 
 bp = Blueprint("portal", __name__)

@@ -1,25 +1,25 @@
-"""Portal forms (Flask-WTF: CSRF on every one). They check shape only; rules live in domain/."""
+"""The physician portal's forms: sign-in, binding, passwords, phone, 免考申请."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-REQUIRED = "请填写此项。"
+from wechat_app.forms import REQUIRED, Form, long_text, text
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     id_number = StringField("证件号码", validators=[DataRequired(REQUIRED), Length(max=40)])
     password = PasswordField("密码", validators=[DataRequired(REQUIRED), Length(max=64)])
     captcha = StringField("验证码", validators=[DataRequired(REQUIRED), Length(max=8)])
     next = HiddenField()
 
 
-class ProvinceForm(FlaskForm):
+class ProvinceForm(Form):
     province = RadioField("省份", coerce=int, validators=[DataRequired("请选择省份。")])
 
 
-class PasswordFields(FlaskForm):
+class PasswordFields(Form):
     new_password = PasswordField("新密码", validators=[DataRequired(REQUIRED), Length(max=64)])
     confirm = PasswordField("确认密码", validators=[DataRequired(REQUIRED), Length(max=64)])
 
@@ -39,17 +39,17 @@ class ChangePasswordForm(PasswordFields):
 PHONE = Regexp(r"^1\d{10}$", message="请输入正确的11位手机号码。")
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(Form):
     phone = StringField("手机号", validators=[DataRequired(REQUIRED), PHONE])
     code = StringField("验证码", validators=[DataRequired(REQUIRED), Length(min=6, max=6, message="验证码为6位数字。")])
 
 
-class SmsForm(FlaskForm):
+class SmsForm(Form):
     phone = StringField("手机号", validators=[Length(max=11)])
     purpose = HiddenField(validators=[DataRequired()])
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     id_number = StringField("证件号码", validators=[DataRequired(REQUIRED), Length(max=40)])
     captcha = StringField("验证码", validators=[DataRequired(REQUIRED), Length(max=8)])
 
@@ -58,5 +58,9 @@ class ResetForm(PasswordFields):
     code = StringField("短信验证码", validators=[DataRequired(REQUIRED), Length(min=6, max=6, message="验证码为6位数字。")])
 
 
-class ConfirmForm(FlaskForm):
-    """A bare POST (unbind, sign out): the form exists for its CSRF token."""
+class ExemptionForm(Form):
+    """免考申请: the category, why, and the evidence (checked by domain/uploads.py)."""
+
+    category = text(40, "免考类别")
+    explanation = long_text(1000, "情况说明")
+    evidence = MultipleFileField()

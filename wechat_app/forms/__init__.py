@@ -1,0 +1,97 @@
+"""Forms shared by every audience: the base form (CSRF, Chinese messages) and the small building
+blocks the portal, registration and console forms are made of.
+
+Forms check shape only — presence where a POST is meaningless without it, lengths (the column's,
+declared here once), types — and hand plain values to a use case; the rules live in domain/.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.i18n import get_translations
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+REQUIRED = "请填写此项。"
+LARGEST_ID = 2**31 - 1
+
+
+def clean(value: str | None) -> str:
+    """Missing and blank are the same to every use case; surrounding spaces are never meant."""
+    return (value or "").strip()
+
+
+class Form(FlaskForm):
+    """Every form: Flask-WTF's CSRF token, WTForms' own Chinese messages for what we do not word."""
+
+    class Meta:
+        def get_translations(self, form):
+            return get_translations(["zh"])
+
+
+class ConfirmForm(Form):
+    """A bare POST (unbind, sign out, an action button): the form exists for its CSRF token."""
+
+
+def text(limit: int, label: str = "", required: bool = False) -> StringField:
+    """A one-line text of at most `limit` characters (the column's length)."""
+    validators = [DataRequired(f"请填写{label}。" if label else REQUIRED)] if required else []
+    return StringField(label, filters=[clean], validators=[*validators, Length(max=limit, message=f"{label or '此项'}最多{limit}个字。")])
+
+
+def long_text(limit: int, label: str = "") -> TextAreaField:
+    return TextAreaField(label, filters=[clean], validators=[Length(max=limit, message=f"{label or '此项'}最多{limit}个字。")])
+
+
+def record_id(label: str = "", required: bool = True) -> IntegerField:
+    """A row id from a hidden field or a select: a positive integer the database can hold."""
+    return IntegerField(label, validators=[DataRequired("请选择。") if required else Optional(),
+                                           NumberRange(1, LARGEST_ID, "编号不正确。")])
+
+
+def record_ids(limit: int = 1000) -> SelectMultipleField:
+    """Ticked rows (checkboxes named alike); a non-number is a shape error, not a silent skip."""
+    return SelectMultipleField(coerce=int, validate_choice=False,
+                               validators=[Length(max=limit, message=f"一次最多选择{limit}条。")])
+
+
+def count(label: str, largest: int = 10_000_000) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(0, largest, f"{label}应为0到{largest}的整数。")])
+
+
+class DecisionForm(Form):
+    """What every 审核 posts: 通过 / 驳回 and the reason."""
+
+    decision = StringField(filters=[clean], validators=[Length(max=10)])
+    reason = long_text(500, "原因")
+
+    @property
+    def approve(self) -> bool:
+        return self.decision.data == "approve"
+
+
+def first_error(errors) -> str | None:
+    """The first message of a form that did not validate (`form.errors`, nested for FieldList /
+    FormField), for a flash; None when there is none."""
+    if isinstance(errors, str):
+        return errors
+    for value in errors.values() if isinstance(errors, dict) else errors:
+        found = first_error(value)
+        if found:
+            return found
+    return None
+
+
+def flat_errors(errors: dict, prefix: str = "") -> dict[str, str]:
+    """{field name as posted: its first message}, FieldList rows included (`filings-0-institution`),
+    the shape the templates' error slots already use for the domain's messages."""
+    flat = {}
+    for name, value in errors.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat |= flat_errors(value, f"{key}-")
+        elif any(isinstance(entry, dict) for entry in value):
+            for index, entry in enumerate(value):
+                flat |= flat_errors(entry or {}, f"{key}-{index}-")
+        elif value:
+            flat[key] = value[0]
+    return flat
