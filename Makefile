@@ -44,6 +44,7 @@ test: install
 # Style, imports, bug patterns and complexity (≤ 12): pyproject.toml [tool.ruff].
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.run

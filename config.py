@@ -29,6 +29,12 @@ class Config:
     REQUIRED: tuple[str, ...] = ()
 
     def __init__(self) -> None:
+        self.read_services()
+        self.read_web()
+        self.read_keys()
+
+    def read_services(self) -> None:
+        """Where the database, Redis, WeChat and the public site are."""
         env = os.environ.get
         self.SECRET_KEY = env("SECRET_KEY", "")
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or self.default_database_url()
@@ -46,6 +52,10 @@ class Config:
         # `success` and sends the real answer later as a customer-service message (WeChat's
         # budget is 5 s for the whole round trip, network included).
         self.WECHAT_REPLY_BUDGET = float(env("WECHAT_REPLY_BUDGET", "3.0"))
+
+    def read_web(self) -> None:
+        """The engine, the cookies, the limits and the clock."""
+        env = os.environ.get
         # No pre-ping (a round trip on every checkout, the largest cost of a page); connections are
         # recycled well before PostgreSQL or a proxy would drop them, and a dropped one is
         # invalidated by SQLAlchemy on its first error.
@@ -68,6 +78,10 @@ class Config:
         # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by
         # anyone else would let them choose the address that rate limits and the audit log see.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0") or 0)
+
+    def read_keys(self) -> None:
+        """Keys for personal data and the template message ids."""
+        env = os.environ.get
         # Keys for personal data at rest (wechat_app/pii.py): comma-separated, the first is current.
         # Development and tests derive fixed keys when these are empty; production requires both.
         self.PII_KEY = env("PII_KEY", "")

@@ -144,6 +144,11 @@ def run(workdir: Path, env: dict) -> None:
     finally:
         for process, _ in servers.values():
             stop(process)
+    report(env, scenarios, servers, runs, queries)
+
+
+def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) -> None:
+    """Each scenario's median round per server, and the app's ratio to the bare WSGI app."""
     backing = ("PostgreSQL" if "postgresql" in env["DATABASE_URL"] else "SQLite") + (
         " + Redis" if env["REDIS_URL"] else " + in-process store")
     print(f"\ngunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections, {DURATION} x {ROUNDS} alternating "

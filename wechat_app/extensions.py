@@ -1,5 +1,7 @@
 """Extension instances, unbound: `create_app` binds each to the application it builds. (The WeChat
 client extension lives with the code it needs, `wechat.client.wechat`.)"""
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -26,6 +28,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Flask-SQLAlchemy makes db.Model at run time; a type checker is shown the declarative base it is made of.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()  # bound by the portal's sign-in (physician and staff sessions)
 csrf = CSRFProtect()

@@ -188,7 +188,8 @@ def test_the_cycle_editor_refuses_bad_dates_instead_of_emptying_windows(client, 
                  {"registration_start": "2026-05-01", "registration_end": "2026-04-01"}, {"test_end": ""}):
         response = client.post(f"/console/cycles/{hunan.id}", data={"csrf_token": token, **data},
                                follow_redirects=True)
-        assert response.status_code == 200 and "考核时间安排已保存" not in response.get_data(as_text=True), data
+        # a date that is no date is a 400 from the form; a window that does not hold is the editor's flash
+        assert response.status_code in (200, 400) and "考核时间安排已保存" not in response.get_data(as_text=True), data
     demo.session.expire_all()
     assert (demo.session.get(Cycle, hunan.id).registration_start, demo.session.get(Cycle, hunan.id).test_start) == before
 

@@ -380,7 +380,7 @@ def test_a_field_over_its_length_is_shown_not_saved_and_nothing_typed_is_lost(cl
     post_step(client, 1, {"email": "kept@example.cn"}, action="save")
     response = post_step(client, 1, {"email": "x" * 81 + "@example.cn", "ethnicity": "汉族"}, action="save")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "电子邮箱最多80个字。" in page
+    assert response.status_code == 400 and "电子邮箱不能超过80个字符。" in page
     assert 'value="汉族"' in page  # shown again as typed
     assert 'value="kept@example.cn"' in client.get("/m/registration/step/1").get_data(as_text=True)
 
@@ -388,7 +388,7 @@ def test_a_field_over_its_length_is_shown_not_saved_and_nothing_typed_is_lost(cl
 def test_a_list_entry_over_its_length_is_refused_on_its_own_row(client, demo, physician):
     data = {"filings-0-institution": "机构" * 101, "filings-0-department": "", "filings-0-post": ""}
     page = post_step(client, 3, data, action="save").get_data(as_text=True)
-    assert 'data-error-for="filings-0-institution"' in page and "备案机构最多200个字。" in page
+    assert 'data-error-for="filings-0-institution"' in page and "备案机构不能超过200个字符。" in page
 
 
 def test_more_list_entries_than_allowed_are_not_kept(client, demo, physician):
@@ -406,7 +406,7 @@ def test_autosave_of_an_overlong_field_answers_json(client, demo, physician):
     response = client.post("/m/registration/step/5", data={"csrf_token": token, "action": "autosave",
                                                           "statement": "述" * 2001})
     assert response.status_code == 400 and not response.get_json()["ok"]
-    assert "个人述职最多2000个字。" in response.get_json()["errors"]["statement"]
+    assert "个人述职不能超过2000个字符。" in response.get_json()["errors"]["statement"]
 
 
 def test_exemption_explanation_over_its_length(client, demo, login_as):
@@ -414,4 +414,4 @@ def test_exemption_explanation_over_its_length(client, demo, login_as):
     token = csrf_token(client.get("/m/exemption").get_data(as_text=True))
     response = client.post("/m/exemption", data={"csrf_token": token, "category": "其他符合免考规定的情形",
                                                  "explanation": "说" * 1001}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "情况说明最多1000个字。" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "情况说明不能超过1000个字符。" in response.get_data(as_text=True)

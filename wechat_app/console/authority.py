@@ -1,18 +1,17 @@
 """Console pages of a 卫生行政部门: cycles and windows, 考核机构申请 审核, assigning assessment bodies."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, ip, staff_required
+from wechat_app.console.common import bp, ip, refused, staff_required
 from wechat_app.domain import authority, scopes
-from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-from wechat_app.forms import ConfirmForm
-from wechat_app.inputs import parse_id
+from wechat_app.forms import ConfirmForm, DecisionForm
+from wechat_app.forms.console import AssignBodyForm, WindowsForm
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
 from wechat_app.models.enums import Role
 
@@ -32,11 +31,11 @@ def cycle_save(cycle_id: int):
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None or cycle.province_id != authority.province_id(current_user):
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = WindowsForm()
+    if not form.validate_on_submit():
+        return refused(form)
     try:
-        authority.update_windows(current_user, cycle, {name: request.form[name] for name in WINDOW_FIELDS
-                                                        if name in request.form}, ip())
+        authority.update_windows(current_user, cycle, form.typed(), ip())
     except DomainError as exc:
         if exc.status == 403:
             raise  # not this authority's to change: the error page says so
@@ -59,11 +58,13 @@ def assessor_applications():
 @staff_required(Role.AUTHORITY)
 def assessor_application_decide(application_id: int):
     application = db.session.get(AssessorApplication, application_id)
-    if application is None or not ConfirmForm().validate_on_submit():
+    if application is None:
         abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return refused(form)
     try:
-        authority.review_application(current_user, application, request.form.get("decision") == "approve",
-                                     request.form.get("reason", "")[:500], ip())
+        authority.review_application(current_user, application, form.approve, form.reason.data, ip())
     except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.assessor_applications"))
@@ -83,8 +84,9 @@ def institutions():
 @staff_required(Role.AUTHORITY)
 def assign_body(institution_id: int):
     institution = db.session.get(Institution, institution_id)
-    body = db.session.get(AssessmentBody, parse_id(request.form.get("body_id")) or 0)
-    if institution is None or body is None or not ConfirmForm().validate_on_submit():
+    form = AssignBodyForm()
+    body = db.session.get(AssessmentBody, form.body_id.data) if form.validate_on_submit() else None
+    if institution is None or body is None:
         abort(404)
     try:
         authority.assign_body(current_user, institution, body, ip())

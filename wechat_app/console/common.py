@@ -1,7 +1,6 @@
 """What every console page shares: the blueprint, the staff guard, scoped lookups, small parsers."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import wraps
 from urllib.parse import quote
 
@@ -10,6 +9,8 @@ from flask_login import current_user
 
 from wechat_app.auth import client_ip
 from wechat_app.domain import scopes
+from wechat_app.errors import render_error
+from wechat_app.forms import EXPIRED, Form, first_error
 from wechat_app.models import Staff
 from wechat_app.models.enums import Role
 
@@ -49,11 +50,10 @@ def in_scope_physician(physician_id: int):
     return physician
 
 
-def parse_date(value: str | None) -> date | None:
-    try:
-        return datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
+def refused(form: Form):
+    """A console form that did not validate: its first message on the error page, with a 400. The
+    inputs carry their limits (maxlength), so only a stale page or a hand-made request gets here."""
+    return render_error(400, first_error(form.errors) or EXPIRED)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

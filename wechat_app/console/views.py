@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
-from wechat_app.console.common import bp, in_scope_registration, ip, parse_date, staff_required, xlsx
+from wechat_app.console.common import bp, in_scope_registration, ip, refused, staff_required, xlsx
 from wechat_app.domain import (
     audit,
     authority,
@@ -25,8 +25,8 @@ from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db, limiter
-from wechat_app.forms import ConfirmForm
-from wechat_app.inputs import parse_id
+from wechat_app.forms import ConfirmForm, DecisionForm, first_error
+from wechat_app.forms.console import BatchReviewForm, ReviewForm, StaffLoginForm
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
 from wechat_app.models.enums import Role
 from wechat_app.storage import storage
@@ -36,20 +36,22 @@ from wechat_app.wechat.oauth import safe_next
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20/minute;100/hour", methods=["POST"])
 def login():
-    error = None
-    if request.method == "POST" and ConfirmForm().validate_on_submit():
-        if not verification.check_captcha(session.pop("captcha_id", None), request.form.get("captcha", "")):
+    form, error = StaffLoginForm(), None
+    if form.is_submitted() and not form.validate():
+        error = first_error(form.errors)
+    elif form.is_submitted():
+        if not verification.check_captcha(session.pop("captcha_id", None), form.captcha.data):
             error = "验证码不正确或已过期，请重新输入。"
         else:
             try:
-                staff = staff_accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""), ip())
+                staff = staff_accounts.authenticate(form.username.data, form.password.data, ip())
             except DomainError as exc:
                 error = str(exc)
             else:
                 target = safe_next(request.args.get("next"))
                 sign_in(staff)
                 return redirect(target if target.startswith("/console") else url_for("console.dashboard"))
-    return render_template("console/login.html", error=error, form=ConfirmForm()), 400 if error else 200
+    return render_template("console/login.html", error=error, form=form), 400 if error else 200
 
 
 @bp.post("/logout")
@@ -108,11 +110,12 @@ def can_review(registration: Registration) -> bool:
 @staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_decide(registration_id: int):
     registration = in_scope_registration(registration_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    approve = request.form.get("decision") == "approve"
-    decision = Decision(approve, request.form.get("work_rating") or None, request.form.get("ethics_rating") or None,
-                        request.form.get("reason", "")[:500] or None, parse_date(request.form.get("deadline")))
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    approve = form.approve
+    decision = Decision(approve, form.work_rating.data or None, form.ethics_rating.data or None,
+                        form.reason.data or None, form.deadline.data)
     try:
         reviews.review(current_user, registration, stage(), decision, ip())
     except DomainError as exc:
@@ -125,10 +128,10 @@ def review_decide(registration_id: int):
 @bp.post("/reviews/batch")
 @staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_batch():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    ids = [i for i in map(parse_id, request.form.getlist("registration_id")) if i]
-    chosen = [in_scope_registration(i) for i in ids]
+    form = BatchReviewForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    chosen = [in_scope_registration(i) for i in form.registration_id.data]
     done, problems = reviews.batch_approve(current_user, chosen, stage(), ip())
     flash(f"批量通过{done}人。" + ("；".join(problems) if problems else ""))
     return redirect(url_for("console.review_queue"))
@@ -147,12 +150,14 @@ def exemptions():
 @staff_required(Role.ASSESSOR)
 def exemption_decide(exemption_id: int):
     exemption = db.session.get(Exemption, exemption_id)
-    if exemption is None or not ConfirmForm().validate_on_submit():
+    if exemption is None:
         abort(404)
     in_scope_registration(exemption.registration_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return refused(form)
     try:
-        reviews.review_exemption(current_user, exemption, request.form.get("decision") == "approve",
-                                 request.form.get("reason", "")[:500], ip())
+        reviews.review_exemption(current_user, exemption, form.approve, form.reason.data, ip())
     except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.exemptions"))

@@ -101,31 +101,37 @@ def password_errors(physician: Physician, new: str, confirm: str, old: str | Non
     return errors + passwords.policy_errors(new, id_numbers=ids, old=old)
 
 
-@use_case()
-def change_password(physician: Physician, old: str, new: str, confirm: str, actor: Actor) -> list[str]:
-    """Errors (nothing changed), or [] after the change is committed."""
-    errors = password_errors(physician, new, confirm, old)
+def refuse_password(errors: list[str]) -> None:
+    """Every problem with a new password at once, under the new password's field."""
     if errors:
-        return errors
+        raise DomainError("".join(errors), fields={"new_password": "".join(errors)})
+
+
+def phone_problem(phone: str, code: str) -> str | None:
+    if not verification.is_mobile(phone):
+        return "请输入正确的11位手机号码。"
+    return verification.check_sms_code(phone, "bind_phone", code)
+
+
+@use_case()
+def change_password(physician: Physician, old: str, new: str, confirm: str, actor: Actor) -> None:
+    refuse_password(password_errors(physician, new, confirm, old))
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
     audit.record(actor.role, actor.id, "password_change", "physician", physician.id, actor.ip)
-    return []
 
 
 @use_case()
 def first_login_setup(physician: Physician, old: str, new: str, confirm: str, phone: str | None,
-                      code: str | None, actor: Actor) -> dict[str, list[str]]:
+                      code: str | None, actor: Actor) -> None:
     """The seed's 修改密码，绑定手机 page: new password, and the phone when none is bound yet.
-    Errors by field; nothing is saved unless everything is right."""
-    errors = {"password": password_errors(physician, new, confirm, old)}
-    if phone is not None:
-        problem = verification.check_sms_code(phone, "bind_phone", code or "") if verification.is_mobile(phone) \
-            else "请输入正确的11位手机号码。"
-        errors["phone"] = [problem] if problem else []
-    if any(errors.values()):
-        return errors
+    Every problem by field at once; nothing is saved unless everything is right."""
+    fields = {"new_password": "".join(password_errors(physician, new, confirm, old)),
+              "phone": phone_problem(phone, code or "") if phone is not None else None}
+    problems = {name: message for name, message in fields.items() if message}
+    if problems:
+        raise DomainError("".join(problems.values()), fields=problems)
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
@@ -133,18 +139,15 @@ def first_login_setup(physician: Physician, old: str, new: str, confirm: str, ph
     if phone is not None:
         physician.phone = phone
         audit.record(actor.role, actor.id, "phone_bind", "physician", physician.id, actor.ip)
-    return {}
 
 
 @use_case()
-def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> str | None:
-    problem = verification.check_sms_code(phone, "bind_phone", code) if verification.is_mobile(phone) \
-        else "请输入正确的11位手机号码。"
+def change_phone(physician: Physician, phone: str, code: str, actor: Actor) -> None:
+    problem = phone_problem(phone, code)
     if problem:
-        return problem
+        raise DomainError(problem, fields={"code": problem})
     physician.phone = phone
     audit.record(actor.role, actor.id, "phone_bind", "physician", physician.id, actor.ip)
-    return None
 
 
 def send_reset_code(raw_id: str) -> tuple[Physician, str]:
@@ -161,17 +164,14 @@ def send_reset_code(raw_id: str) -> tuple[Physician, str]:
 
 
 @use_case()
-def reset_password(physician: Physician, code: str, new: str, confirm: str, actor: Actor) -> list[str]:
-    """Forgot password, step 2."""
-    errors = password_errors(physician, new, confirm, None)
-    if errors:
-        return errors  # the code stays valid: fix the password and submit again
+def reset_password(physician: Physician, code: str, new: str, confirm: str, actor: Actor) -> None:
+    """Forgot password, step 2. A refused password leaves the code valid: fix it and submit again."""
+    refuse_password(password_errors(physician, new, confirm, None))
     problem = verification.check_sms_code(physician.phone or "", "reset_password", code)
     if problem:
-        return [problem]
+        raise DomainError(problem, fields={"new_password": problem})
     physician.password_hash = passwords.hash_password(new)
     physician.must_change_password = False
     end_sessions(physician)
     audit.record(actor.role, actor.id, "password_reset_sms", "physician", physician.id, actor.ip)
-    return []
 

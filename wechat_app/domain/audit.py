@@ -63,7 +63,7 @@ def region_of(kind: str | None, key: object) -> tuple[int | None, int | None]:
         return None, None
     model = {"physician": Physician, "registration": Registration, "institution": Institution,
              "department": Department, "staff": Staff, "cycle": Cycle}.get(kind or "")
-    row = db.session.get(model, int(key)) if model else None
+    row = db.session.get(model, int(str(key))) if model else None
     if isinstance(row, Physician):
         return row.institution_id or row.left_institution_id, None
     if isinstance(row, Registration):
@@ -132,11 +132,14 @@ def describe(kind: str, ids: set[int]) -> dict[int, str]:
     if kind == "registration":
         return {r.id: f"{r.physician.name} 的报名（{r.cycle.name}）"
                 for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))}
-    model = {"institution": Institution, "department": Department, "cycle": Cycle}.get(kind)
+    named: dict[str, type[Institution] | type[Department] | type[Cycle]] = {
+        "institution": Institution, "department": Department, "cycle": Cycle}
+    model = named.get(kind)
     if model is None:
         return {}
     prefix = {"institution": "", "department": "科室 ", "cycle": "考核周期 "}[kind]
-    return {row.id: prefix + row.name for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    rows: list[Institution | Department | Cycle] = list(db.session.scalars(select(model).where(model.id.in_(ids))))
+    return {row.id: prefix + row.name for row in rows}
 
 
 def organisation(staff: Staff) -> str:

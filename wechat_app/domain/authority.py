@@ -11,7 +11,7 @@ from wechat_app.domain import applications, audit
 from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Role, Status, label
-from wechat_app.domain.scopes import institution_ids
+from wechat_app.domain.scopes import institution_ids, own_authority, own_institution
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Physician, Registration, Staff
@@ -25,17 +25,19 @@ WINDOW_FIELDS = [f"{key}_{edge}" for key, _ in WINDOWS for edge in ("start", "en
 
 def province_id(staff: Staff) -> int | None:
     if staff.role == Role.AUTHORITY:
-        return staff.health_authority.province_id
+        return own_authority(staff).province_id
     if staff.role == Role.INSTITUTION:
-        return staff.institution.province_id
+        return own_institution(staff).province_id
     return None
 
 
 def owns_cycles(staff: Staff, province: int | None = None) -> bool:
     """A province's cycles and windows are set by its provincial authority (the root of its tree);
     cities and districts apply them and see them read-only."""
-    return staff.role == Role.AUTHORITY and staff.health_authority.parent_id is None \
-        and (province is None or staff.health_authority.province_id == province)
+    if staff.role != Role.AUTHORITY:
+        return False
+    authority = own_authority(staff)
+    return authority.parent_id is None and (province is None or authority.province_id == province)
 
 
 @use_case()
@@ -79,10 +81,10 @@ def criteria(institution: Institution) -> dict:
 @use_case()
 def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int | None, description: str,
                       ip: str | None) -> AssessorApplication:
-    institution = staff.institution
+    institution = own_institution(staff)
     cycle = current_cycle(institution.province_id)
-    if cycle is None or not (cycle.assessor_apply_start and cycle.assessor_apply_start <= clock.today()
-                             <= cycle.assessor_apply_end):
+    if cycle is None or not (cycle.assessor_apply_start and cycle.assessor_apply_end
+                             and cycle.assessor_apply_start <= clock.today() <= cycle.assessor_apply_end):
         raise DomainError("不在考核机构申请时间内。")
     rules = criteria(institution)
     if kind not in rules:
@@ -135,9 +137,9 @@ def progress(staff: Staff) -> tuple[list[str], list[tuple[Institution, dict[str,
     ids = institution_ids(staff)
     institutions = list(db.session.scalars(select(Institution).where(Institution.id.in_(ids)).order_by(Institution.id)))
     counts: dict[int, dict[str, int]] = {i.id: {} for i in institutions}
-    physicians: dict[int, int] = dict(db.session.execute(
+    physicians: dict[int, int] = {institution_id: number for institution_id, number in db.session.execute(
         select(Physician.institution_id, func.count(Physician.id)).where(Physician.institution_id.in_(ids))
-        .group_by(Physician.institution_id)).all())
+        .group_by(Physician.institution_id)).all() if institution_id is not None}
     cycle_ids = select(Cycle.id).where(Cycle.is_current.is_(True))
     for institution_id, status, count in db.session.execute(
             select(Physician.institution_id, Registration.status, func.count(Registration.id))

@@ -143,6 +143,30 @@ def has_data() -> bool:
 
 def seed_demo(schedule: str = "live") -> dict:
     """Load the demo; returns counts of what exists afterwards. One transaction."""
+    hunan, tianxin, hn_commission, body, (hospital, centre, clinic) = seed_organisations()
+    departments = [
+        get_or_create(Department, {"institution_id": hospital.id, "name": "内科"}, subject_codes=["03", "03.01", "03.02"]),
+        get_or_create(Department, {"institution_id": hospital.id, "name": "外科"}, subject_codes=["04", "04.01", "04.02"]),
+        get_or_create(Department, {"institution_id": hospital.id, "name": "儿科"}, subject_codes=["07"]),
+        get_or_create(Department, {"institution_id": centre.id, "name": "全科医疗科"}, subject_codes=["02"]),
+        get_or_create(Department, {"institution_id": centre.id, "name": "预防保健科"}, subject_codes=["01"]),
+    ]
+    current = seed_cycles(hunan, schedule)
+    seed_physicians(hospital, centre, clinic, departments, current)
+    seed_staff(hospital, clinic, body, tianxin, hn_commission)
+    for question, answer, keywords, sort_order in FAQS:
+        get_or_create(Faq, {"question": question}, answer=answer, keywords=keywords, sort_order=sort_order)
+    for kind, title, published in ARTICLES:
+        get_or_create(Article, {"title": title}, kind=kind, province_id=hunan.id, published_on=published,
+                      body=f"{title}（示例内容，由管理员在后台维护）。")
+    db.session.commit()
+    return {model.__tablename__: db.session.query(model).count()
+            for model in (Province, Institution, Department, Physician, Cycle, Faq, Article, Registration, Staff)}
+
+
+def seed_organisations():
+    """Hunan's authorities (province › city › district), one assessment body, three institutions;
+    Guangxi's authority, to show that provinces do not see each other."""
     hunan = get_or_create(Province, {"code": "43"}, name="湖南")
     guangxi = get_or_create(Province, {"code": "45"}, name="广西")
     hn_commission = get_or_create(HealthAuthority, {"name": "湖南省卫生健康委员会"}, province_id=hunan.id, level="省")
@@ -152,21 +176,17 @@ def seed_demo(schedule: str = "live") -> dict:
                             parent_id=cs_commission.id)
     get_or_create(HealthAuthority, {"name": "广西壮族自治区卫生健康委员会"}, province_id=guangxi.id, level="省")
     body = get_or_create(AssessmentBody, {"name": "长沙市医学会医师定期考核办公室"}, province_id=hunan.id)
-
     hospital = get_or_create(Institution, {"name": "长沙市天心区人民医院"}, province_id=hunan.id,
                              health_authority_id=tianxin.id, assessment_body_id=body.id, kind="医院", beds=320)
     centre = get_or_create(Institution, {"name": "天心区坡子街社区卫生服务中心"}, province_id=hunan.id,
                            health_authority_id=tianxin.id, assessment_body_id=body.id, kind="社区卫生服务中心", beds=40)
     clinic = get_or_create(Institution, {"name": "天心区仁和诊所"}, province_id=hunan.id,
                            health_authority_id=tianxin.id, assessment_body_id=None, kind="诊所")
-    departments = [
-        get_or_create(Department, {"institution_id": hospital.id, "name": "内科"}, subject_codes=["03", "03.01", "03.02"]),
-        get_or_create(Department, {"institution_id": hospital.id, "name": "外科"}, subject_codes=["04", "04.01", "04.02"]),
-        get_or_create(Department, {"institution_id": hospital.id, "name": "儿科"}, subject_codes=["07"]),
-        get_or_create(Department, {"institution_id": centre.id, "name": "全科医疗科"}, subject_codes=["02"]),
-        get_or_create(Department, {"institution_id": centre.id, "name": "预防保健科"}, subject_codes=["01"]),
-    ]
+    return hunan, tianxin, hn_commission, body, (hospital, centre, clinic)
 
+
+def seed_cycles(hunan: Province, schedule: str) -> Cycle:
+    """The live cycle (windows around today) and the seed's 2026 schedule; `schedule` picks the current one."""
     today = clock.today()
     current = get_or_create(Cycle, {"province_id": hunan.id, "name": "2023-2025年度医师定期考核"},
                             period_start=date(2023, 1, 1), period_end=date(2025, 12, 31),
@@ -179,17 +199,7 @@ def seed_demo(schedule: str = "live") -> dict:
     if current.is_current:
         for key, value in live_windows(today).items():
             setattr(current, key, value)
-
-    seed_physicians(hospital, centre, clinic, departments, current)
-    seed_staff(hospital, clinic, body, tianxin, hn_commission)
-    for question, answer, keywords, sort_order in FAQS:
-        get_or_create(Faq, {"question": question}, answer=answer, keywords=keywords, sort_order=sort_order)
-    for kind, title, published in ARTICLES:
-        get_or_create(Article, {"title": title}, kind=kind, province_id=hunan.id, published_on=published,
-                      body=f"{title}（示例内容，由管理员在后台维护）。")
-    db.session.commit()
-    return {model.__tablename__: db.session.query(model).count()
-            for model in (Province, Institution, Department, Physician, Cycle, Faq, Article, Registration, Staff)}
+    return current
 
 
 def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:

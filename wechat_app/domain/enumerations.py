@@ -23,7 +23,7 @@ def ethnicities() -> list[str]:
 
 
 def education_levels() -> list[str]:
-    levels = []
+    levels: list[str] = []
     for item in raw()["education_gb4658"]:
         levels.extend(item.get("ui") or [item["name"]])
     return levels

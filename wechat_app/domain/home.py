@@ -3,6 +3,7 @@ the reason a tool cannot be used yet."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import and_, select
 
@@ -73,33 +74,34 @@ def home_for(physician: Physician) -> Home:
     return home
 
 
+def window_reason(window: Window | None, what: str, today: date) -> str | None:
+    """Why a tile that needs `window` is closed today, or None when the window is open."""
+    state = window.state(today) if window else WindowState.UNSCHEDULED
+    if window is None or state == WindowState.UNSCHEDULED:
+        return f"{what}时间尚未公布。"
+    if state == WindowState.UPCOMING:
+        return f"{what}时间为{span(window)}，尚未开始。"
+    if state == WindowState.CLOSED:
+        return f"{what}已于{window.end:%m月%d日}结束。"
+    return None
+
+
+def registration_reason(home: Home, status: Status, window: Window | None, today: date) -> str | None:
+    if home.cycle is None:
+        return "当前没有进行中的考核周期。"
+    if status == Status.NOT_OPEN:
+        institution = home.physician.institution.name if home.physician.institution else "主要执业机构"
+        return f"未开通报名，请联系{institution}的定考负责人将您纳入本考核周期。"
+    if status in (Status.OPEN, Status.DRAFT):
+        return window_reason(window, "医师报名", today)
+    return None  # submitted: the form shows what was sent and the review status
+
+
 def tools(home: Home) -> list[Tool]:
     today = clock.today()
     by_key = {w.key: w for w in home.windows}
     status = Status(home.registration.status) if home.registration else Status.NOT_OPEN
-    institution = home.physician.institution.name if home.physician.institution else "主要执业机构"
-
-    def window_reason(key: str, what: str) -> str | None:
-        window = by_key.get(key)
-        state = window.state(today) if window else WindowState.UNSCHEDULED
-        if state == WindowState.UNSCHEDULED:
-            return f"{what}时间尚未公布。"
-        if state == WindowState.UPCOMING:
-            return f"{what}时间为{span(window)}，尚未开始。"
-        if state == WindowState.CLOSED:
-            return f"{what}已于{window.end:%m月%d日}结束。"
-        return None
-
-    if home.cycle is None:
-        registration_reason = "当前没有进行中的考核周期。"
-    elif status == Status.NOT_OPEN:
-        registration_reason = f"未开通报名，请联系{institution}的定考负责人将您纳入本考核周期。"
-    elif status in (Status.OPEN, Status.DRAFT):
-        registration_reason = window_reason("registration", "医师报名")
-    else:
-        registration_reason = None  # submitted: the form shows what was sent and the review status
-
-    exam_reason = window_reason("test", "测评")
+    exam_reason = window_reason(by_key.get("test"), "测评", today)
     if exam_reason is None and status not in (Status.AWAITING_TEST, Status.MAKEUP):
         exam_reason = "报名审核通过（报名完成-等待测评）后才能参加考试。"
     results_reason = None if status in (Status.PASSED, Status.FAILED, Status.MAKEUP) else "测评结束后公布考核结果。"
@@ -107,7 +109,7 @@ def tools(home: Home) -> list[Tool]:
     # opens the page that shows it.
     exemption_reason = None if home.exemption else exemption_refusal(home.registration, today)
     return [
-        Tool("我要报名", "/m/registration", "报", registration_reason),
+        Tool("我要报名", "/m/registration", "报", registration_reason(home, status, by_key.get("registration"), today)),
         Tool("我要学习", "/m/study", "学", "定考培训课程尚未发布，请关注公众号通知。"),
         Tool("参加考试", "/m/exams", "考", exam_reason),
         Tool("考核结果", "/m/results", "果", results_reason),

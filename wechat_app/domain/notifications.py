@@ -28,7 +28,10 @@ class TemplateFieldError(ValueError):
 
 
 def field_type(name: str) -> str:
-    return re.match(r"[a-z_]+?(?=\d*$)", name).group(0)
+    match = re.match(r"[a-z_]+?(?=\d*$)", name)
+    if match is None:
+        raise TemplateFieldError(f"模板字段名不正确：{name}")
+    return match.group(0)
 
 
 def fit(name: str, value: str) -> str:

@@ -69,8 +69,8 @@ def claim_due(limit: int) -> list[Claimed]:
     if db.engine.dialect.name == "postgresql":
         # A CTE, not `id IN (subquery)`: PostgreSQL may run such a subquery more than once per
         # statement, and its LIMIT would then not bound the claim.
-        chosen = chosen.with_for_update(skip_locked=True).cte("chosen")
-        matches = Notification.id == chosen.c.id
+        claimed = chosen.with_for_update(skip_locked=True).cte("chosen")
+        matches = Notification.id == claimed.c.id
     else:
         matches = Notification.id.in_(chosen.scalar_subquery())
     rows = db.session.execute(

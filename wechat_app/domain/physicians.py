@@ -15,6 +15,7 @@ from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import canonical_18, clean
 from wechat_app.domain.registration import Actor, Role, enroll
+from wechat_app.domain.scopes import own_institution
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
@@ -121,7 +122,7 @@ def identity_errors(data: PhysicianInput) -> dict[str, str]:
     return errors
 
 
-def validate_physician(data: PhysicianInput, institution_id: int) -> dict[str, str]:
+def validate_physician(data: PhysicianInput, institution_id: int | None) -> dict[str, str]:
     errors = identity_errors(data)
     for key, label in (("category", "执业类别"), ("practice_scope", "执业范围"), ("certificate_number", "执业证书编码"),
                        ("qualification_number", "资格证书编码")):
@@ -203,7 +204,7 @@ def transfer_candidates(staff: Staff, raw_id: str) -> list[Candidate]:
         found = list(db.session.scalars(with_id_number(raw_id)))
     except DomainError:
         return []
-    return [candidate(p, staff.institution.province_id) for p in found]
+    return [candidate(p, own_institution(staff).province_id) for p in found]
 
 
 def candidate(physician: Physician, province_id: int) -> Candidate:
@@ -226,7 +227,8 @@ def mask_name(name: str) -> str:
 def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
     """调入: only a physician whose previous institution has done 调离."""
     if physician.institution_id is not None:
-        raise DomainError(f"该医师目前属于{physician.institution.name}，需原单位先【调离】后才能调入。")
+        current = physician.institution.name if physician.institution else "其他机构"
+        raise DomainError(f"该医师目前属于{current}，需原单位先【调离】后才能调入。")
     physician.institution_id, physician.left_institution_id = staff.institution_id, None
     physician.left_reason = physician.left_at = None
     audit.record("staff", staff.id, "physician_transfer_in", "physician", physician.id, ip)
@@ -252,7 +254,7 @@ def enroll_physicians(staff: Staff, physicians: list[Physician], ip: str | None)
     """开通报名 for each physician not yet in the current cycle; returns (count, problems)."""
     if not physicians:
         return 0, []
-    cycle = current_cycle(staff.institution.province_id)
+    cycle = current_cycle(own_institution(staff).province_id)
     if cycle is None:
         raise DomainError("当前没有进行中的考核周期。")
     if clock.today() > cycle.registration_end:

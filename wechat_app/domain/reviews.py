@@ -86,11 +86,12 @@ def decide(staff: Staff, registration: Registration, stage: str, decision: Decis
                 "/m/", f"registration-approved:{registration.id}:{snapshot.number}")
     else:
         deadline = decision.deadline or registration.cycle.registration_end
-        registration.rejected_by, registration.reject_reason = name, decision.reason.strip()
+        reason = (decision.reason or "").strip()  # check_decision refused a 驳回 without one
+        registration.rejected_by, registration.reject_reason = name, reason
         registration.resubmit_deadline = max(deadline, clock.today())
         notifications.queue_template(
             physician, "registration_rejected",
-            {"thing1": f"{name}驳回", "thing2": decision.reason, "time3": f"{registration.resubmit_deadline:%Y年%m月%d日}"},
+            {"thing1": f"{name}驳回", "thing2": reason, "time3": f"{registration.resubmit_deadline:%Y年%m月%d日}"},
             "/m/registration", f"registration-rejected:{registration.id}:{snapshot.number}:{stage}")
     audit.record("staff", staff.id, f"review_{stage}_{row.decision}", "registration", registration.id, ip,
                  reason=row.reason, work=decision.work_rating, ethics=decision.ethics_rating)

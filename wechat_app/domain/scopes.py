@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import HealthAuthority, Institution, Physician, Registration, Staff
 from wechat_app.models.enums import Role
@@ -29,6 +30,20 @@ def authority_ids(root_id: int) -> set[int]:
     return found
 
 
+def own_institution(staff: Staff) -> Institution:
+    """The institution an institution's staff member acts for; other staff have none."""
+    if staff.institution is None:
+        raise DomainError("该功能仅限医疗卫生机构账号使用。", status=403)
+    return staff.institution
+
+
+def own_authority(staff: Staff) -> HealthAuthority:
+    """The health authority an authority's staff member acts for; other staff have none."""
+    if staff.health_authority is None:
+        raise DomainError("该功能仅限卫生健康行政部门账号使用。", status=403)
+    return staff.health_authority
+
+
 def institution_ids(staff: Staff) -> set[int]:
     if staff.role == Role.INSTITUTION:
         return {staff.institution_id} if staff.institution_id else set()
@@ -37,7 +52,7 @@ def institution_ids(staff: Staff) -> set[int]:
             Institution.assessment_body_id == staff.assessment_body_id)))
     if staff.role == Role.AUTHORITY:
         return set(db.session.scalars(select(Institution.id).where(
-            Institution.health_authority_id.in_(authority_ids(staff.health_authority_id)))))
+            Institution.health_authority_id.in_(authority_ids(own_authority(staff).id)))))
     return set()
 
 

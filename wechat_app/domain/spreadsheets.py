@@ -103,7 +103,8 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
     if errors:
         return 0, errors
     departments = {d.name: d.id for d in db.session.query(Department).filter_by(institution_id=staff.institution_id)}
-    inputs, seen = [], {}
+    inputs: list[PhysicianInput] = []
+    seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         values = {column: ("" if value is None else str(value).strip()) for column, value in zip(COLUMNS, row,
                                                                                                 strict=False)}

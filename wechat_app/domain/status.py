@@ -21,7 +21,7 @@ def status_text(openid: str, entry_url: str) -> str | None:
         return f"{physician.name}，您好。当前没有进行中的考核周期。"
     lines = [
         f"{physician.name}，您好",
-        f"主要执业机构：{physician.institution.name}",
+        f"主要执业机构：{physician.institution.name if physician.institution else '未登记'}",
         f"考核周期：{period_label(cycle)}",
     ]
     if registration is not None and registration.procedure:

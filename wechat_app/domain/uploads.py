@@ -93,15 +93,15 @@ def reencode(data: bytes, kind: Kind) -> tuple[bytes, str, str, int, int]:
         finally:
             Image.MAX_IMAGE_PIXELS = previous
     image_format = image.format
-    image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, drop the EXIF
-    width, height = image.size
+    upright = ImageOps.exif_transpose(image)  # keep the orientation the phone meant, drop the EXIF
+    width, height = upright.size
     if min(width, height) < kind.min_side or max(width, height) > kind.max_side:
         raise DomainError(f"{kind.label}尺寸不合适（{width}×{height}像素），请上传清晰的原图。")
     out = io.BytesIO()
-    if image_format == "PNG" or image.mode in ("RGBA", "LA", "P"):
-        image.save(out, format="PNG", optimize=True)
+    if image_format == "PNG" or upright.mode in ("RGBA", "LA", "P"):
+        upright.save(out, format="PNG", optimize=True)
         return out.getvalue(), ".png", "image/png", width, height
-    image.convert("RGB").save(out, format="JPEG", quality=88)
+    upright.convert("RGB").save(out, format="JPEG", quality=88)
     return out.getvalue(), ".jpg", "image/jpeg", width, height
 
 

@@ -90,7 +90,7 @@ def _basic(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
         errors["birth"] = problem
     elif ctx.id_number_18 and is_resident_form(ctx.id_number_18):
         born = parse_date(d["birth"])
-        if (born.year, born.month) != (int(ctx.id_number_18[6:10]), int(ctx.id_number_18[10:12])):
+        if born and (born.year, born.month) != (int(ctx.id_number_18[6:10]), int(ctx.id_number_18[10:12])):
             errors["birth"] = "出生年月与证件号码不一致，请核对。"
     if d.get("education") not in enumerations.education_levels():
         errors["education"] = "请选择学历。"
@@ -170,14 +170,14 @@ def _entries_errors(name: str, entries: list[dict]) -> dict[str, str]:
 
 
 def _experience(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
-    errors = {}
+    errors: dict[str, str] = {}
     for name in ("filings", "education", "practice"):
         errors |= _entries_errors(name, d.get(name) or [])
     return errors
 
 
 def _conduct(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
-    errors = {}
+    errors: dict[str, str] = {}
     if d.get("good_record") not in ("有", "无"):
         errors["good_record"] = "请对良好执业行为记录进行自评。"
     elif d["good_record"] == "有" and not d.get("good_entries"):

@@ -8,20 +8,13 @@ and checked for 下一步 by domain/wizard.py, so a half-filled step is never lo
 from __future__ import annotations
 
 from flask_wtf.file import MultipleFileField
-from wtforms import FieldList, FormField, SelectMultipleField
-from wtforms.validators import Length
+from wtforms import FieldList, FormField
 
 from wechat_app.domain import wizard
-from wechat_app.forms import Form, long_text, text
+from wechat_app.forms import Form, long_text, several, text
 
 DATE = 10  # yyyy-mm-dd, as <input type="date"> sends it (yyyy-mm is accepted too)
 ENTRY_TEXT = 200
-
-
-def several(limit: int, each: int) -> SelectMultipleField:
-    """Checkboxes named alike (从事专业, 删除 ticks on uploads): at most `limit`, each short."""
-    return SelectMultipleField(validate_choice=False, validators=[Length(max=limit, message=f"最多选择{limit}项。")],
-                               filters=[lambda values: [v for v in (values or []) if v and len(v) <= each]])
 
 
 def entry_form(name: str) -> type[Form]:

@@ -7,10 +7,10 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     __tablename__ = "audit_logs"
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_type: Mapped[str] = mapped_column(String(20))  # physician / staff / wechat / system

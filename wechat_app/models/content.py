@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 
 
-class Faq(db.Model):
+class Faq(Model):
     __tablename__ = "faqs"
     id: Mapped[int] = mapped_column(primary_key=True)
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))  # None: every province
@@ -20,7 +20,7 @@ class Faq(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
 
-class Article(db.Model):
+class Article(Model):
     """政策 / 通知 / 手册 entries shown on the portal."""
 
     __tablename__ = "articles"

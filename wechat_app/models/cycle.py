@@ -6,11 +6,11 @@ from datetime import date
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.org import Province
 
 
-class Cycle(db.Model):
+class Cycle(Model):
     __tablename__ = "cycles"
     id: Mapped[int] = mapped_column(primary_key=True)
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.enums import DeliveryStatus, check_in
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (check_in("status", DeliveryStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)

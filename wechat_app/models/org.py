@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 
 
-class Province(db.Model):
+class Province(Model):
     __tablename__ = "provinces"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)  # GB/T 2260 prefix, e.g. "43" 湖南
@@ -17,7 +17,7 @@ class Province(db.Model):
     procedure_rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class HealthAuthority(db.Model):
+class HealthAuthority(Model):
     """卫生行政部门: a province-, city- or district-level health commission."""
 
     __tablename__ = "health_authorities"
@@ -29,7 +29,7 @@ class HealthAuthority(db.Model):
     province: Mapped[Province] = relationship()
 
 
-class AssessmentBody(db.Model):
+class AssessmentBody(Model):
     """考核机构: a body the health authority approved to run the assessment."""
 
     __tablename__ = "assessment_bodies"
@@ -40,7 +40,7 @@ class AssessmentBody(db.Model):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", use_alter=True))
 
 
-class Institution(db.Model):
+class Institution(Model):
     """医疗卫生机构: a physician's 主要执业机构."""
 
     __tablename__ = "institutions"
@@ -56,7 +56,7 @@ class Institution(db.Model):
     assessment_body: Mapped[AssessmentBody | None] = relationship(foreign_keys=[assessment_body_id])
 
 
-class Department(db.Model):
+class Department(Model):
     """科室, linked to the 诊疗科目 codes it covers (from the catalogue in domain-enumerations)."""
 
     __tablename__ = "departments"

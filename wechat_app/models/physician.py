@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from wechat_app import clock, pii
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import canonical_18, clean, mask
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.org import Department, Institution
 from wechat_app.models.types import Encrypted
 
 
-class Physician(db.Model):
+class Physician(Model):
     __tablename__ = "physicians"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))

@@ -8,13 +8,13 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.cycle import Cycle
 from wechat_app.models.enums import ApplicationStatus, Status, check_in
 from wechat_app.models.physician import Physician
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (UniqueConstraint("physician_id", "cycle_id", name="uq_registrations_physician_cycle"),
                       check_in("status", Status))
@@ -39,7 +39,7 @@ class Registration(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class RegistrationSnapshot(db.Model):
+class RegistrationSnapshot(Model):
     """What was submitted, as it was: reviewers see this, never later edits."""
 
     __tablename__ = "registration_snapshots"
@@ -52,7 +52,7 @@ class RegistrationSnapshot(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class RegistrationEvent(db.Model):
+class RegistrationEvent(Model):
     """One row per transition: from, to, action, actor, reason, time."""
 
     __tablename__ = "registration_events"
@@ -67,7 +67,7 @@ class RegistrationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class Upload(db.Model):
+class Upload(Model):
     """A file a physician uploaded, stored outside static/ under a random name."""
 
     __tablename__ = "uploads"
@@ -82,7 +82,7 @@ class Upload(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class Exemption(db.Model):
+class Exemption(Model):
     """免考申请: one per registration; reviewed in the console."""
 
     __tablename__ = "exemptions"

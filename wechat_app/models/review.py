@@ -7,12 +7,12 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.enums import ApplicationStatus, check_in
 from wechat_app.models.org import Institution
 
 
-class Review(db.Model):
+class Review(Model):
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
@@ -26,7 +26,7 @@ class Review(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class AssessorApplication(db.Model):
+class AssessorApplication(Model):
     """考核机构申请: an institution applies to act as an assessment body (2007 办法 第七条)."""
 
     __tablename__ = "assessor_applications"

@@ -7,12 +7,12 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.enums import Role
 from wechat_app.models.org import AssessmentBody, HealthAuthority, Institution
 
 
-class Staff(db.Model):
+class Staff(Model):
     __tablename__ = "staff"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)

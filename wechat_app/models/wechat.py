@@ -7,11 +7,11 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
-from wechat_app.extensions import db
+from wechat_app.extensions import Model
 from wechat_app.models.physician import Physician
 
 
-class WeChatUser(db.Model):
+class WeChatUser(Model):
     __tablename__ = "wechat_users"
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -26,7 +26,7 @@ class WeChatUser(db.Model):
     physician: Mapped[Physician | None] = relationship()
 
 
-class WeChatEvent(db.Model):
+class WeChatEvent(Model):
     """VIEW clicks, subscribe-message decisions and the like: kept for support and statistics."""
 
     __tablename__ = "wechat_events"

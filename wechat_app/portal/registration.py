@@ -89,8 +89,7 @@ def step(step: int):
         return render_template("registration/step.html", **step_context(registration, step))
     form = STEP_FORMS[step]()
     if not form.validate_on_submit():
-        problem = "页面已过期，请刷新后重试（已填写的内容请先复制保存）。" if "csrf_token" in form.errors else None
-        errors = {"form": problem or first_error(form.errors)} | flat_errors(form.errors)
+        errors = {"form": first_error(form.errors)} | flat_errors(form.errors)
         if form.action.data == "autosave":
             return {"ok": False, "errors": errors}, 400
         return render_template("registration/step.html", **step_context(registration, step, errors, form.typed())), 400
@@ -189,7 +188,7 @@ def exemption():
     registration = my_registration()
     form, errors = ExemptionForm(), {}
     if form.is_submitted() and not form.validate():
-        errors = flat_errors(form.errors) or {"form": "页面已过期，请刷新后重试。"}
+        errors = flat_errors(form.errors)
     elif form.is_submitted():
         files = incoming(f for f in form.evidence.data or [] if f and f.filename)
         try:

@@ -25,7 +25,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.registration import Actor
 from wechat_app.extensions import db, limiter
-from wechat_app.forms import ConfirmForm
+from wechat_app.forms import ConfirmForm, show_refusal
 from wechat_app.forms.portal import (
     ChangePasswordForm,
     ForgotForm,
@@ -176,15 +176,17 @@ def setup():
     form = SetupForm()
     needs_phone = not current_user.phone
     if form.validate_on_submit():
-        errors = accounts.first_login_setup(
-            current_user, form.old_password.data, form.new_password.data, form.confirm.data,
-            form.phone.data.strip() if needs_phone else None, form.code.data.strip() if needs_phone else None, actor())
-        if not errors:
+        try:
+            accounts.first_login_setup(
+                current_user, form.old_password.data, form.new_password.data, form.confirm.data,
+                form.phone.data.strip() if needs_phone else None, form.code.data.strip() if needs_phone else None,
+                actor())
+        except DomainError as exc:
+            show_refusal(form, exc, "new_password")
+        else:
             sign_in(current_user)  # this session goes on; every other one ended with the old password
             flash("密码已修改，请牢记新密码。")
             return redirect(url_for("portal.home"))
-        form.new_password.errors.extend(errors.get("password", []))
-        form.phone.errors.extend(errors.get("phone", []))
     return render_template("portal/setup.html", form=form, needs_phone=needs_phone, sms_form=SmsForm(),
                            masked_id=current_user.masked_id_number)
 
@@ -237,13 +239,15 @@ def reset():
         return redirect(url_for("portal.forgot"))
     form = ResetForm()
     if form.validate_on_submit():
-        errors = accounts.reset_password(physician, form.code.data, form.new_password.data, form.confirm.data,
-                                         Actor(Role.PHYSICIAN, physician.id, client_ip()))
-        if not errors:
+        try:
+            accounts.reset_password(physician, form.code.data, form.new_password.data, form.confirm.data,
+                                    Actor(Role.PHYSICIAN, physician.id, client_ip()))
+        except DomainError as exc:
+            show_refusal(form, exc, "new_password")
+        else:
             session.pop("reset_physician_id", None)
             flash("密码已重置，请用新密码登录。")
             return redirect(url_for("portal.bind" if session.get("openid") else "portal.login"))
-        form.new_password.errors.extend(errors)
     return render_template("portal/reset.html", form=form, sms_form=SmsForm())
 
 
@@ -269,13 +273,15 @@ def account():
 def account_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        errors = accounts.change_password(current_user, form.old_password.data, form.new_password.data,
-                                          form.confirm.data, actor())
-        if not errors:
+        try:
+            accounts.change_password(current_user, form.old_password.data, form.new_password.data,
+                                     form.confirm.data, actor())
+        except DomainError as exc:
+            show_refusal(form, exc, "new_password")
+        else:
             sign_in(current_user)  # this session goes on; every other one ended with the old password
             flash("密码已修改。")
             return redirect(url_for("portal.account"))
-        form.new_password.errors.extend(errors)
     return render_account(password_form=form, status=400)
 
 
@@ -284,11 +290,13 @@ def account_password():
 def account_phone():
     form = PhoneForm()
     if form.validate_on_submit():
-        problem = accounts.change_phone(current_user, form.phone.data, form.code.data, actor())
-        if problem is None:
+        try:
+            accounts.change_phone(current_user, form.phone.data, form.code.data, actor())
+        except DomainError as exc:
+            show_refusal(form, exc, "code")
+        else:
             flash("手机号已更换。")
             return redirect(url_for("portal.account"))
-        form.code.errors.append(problem)
     return render_account(phone_form=form, status=400)
 
 

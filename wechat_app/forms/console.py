@@ -1,0 +1,129 @@
+"""The console's forms: sign-in, 科室, 医师管理 (filters, 新增, 调离, 调入, 开通报名, import), reviews,
+考核机构申请, and the authority's cycle editor and assignments."""
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, PasswordField
+from wtforms.validators import DataRequired, Length, Optional
+
+from wechat_app.domain.authority import WINDOW_FIELDS
+from wechat_app.domain.physicians import PhysicianInput
+from wechat_app.forms import DecisionForm, Form, count, long_text, record_id, record_ids, several, text
+from wechat_app.models import AssessorApplication, Department, Physician, Staff
+
+
+def optional_date(label: str) -> DateField:
+    return DateField(label, validators=[Optional()], format="%Y-%m-%d")
+
+
+class StaffLoginForm(Form):
+    username = text(Staff.username, "账号", required=True)
+    password = PasswordField("密码", validators=[DataRequired("请填写密码。"), Length(max=64)])
+    captcha = text(8, "验证码", required=True)
+
+
+class DepartmentForm(Form):
+    id = record_id(required=False)
+    name = text(Department.name, "科室名称")
+    subject_codes = several(100, 10)
+
+
+class PhysicianFilter(Form):
+    """The filters of 医师管理 (科室, 首次注册时间, 状态, 是否参加本周期): the page reads them from its
+    query string (no CSRF there), the export posts them."""
+
+    department = record_id(required=False)
+    registered_from = optional_date("首次注册时间")
+    enrolled = text(3)
+    status = text(30)
+
+    def applicable(self) -> PhysicianFilter:
+        """The page's filters from a link: one that does not parse is simply not applied."""
+        self.validate()
+        for name in self.errors:
+            self[name].data = None
+        return self
+
+
+class PhysicianForm(Form):
+    """新增医师: each field as long as its column (models/physician.py)."""
+
+    name = text(Physician.name, "姓名")
+    gender = text(Physician.gender, "性别")
+    id_type = text(Physician.id_type, "证件类型")
+    id_number = text(40, "证件号码")
+    level = text(Physician.level, "医师级别")
+    category = text(Physician.category, "执业类别")
+    practice_scope = text(Physician.practice_scope, "执业范围")
+    certificate_number = text(Physician.certificate_number, "执业证书编码")
+    certificate_date = optional_date("执业证书取得时间")
+    qualification_number = text(Physician.qualification_number, "资格证书编码")
+    qualification_date = optional_date("资格证书取得时间")
+    department_id = record_id(required=False)
+    title = text(Physician.title, "职称")
+    title_date = optional_date("职称取得时间")
+    birth_date = optional_date("出生年月")
+    education = text(Physician.education, "学历")
+    email = text(Physician.email, "电子邮箱")
+    ethnicity = text(Physician.ethnicity, "民族")
+
+    def to_input(self) -> PhysicianInput:
+        """What was typed (a date that did not parse is None), also for showing the form again."""
+        typed = {name: self[name].data for name in PhysicianInput.__dataclass_fields__}
+        return PhysicianInput(**typed | {"id_type": typed["id_type"] or "身份证"})
+
+
+class TransferOutForm(Form):
+    reason = long_text(Physician.left_reason, "调离原因")
+
+
+class TransferSearchForm(Form):
+    id_number = text(40, "证件号码")
+
+
+class TransferInForm(Form):
+    physician_id = record_id()
+
+
+class EnrollForm(Form):
+    scope = text(10)
+    physician_id = record_ids()
+
+
+class ImportForm(Form):
+    file = FileField(validators=[FileRequired("请选择要导入的Excel文件。")])
+
+
+class AssessorApplicationForm(Form):
+    kind = text(AssessorApplication.kind, "机构类别")
+    beds = count("床位数")
+    physicians = count("医师人数")
+    description = long_text(1000, "申请说明")
+
+
+class ReviewForm(DecisionForm):
+    """审核 / 复核 one registration: the decision, the two ratings, and for 驳回 a deadline."""
+
+    work_rating = text(10)
+    ethics_rating = text(10)
+    deadline = optional_date("重新提交截止日期")
+
+
+class BatchReviewForm(Form):
+    registration_id = record_ids()
+
+
+class AssignBodyForm(Form):
+    body_id = record_id()
+
+
+class WindowsForm(Form):
+    """The cycle editor: every window's two dates, as typed (domain/authority.py parses them and
+    refuses a bad one rather than emptying a window)."""
+
+    def typed(self) -> dict[str, str]:
+        return {name: self[name].data for name in WINDOW_FIELDS if self[name].raw_data}
+
+
+for _name in WINDOW_FIELDS:
+    setattr(WindowsForm, _name, text(10))
