@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
@@ -108,7 +108,5 @@ def record(results: list[Result]) -> None:
 
 def undelivered() -> int:
     """Rows still to deliver (due or waiting for their next attempt)."""
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.status.in_(("pending", "sending")))) or 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from wechat_app.domain import eligibility, enumerations
 from wechat_app.domain.idnumbers import is_resident_form
@@ -53,8 +53,6 @@ def parse_date(value: str | None) -> date | None:
     value = (value or "").strip()
     for pattern in ("%Y-%m-%d", "%Y-%m"):
         try:
-            from datetime import datetime
-
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
