@@ -16,6 +16,7 @@ from wechat_app import clock
 from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.idnumbers import check_character, to_15
 from wechat_app.domain.registration import Status, demo_registration
+from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import (
     Article,
@@ -141,6 +142,7 @@ def has_data() -> bool:
     return db.session.scalar(select(Province.id).limit(1)) is not None
 
 
+@use_case()
 def seed_demo(schedule: str = "live") -> dict:
     """Load the demo; returns counts of what exists afterwards. One transaction."""
     hunan, tianxin, hn_commission, body, (hospital, centre, clinic) = seed_organisations()
@@ -159,7 +161,7 @@ def seed_demo(schedule: str = "live") -> dict:
     for kind, title, published in ARTICLES:
         get_or_create(Article, {"title": title}, kind=kind, province_id=hunan.id, published_on=published,
                       body=f"{title}（示例内容，由管理员在后台维护）。")
-    db.session.commit()
+    db.session.flush()
     return {model.__tablename__: db.session.query(model).count()
             for model in (Province, Institution, Department, Physician, Cycle, Faq, Article, Registration, Staff)}
 
