@@ -78,6 +78,10 @@ class Config:
         # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by
         # anyone else would let them choose the address that rate limits and the audit log see.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0") or 0)
+        # How a face is checked before a real exam (wechat_app/face.py): dlib on this server, or staff.
+        self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
+        # A real attempt needs a face check; this many refusals send the next one to staff review.
+        self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
 
     def read_keys(self) -> None:
         """Keys for personal data and the template message ids."""

@@ -75,9 +75,12 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
     (S.PENDING_ASSESSOR, A.ASSESSOR_APPROVE): Rule(S.AWAITING_TEST, R.ASSESSOR, "review"),
     (S.PENDING_ASSESSOR, A.ASSESSOR_REJECT): Rule(S.REJECTED, R.ASSESSOR, "review"),
     (S.AWAITING_TEST, A.EXEMPT): Rule(S.EXEMPT, R.ASSESSOR, "exemption_review"),
+    # Results (domain/results.py): published by the 考核机构 when the test windows are over; 缺考 is a FAIL.
     (S.AWAITING_TEST, A.PASS): Rule(S.PASSED, R.ASSESSOR, None),
     (S.AWAITING_TEST, A.FAIL): Rule(S.FAILED, R.ASSESSOR, None),
-    (S.FAILED, A.MAKEUP): Rule(S.MAKEUP, R.ASSESSOR, None),
+    (S.EXEMPT, A.PASS): Rule(S.PASSED, R.ASSESSOR, None),  # 免考 spares the test, not 工作成绩 / 职业道德
+    (S.EXEMPT, A.FAIL): Rule(S.FAILED, R.ASSESSOR, None),
+    (S.FAILED, A.MAKEUP): Rule(S.MAKEUP, R.AUTHORITY, None),  # the 定考办 confirms the 待补考名单
     (S.MAKEUP, A.PASS): Rule(S.PASSED, R.ASSESSOR, None),
     (S.MAKEUP, A.FAIL): Rule(S.FAILED, R.ASSESSOR, None),
 }

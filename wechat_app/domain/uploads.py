@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-from wechat_app.models import Exemption, Registration, RegistrationSnapshot, Upload
+from wechat_app.models import Exemption, FaceCheck, Registration, RegistrationSnapshot, Upload
 from wechat_app.storage import storage
 
 # Which uploaded-file field of which wizard step holds which kind of image, and how many it keeps.
@@ -48,6 +48,7 @@ KINDS = {
     "certificate": Kind("执业证书图片", 3 * 1024 * 1024, 200, 10000),
     "evidence": Kind("证明材料", 3 * 1024 * 1024, 200, 10000),
     "exemption": Kind("免考证明材料", 3 * 1024 * 1024, 200, 10000),
+    "face": Kind("人脸照片", 2 * 1024 * 1024, 120, 4000),
 }
 
 
@@ -146,7 +147,7 @@ PRUNE_GRACE = timedelta(hours=24)  # never touch what a transaction in progress 
 
 
 def referenced_upload_ids() -> set[int]:
-    """Uploads a draft, a submitted snapshot or an exemption refers to."""
+    """Uploads a draft, a submitted snapshot, an exemption or a face check refers to."""
     ids: set[int] = set()
 
     def collect(steps: dict | None) -> None:
@@ -159,6 +160,7 @@ def referenced_upload_ids() -> set[int]:
         collect((data or {}).get("steps"))
     for evidence in db.session.scalars(select(Exemption.evidence)):
         ids.update(evidence or [])
+    ids.update(i for i in db.session.scalars(select(FaceCheck.frame_upload_id)) if i is not None)
     return ids
 
 

@@ -2,6 +2,7 @@
 from wechat_app.models.audit import AuditLog
 from wechat_app.models.content import Article, Faq
 from wechat_app.models.cycle import Cycle
+from wechat_app.models.exam import Arrangement, Attempt, AttemptAnswer, FaceCheck, Paper, Question, Result
 from wechat_app.models.notification import Notification
 from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
 from wechat_app.models.physician import Physician
@@ -11,6 +12,7 @@ from wechat_app.models.staff import Staff
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
+    "Arrangement", "Attempt", "AttemptAnswer", "FaceCheck", "Paper", "Question", "Result",
     "Article", "AssessorApplication", "AuditLog", "Review", "Staff", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
     "Exemption", "Notification", "Physician", "Province", "Registration", "RegistrationEvent",
     "RegistrationSnapshot", "Upload", "WeChatEvent", "WeChatUser",

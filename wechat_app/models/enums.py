@@ -57,6 +57,47 @@ class DeliveryStatus(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+class QuestionKind(StrEnum):
+    """题型 of the national papers: A1/A2 single best answer, A3/A4 a shared case with several
+    questions, B1 shared options for several questions, X multiple answers."""
+
+    A1 = "A1"
+    A2 = "A2"
+    A3 = "A3"
+    A4 = "A4"
+    B1 = "B1"
+    X = "X"
+
+
+class ExamRound(StrEnum):
+    """正式 (the cycle's test) or 补考 (for those on the 待补考名单)."""
+
+    REGULAR = "regular"
+    MAKEUP = "makeup"
+
+    @property
+    def label(self) -> str:
+        return {"regular": "正式考试", "makeup": "补考"}[self.value]
+
+
+class FaceVerdict(StrEnum):
+    """A face check before a real attempt: matched by the verifier, refused (another face, no
+    face), sent to staff after too many refusals, and the staff's decision."""
+
+    MATCHED = "matched"
+    REFUSED = "refused"
+    REVIEW = "review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Rating(StrEnum):
+    """工作成绩, 职业道德, 业务水平 and the overall result."""
+
+    PASS = "合格"
+    FAIL = "不合格"
+
+
 def check_in(column: str, enum: type[StrEnum]) -> CheckConstraint:
     values = ", ".join(f"'{member.value}'" for member in enum)
     return CheckConstraint(f"{column} IN ({values})", name=f"{column}_allowed")

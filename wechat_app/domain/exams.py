@@ -1,0 +1,359 @@
+"""参加考试: which papers a physician must sit, and the engine that runs an attempt — assembling a
+paper from the bank, shuffling it per attempt, saving every answer as it is given, a deadline kept
+on the server, submission (by the physician, or by the clock) and scoring.
+
+Rules (DESIGN.md §4.1, reference/domain.md §3.4): 简易程序 sit the 公共知识医学人文测评卷, 一般程序 the
+综合试卷 of their 执业类别 and 级别; only 报名完成-等待测评 (or 待补考 for the 补考 round) may start one;
+a physician whose 职业道德 was rated 不合格 has no test. The attempt count goes down when an attempt
+starts. A question is scored right only when the options given are exactly its answer (X included:
+a partial answer scores 0, the national papers' rule).
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from wechat_app import clock
+from wechat_app.domain import face_checks
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.submission import latest_snapshot
+from wechat_app.domain.transaction import unit_of_work, use_case
+from wechat_app.extensions import db
+from wechat_app.models import Arrangement, Attempt, AttemptAnswer, Physician, Question, Registration, Review
+from wechat_app.models.enums import ExamRound, QuestionKind, Rating, Status
+
+WAITING = "等待考试开始....."
+GROUPED = (QuestionKind.A3, QuestionKind.A4, QuestionKind.B1)  # questions that share a case or options
+TAKEN = "试卷正在其他页面提交，请刷新后查看。"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What decides a physician's papers: the procedure chosen, 执业类别 and 级别 as registered."""
+
+    procedure: str | None
+    category: str | None
+    level: str | None
+    assessment_body_id: int | None
+
+
+def target_of(registration: Registration) -> Target:
+    snapshot = latest_snapshot(registration)
+    practice = (snapshot.data["steps"] if snapshot else registration.draft or {}).get("2", {})
+    physician = registration.physician
+    institution = physician.institution
+    return Target(registration.procedure, practice.get("category") or physician.category,
+                  practice.get("level") or physician.level, institution.assessment_body_id if institution else None)
+
+
+def round_for(registration: Registration) -> ExamRound:
+    return ExamRound.MAKEUP if registration.status == Status.MAKEUP else ExamRound.REGULAR
+
+
+def arrangements_for(registration: Registration, exam_round: ExamRound | None = None) -> list[Arrangement]:
+    """The published arrangements this registration must sit in `exam_round` (its current one)."""
+    target = target_of(registration)
+    exam_round = exam_round or round_for(registration)
+    query = select(Arrangement).where(
+        Arrangement.cycle_id == registration.cycle_id, Arrangement.round == exam_round.value,
+        Arrangement.published_at.is_not(None), Arrangement.procedure == target.procedure,
+        (Arrangement.category.is_(None)) | (Arrangement.category == target.category),
+        (Arrangement.level.is_(None)) | (Arrangement.level == target.level),
+        (Arrangement.assessment_body_id.is_(None)) | (Arrangement.assessment_body_id == target.assessment_body_id),
+    ).order_by(Arrangement.starts_at, Arrangement.id)
+    return list(db.session.scalars(query))
+
+
+def ethics_rating(registration: Registration) -> str | None:
+    """职业道德 as the institution rated it when it approved (the latest approval counts)."""
+    return db.session.scalar(select(Review.ethics_rating).where(
+        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1))
+
+
+def no_test_reason(registration: Registration | None) -> str | None:
+    """Why this registration has no paper to sit now, or None."""
+    if registration is None:
+        return "您未参加本考核周期，请联系主要执业机构开通报名。"
+    if registration.status == Status.EXEMPT:
+        return "您的免考申请已审核通过，本周期免于业务水平测评，无需参加考试。"
+    if ethics_rating(registration) == Rating.FAIL:
+        return "您的职业道德评定为不合格，本周期不参加测评，考核结果为不合格。"
+    if registration.status in (Status.PASSED, Status.FAILED):
+        return "本周期测评已结束，请在【考核结果】查看。"
+    if registration.status not in (Status.AWAITING_TEST, Status.MAKEUP):
+        return "报名审核通过（报名完成-等待测评）后才能参加考试。"
+    return None
+
+
+# --- the cards of /m/exams ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Card:
+    arrangement: Arrangement
+    attempts_left: int
+    ongoing: Attempt | None
+    best: Attempt | None
+    refusal: str | None  # why 进入测评 is disabled, or None
+
+
+def attempts_of(physician_id: int, arrangement_id: int) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(
+        Attempt.physician_id == physician_id, Attempt.arrangement_id == arrangement_id).order_by(Attempt.number)))
+
+
+def cards(registration: Registration, now: datetime) -> list[Card]:
+    found = []
+    for arrangement in arrangements_for(registration):
+        attempts = attempts_of(registration.physician_id, arrangement.id)
+        ongoing = next((a for a in attempts if a.submitted_at is None and a.deadline > now), None)
+        scored = [a for a in attempts if a.score is not None]
+        best = max(scored, key=lambda a: a.score or 0) if scored else None
+        left = max(arrangement.attempts_allowed - len(attempts), 0)
+        found.append(Card(arrangement, left, ongoing, best, None if ongoing else start_refusal(arrangement, left, now)))
+    return found
+
+
+def start_refusal(arrangement: Arrangement, attempts_left: int, now: datetime) -> str | None:
+    if now < arrangement.starts_at:
+        return WAITING
+    if now >= arrangement.ends_at:
+        return f"考试已于{arrangement.ends_at:%Y-%m-%d %H:%M}结束。"
+    if attempts_left <= 0:
+        return "可考次数已用完。"
+    return None
+
+
+# --- assembling a paper -------------------------------------------------------------------------
+
+def units_for(rule: dict, province_id: int, category: str | None) -> list[list[Question]]:
+    """The bank's active questions a rule may draw, as units: one question, or a group that shares
+    a case (A3/A4) or options (B1) and is drawn whole."""
+    query = select(Question).where(Question.province_id == province_id, Question.kind == rule["kind"],
+                                   Question.retired.is_(False)).order_by(Question.id)
+    if rule.get("topic"):
+        query = query.where(Question.topic == rule["topic"])
+    if rule.get("category") or category:
+        wanted = rule.get("category") or category
+        query = query.where((Question.category.is_(None)) | (Question.category == wanted))
+    units: dict[str, list[Question]] = {}
+    for question in db.session.scalars(query):
+        key = question.group_key if rule["kind"] in GROUPED and question.group_key else f"q{question.id}"
+        units.setdefault(key, []).append(question)
+    return list(units.values())
+
+
+def draw(rule: dict, units: list[list[Question]], rng: random.Random) -> list[list[Question]]:
+    rng.shuffle(units)
+    chosen, count = [], 0
+    for unit in units:
+        if count >= rule["count"]:
+            break
+        unit = unit[: rule["count"] - count]
+        chosen.append(unit)
+        count += len(unit)
+    if count < rule["count"]:
+        raise DomainError(f"题库中{rule['kind']}型题{'（' + rule['topic'] + '）' if rule.get('topic') else ''}"
+                          f"只有{count}道，不足{rule['count']}道，无法组卷。")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Drawn:
+    question_ids: list[int]
+    option_orders: dict[str, str]
+    points: dict[str, int]
+
+
+def assemble(arrangement: Arrangement, province_id: int, category: str | None, seed: int) -> Drawn:
+    """The paper for one attempt: the same seed always gives the same paper (resume, review)."""
+    rng = random.Random(seed)
+    units: list[list[Question]] = []
+    points: dict[str, int] = {}
+    for rule in arrangement.paper.rules:
+        for unit in draw(rule, units_for(rule, province_id, category), rng):
+            units.append(unit)
+            points |= {str(q.id): int(rule.get("points", 1)) for q in unit}
+    rng.shuffle(units)
+    questions = [q for unit in units for q in unit]
+    orders = {}
+    for question in questions:
+        keys = [option["key"] for option in question.options]
+        if question.kind != QuestionKind.B1:  # B1's options are shared by its group: one order for all
+            rng.shuffle(keys)
+        orders[str(question.id)] = "".join(keys)
+    return Drawn([q.id for q in questions], orders, points)
+
+
+# --- an attempt ---------------------------------------------------------------------------------
+
+def ongoing_attempt(physician_id: int, arrangement_id: int, now: datetime) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.physician_id == physician_id, Attempt.arrangement_id == arrangement_id,
+        Attempt.submitted_at.is_(None), Attempt.deadline > now))
+
+
+def check_may_start(registration: Registration, arrangement: Arrangement, now: datetime) -> None:
+    problem = no_test_reason(registration)
+    if problem:
+        raise DomainError(problem, status=403)
+    if arrangement not in arrangements_for(registration):
+        raise DomainError("该试卷不是您本周期需要参加的考试。", status=403)
+    used = db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.physician_id == registration.physician_id, Attempt.arrangement_id == arrangement.id)) or 0
+    refusal = start_refusal(arrangement, arrangement.attempts_allowed - used, now)
+    if refusal:
+        raise DomainError("考试尚未开始，请在考试时间内进入。" if refusal == WAITING else refusal, status=403)
+    if not face_checks.cleared(registration.physician_id, arrangement.id):
+        raise DomainError("请先完成人脸验证。", status=403)
+
+
+def start(registration: Registration, arrangement: Arrangement) -> Attempt:
+    """进入测评 after the face check: the ongoing attempt (resumed, same paper and order), or a new
+    one, which uses up one of the attempts allowed. Two taps at once make one attempt."""
+    now = clock.now()
+    with unit_of_work("考试已在其他页面开始，请刷新后继续。"):
+        ongoing = ongoing_attempt(registration.physician_id, arrangement.id, now)
+        if ongoing is not None:
+            return ongoing
+        check_may_start(registration, arrangement, now)
+        number = (db.session.scalar(select(func.max(Attempt.number)).where(
+            Attempt.physician_id == registration.physician_id, Attempt.arrangement_id == arrangement.id)) or 0) + 1
+        seed = secrets.randbelow(2**31)
+        drawn = assemble(arrangement, registration.cycle.province_id, target_of(registration).category, seed)
+        deadline = min(now + timedelta(minutes=arrangement.paper.duration_minutes), arrangement.ends_at)
+        attempt = Attempt(arrangement_id=arrangement.id, physician_id=registration.physician_id,
+                          registration_id=registration.id, number=number, seed=seed, question_ids=drawn.question_ids,
+                          option_orders=drawn.option_orders, points=drawn.points, started_at=now, deadline=deadline)
+        db.session.add(attempt)
+        db.session.flush()
+        return attempt
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A question as the page shows it: never its answer or explanation before submission."""
+
+    number: int
+    id: int
+    kind: str
+    shared: str | None
+    stem: str
+    options: list[tuple[str, str, str]]  # (letter shown, option key, text)
+    multiple: bool
+
+
+def shown_questions(attempt: Attempt) -> list[Shown]:
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    shown = []
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        question = questions[question_id]
+        texts = {option["key"]: option["text"] for option in question.options}
+        order = attempt.option_orders[str(question_id)]
+        shown.append(Shown(number, question_id, question.kind, question.shared, question.stem,
+                           [(chr(ord("A") + i), key, texts[key]) for i, key in enumerate(order)],
+                           question.kind == QuestionKind.X))
+    return shown
+
+
+def answers_of(attempt: Attempt) -> dict[int, AttemptAnswer]:
+    return {a.question_id: a for a in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+
+
+def own_attempt(attempt_id: int, physician: Physician) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.physician_id != physician.id:
+        raise DomainError("试卷不存在。", status=404)
+    return attempt
+
+
+def normalized(question: Question, given: str) -> str:
+    keys = {option["key"] for option in question.options}
+    chosen = sorted(set((given or "").upper()))
+    if not set(chosen) <= keys:
+        raise DomainError("答案选项不正确。")
+    if question.kind != QuestionKind.X and len(chosen) > 1:
+        raise DomainError("本题为单选题，只能选择一个答案。")
+    return "".join(chosen)
+
+
+def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -> AttemptAnswer:
+    """Keep one answer as given (and its 标记). Past the deadline the paper is submitted instead."""
+    if attempt.submitted_at is not None:
+        raise DomainError("试卷已提交，不能再修改答案。", status=409)
+    if clock.now() >= attempt.deadline:
+        submit(attempt, by="deadline")
+        raise DomainError("考试时间已到，试卷已自动提交。", status=409)
+    if question_id not in attempt.question_ids:
+        raise DomainError("该题不在本试卷中。", status=404)
+    with unit_of_work("答案正在保存，请稍后重试。"):
+        question = db.session.get(Question, question_id)
+        if question is None:
+            raise DomainError("该题不在本试卷中。", status=404)
+        row = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
+                                                             AttemptAnswer.question_id == question_id))
+        if row is None:
+            row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
+            db.session.add(row)
+        row.given, row.flagged, row.saved_at = normalized(question, given), bool(flagged), clock.now()
+        return row
+
+
+def scored(attempt: Attempt) -> int:
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    total = 0
+    for question_id, answer in answers_of(attempt).items():
+        question = questions.get(question_id)
+        if question is not None and answer.given and answer.given == "".join(sorted(question.answer)):
+            total += attempt.points.get(str(question_id), 1)
+    return total
+
+
+@use_case(TAKEN)
+def submit(attempt: Attempt, by: str = "physician") -> Attempt:
+    """交卷 (or the clock's submission at the deadline): scored on the server, once."""
+    if attempt.submitted_at is not None:
+        return attempt
+    attempt.submitted_at = min(clock.now(), attempt.deadline)
+    attempt.submitted_by = by
+    attempt.score = scored(attempt)
+    attempt.passed = attempt.score >= attempt.arrangement.paper.pass_mark
+    db.session.flush()
+    return attempt
+
+
+def submit_overdue(now: datetime | None = None) -> int:
+    """Submit every attempt whose deadline has passed (the worker and `flask exams close` call it);
+    the answers saved until then count."""
+    now = now or clock.now()
+    overdue = list(db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_(None), Attempt.deadline <= now)))
+    for attempt in overdue:
+        submit(attempt, by="deadline")
+    return len(overdue)
+
+
+def unanswered(attempt: Attempt) -> list[int]:
+    """The numbers (as shown) of questions without an answer, for 交卷's confirmation."""
+    given = {question_id for question_id, answer in answers_of(attempt).items() if answer.given}
+    return [number for number, question_id in enumerate(attempt.question_ids, start=1) if question_id not in given]
+
+
+def review_of(attempt: Attempt) -> list[tuple[Shown, str, str, str | None]]:
+    """After submission: every question with the answer given, the right one and the explanation,
+    in the letters the physician saw."""
+    if attempt.submitted_at is None:
+        raise DomainError("交卷后才能查看答案。", status=403)
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    answers = answers_of(attempt)
+    rows = []
+    for shown in shown_questions(attempt):
+        letter = {key: shown_letter for shown_letter, key, _ in shown.options}
+        given = answers.get(shown.id)
+        question = questions[shown.id]
+        rows.append((shown, "".join(sorted(letter[k] for k in (given.given if given else ""))),
+                     "".join(sorted(letter[k] for k in question.answer)), question.explanation))
+    return rows

@@ -1,0 +1,200 @@
+"""考核结果: the rule that decides a registration's result, publishing results (which moves the
+registration through the state machine and queues the 考核结果 notice), 缺考, the 待补考名单, and
+the public verification of a printed 考核结果通知书.
+
+The rule (医师定期考核管理办法 第十七条/第十九条; reference/domain.md §3.2 and item 11): the result is
+合格 only when 工作成绩, 职业道德 and 业务水平 are each 合格. 业务水平 is 合格 when every paper the
+physician had to sit was passed (the best attempt counts), or when 免考 was granted; a physician who
+sat none of them is 缺考, and 缺考 counts as 不合格. A physician whose 职业道德 was rated 不合格 sits
+no test and is 不合格.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from wechat_app import clock
+from wechat_app.domain import audit, exams, notifications
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import mask
+from wechat_app.domain.registration import Action, Actor, apply
+from wechat_app.domain.scopes import institution_ids
+from wechat_app.domain.transaction import use_case
+from wechat_app.extensions import db
+from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Review, Staff
+from wechat_app.models.enums import ExamRound, Rating, Role, Status
+
+ABSENT = "缺考"
+EXEMPTED = "免考"
+NOT_SAT = "未参加"
+# Who is decided in each round: the 正式 round takes those waiting for the test and the exempted,
+# the 补考 round those on the confirmed 待补考名单.
+DECIDED_IN = {ExamRound.REGULAR: (Status.AWAITING_TEST, Status.EXEMPT), ExamRound.MAKEUP: (Status.MAKEUP,)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    work: str | None
+    ethics: str | None
+    skill: str
+    overall: Rating
+    rule: str
+    score: int | None
+
+
+def ratings(registration: Registration) -> tuple[str | None, str | None]:
+    """工作成绩 and 职业道德 as the institution rated them at its (latest) approval."""
+    row = db.session.execute(select(Review.work_rating, Review.ethics_rating).where(
+        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def skill_of(registration: Registration, exam_round: ExamRound) -> tuple[str, int | None]:
+    """业务水平: 合格 / 不合格 / 缺考 / 免考, and the score that decided it."""
+    if registration.status == Status.EXEMPT:
+        return EXEMPTED, None
+    papers = exams.arrangements_for(registration, exam_round)
+    if not papers:
+        return ABSENT, None
+    best = []
+    for arrangement in papers:
+        scores = [a for a in exams.attempts_of(registration.physician_id, arrangement.id) if a.score is not None]
+        best.append(max(scores, key=lambda a: a.score or 0) if scores else None)
+    if all(attempt is None for attempt in best):
+        return ABSENT, None
+    passed = all(attempt is not None and attempt.passed for attempt in best)
+    total = sum(attempt.score or 0 for attempt in best if attempt is not None)
+    return (Rating.PASS.value if passed else Rating.FAIL.value), total
+
+
+def decide(registration: Registration, exam_round: ExamRound) -> Decision:
+    work, ethics = ratings(registration)
+    if ethics == Rating.FAIL:
+        return Decision(work, ethics, NOT_SAT, Rating.FAIL, "职业道德评定为不合格，不参加业务水平测评，考核不合格。", None)
+    skill, score = skill_of(registration, exam_round)
+    if work == Rating.FAIL:
+        return Decision(work, ethics, skill, Rating.FAIL, "工作成绩评定为不合格，考核不合格。", score)
+    if skill == ABSENT:
+        return Decision(work, ethics, skill, Rating.FAIL, "未参加业务水平测评，缺考视为不合格。", score)
+    if skill == Rating.FAIL:
+        return Decision(work, ethics, skill, Rating.FAIL, "业务水平测评成绩未达到合格分数线，考核不合格。", score)
+    why = "免于业务水平测评，" if skill == EXEMPTED else ""
+    return Decision(work, ethics, skill, Rating.PASS, f"工作成绩、职业道德合格，{why}业务水平合格，考核合格。", score)
+
+
+def windows_over(registration: Registration, exam_round: ExamRound) -> bool:
+    """Results wait for every paper's window to end (an attempt may still be running)."""
+    now = clock.now()
+    return all(arrangement.ends_at <= now for arrangement in exams.arrangements_for(registration, exam_round))
+
+
+def candidates(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> list[Registration]:
+    """Registrations of the institutions in this staff member's scope awaiting a result this round."""
+    statuses = [status.value for status in DECIDED_IN[exam_round]]
+    return list(db.session.scalars(select(Registration).join(Physician, Registration.physician_id == Physician.id)
+                                   .where(Registration.cycle_id == cycle.id, Registration.status.in_(statuses),
+                                          Physician.institution_id.in_(institution_ids(staff)))
+                                   .order_by(Registration.id)))
+
+
+def record(staff: Staff, registration: Registration, exam_round: ExamRound, decision: Decision) -> Result:
+    """The result row, the transition it drives, and the notice — in the caller's transaction."""
+    result = Result(registration_id=registration.id, round=exam_round.value, work=decision.work,
+                    ethics=decision.ethics, skill=decision.skill, overall=decision.overall.value, rule=decision.rule,
+                    score=decision.score, token=secrets.token_urlsafe(24), published_by=staff.id)
+    db.session.add(result)
+    action = Action.PASS if decision.overall == Rating.PASS else Action.FAIL
+    apply(registration, action, Actor(Role.ASSESSOR, staff.id), reason=decision.rule)
+    notifications.queue_template(
+        registration.physician, "assessment_result",
+        {"thing1": registration.cycle.name, "phrase2": decision.overall.value, "thing3": decision.rule},
+        "/m/results", f"result:{registration.id}:{exam_round.value}")
+    return result
+
+
+@use_case("考核结果正在由他人发布，请刷新后查看。")
+def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, absentees_only: bool = False) -> int:
+    """发布考核结果 for everyone in scope whose papers' windows are over (or, for 缺考, only those
+    who sat none of them — which puts them on the 待补考名单). Returns how many were published."""
+    if staff.role != Role.ASSESSOR:
+        raise DomainError("考核结果由考核机构发布。", status=403)
+    exams.submit_overdue()
+    published = 0
+    for registration in candidates(staff, cycle, exam_round):
+        if not windows_over(registration, exam_round):
+            continue
+        decision = decide(registration, exam_round)
+        if absentees_only and decision.skill != ABSENT:
+            continue
+        record(staff, registration, exam_round, decision)
+        published += 1
+    audit.record("staff", staff.id, "results_absentees" if absentees_only else "results_publish", "cycle", cycle.id,
+                 ip, round=exam_round.value, count=published)
+    return published
+
+
+def makeup_list(staff: Staff, cycle: Cycle) -> list[Registration]:
+    """待补考名单: 考核不合格 in the 正式 round, in this staff member's region."""
+    return list(db.session.scalars(select(Registration).join(Physician, Registration.physician_id == Physician.id)
+                                   .where(Registration.cycle_id == cycle.id, Registration.status == Status.FAILED,
+                                          Physician.institution_id.in_(institution_ids(staff)))
+                                   .order_by(Registration.id)))
+
+
+@use_case("待补考名单正在由他人确认，请刷新后查看。")
+def confirm_makeup_list(staff: Staff, cycle: Cycle, ip: str | None) -> int:
+    """The 定考办 confirms the 待补考名单: each moves to 待补考 and may sit the 补考 arrangement."""
+    if staff.role != Role.AUTHORITY:
+        raise DomainError("待补考名单由卫生健康行政部门确认。", status=403)
+    rows = makeup_list(staff, cycle)
+    for registration in rows:
+        apply(registration, Action.MAKEUP, Actor(Role.AUTHORITY, staff.id), reason="列入待补考名单")
+    audit.record("staff", staff.id, "makeup_confirm", "cycle", cycle.id, ip, count=len(rows))
+    return len(rows)
+
+
+def results_of(registration: Registration) -> list[Result]:
+    return list(db.session.scalars(select(Result).where(Result.registration_id == registration.id)
+                                   .order_by(Result.published_at)))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What the public verification page may show: nothing that identifies beyond the masked forms."""
+
+    name: str
+    id_number: str
+    cycle: str
+    overall: str
+    published_on: str
+
+
+def masked_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def verify(token: str) -> Verified | None:
+    """A printed notice's QR token: its result, or None for a forged, unknown or revoked token."""
+    if not token or len(token) > 40:
+        return None
+    result = db.session.scalar(select(Result).where(Result.token == token))
+    if result is None or result.revoked:
+        return None
+    physician = result.registration.physician
+    return Verified(masked_name(physician.name), mask(physician.id_number_18 or physician.id_number),
+                    result.registration.cycle.name, result.overall, f"{result.published_at:%Y-%m-%d}")
+
+
+def progress(staff: Staff, arrangement: Arrangement) -> dict[str, int]:
+    """Live progress of one arrangement in this staff member's scope."""
+    ids = institution_ids(staff)
+    attempts = list(db.session.scalars(select(Attempt).join(Physician, Attempt.physician_id == Physician.id)
+                                       .where(Attempt.arrangement_id == arrangement.id,
+                                              Physician.institution_id.in_(ids))))
+    people = {a.physician_id for a in attempts}
+    finished = {a.physician_id for a in attempts if a.submitted_at is not None}
+    passing = {a.physician_id for a in attempts if a.passed}
+    return {"started": len(people), "finished": len(finished), "passing": len(passing)}

@@ -1,0 +1,164 @@
+"""Exams (DESIGN.md §4.1): the question bank, papers (rules that assemble one), arrangements (a
+paper for a target and a window), attempts with one answer row per question, face checks, and the
+published result of a registration with its verification token."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wechat_app import clock
+from wechat_app.extensions import Model
+from wechat_app.models.enums import ExamRound, FaceVerdict, QuestionKind, Rating, check_in
+from wechat_app.models.physician import Physician
+from wechat_app.models.registration import Registration
+
+
+class Question(Model):
+    """One question of a province's bank. Once an attempt has used it, it is never edited in place:
+    an edit retires it and adds a new version, so that old attempts keep scoring the same."""
+
+    __tablename__ = "questions"
+    __table_args__ = (check_in("kind", QuestionKind),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    group_key: Mapped[str | None] = mapped_column(String(40))  # A3/A4/B1: the questions sharing `shared`
+    shared: Mapped[str | None] = mapped_column(Text)  # the shared case (A3/A4) or options text (B1)
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[dict]] = mapped_column(JSON)  # [{"key": "A", "text": "..."}, ...]
+    answer: Mapped[str] = mapped_column(String(10))  # "C", or "ACD" for X
+    explanation: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(10))  # 执业类别 (None: every category)
+    specialty: Mapped[str | None] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(40))  # 知识点, e.g. 医学人文 / 专业知识
+    difficulty: Mapped[int] = mapped_column(Integer, default=3)  # 1 (easy) .. 5
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Paper(Model):
+    """试卷: the rules that assemble a paper from the bank — per rule a question kind, a count,
+    points each, and optional tags (topic, category) — with the pass mark and the duration."""
+
+    __tablename__ = "papers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))  # e.g. 公共知识医学人文测评卷
+    rules: Mapped[list[dict]] = mapped_column(JSON)  # [{"kind": "A1", "count": 20, "points": 1, "topic": ...}]
+    pass_mark: Mapped[int]
+    duration_minutes: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    @property
+    def total(self) -> int:
+        return sum(rule["count"] * rule.get("points", 1) for rule in self.rules)
+
+
+class Arrangement(Model):
+    """考试安排: a paper for a target (procedure × 执业类别 × 级别, and the institutions of one
+    assessment body or the whole province) in a window, with the attempts allowed."""
+
+    __tablename__ = "exam_arrangements"
+    __table_args__ = (check_in("round", ExamRound),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"))
+    assessment_body_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_bodies.id"))
+    name: Mapped[str] = mapped_column(String(60))  # the card's heading, e.g. 医学人文测评卷
+    round: Mapped[str] = mapped_column(String(10), default=ExamRound.REGULAR.value)
+    procedure: Mapped[str] = mapped_column(String(10))  # 简易程序 / 一般程序
+    category: Mapped[str | None] = mapped_column(String(10))  # None: every 执业类别
+    level: Mapped[str | None] = mapped_column(String(20))  # None: 执业医师 and 执业助理医师
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    attempts_allowed: Mapped[int] = mapped_column(default=1)
+    published_at: Mapped[datetime | None]
+    results_published_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    paper: Mapped[Paper] = relationship()
+
+
+class Attempt(Model):
+    """One sitting of an arrangement's paper (or of a mock paper, later): the questions drawn and
+    their order, the deadline computed on the server, and the score once submitted."""
+
+    __tablename__ = "exam_attempts"
+    __table_args__ = (UniqueConstraint("arrangement_id", "physician_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    number: Mapped[int]  # 1 for the first attempt
+    seed: Mapped[int]
+    question_ids: Mapped[list[int]] = mapped_column(JSON)  # in the order shown
+    option_orders: Mapped[dict[str, str]] = mapped_column(JSON)  # question id → option keys as shown
+    points: Mapped[dict[str, int]] = mapped_column(JSON)  # question id → points
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
+    deadline: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    submitted_by: Mapped[str | None] = mapped_column(String(20))  # physician / deadline
+    score: Mapped[int | None]
+    passed: Mapped[bool | None]
+    version_id: Mapped[int] = mapped_column(default=1)
+    arrangement: Mapped[Arrangement] = relationship()
+    physician: Mapped[Physician] = relationship()
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class AttemptAnswer(Model):
+    """An answer as given, saved at once (a dropped connection loses nothing); one row per question."""
+
+    __tablename__ = "exam_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    given: Mapped[str] = mapped_column(String(10), default="")  # option keys, e.g. "B" or "ACD"
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # 标记
+    saved_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class FaceCheck(Model):
+    """A face verification before a real attempt: the captured frame (an Upload), the distance the
+    verifier measured, its verdict, and a staff member's decision when it went to review."""
+
+    __tablename__ = "face_checks"
+    __table_args__ = (check_in("verdict", FaceVerdict),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
+    frame_upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"))
+    distance: Mapped[float | None]
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    physician: Mapped[Physician] = relationship()
+    arrangement: Mapped[Arrangement] = relationship()
+
+
+class Result(Model):
+    """考核结果 of one registration: the three dimensions, the overall result, the rule that decided
+    it, and the token of the printed 考核结果通知书's QR code."""
+
+    __tablename__ = "assessment_results"
+    __table_args__ = (check_in("overall", Rating), UniqueConstraint("registration_id", "round"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    round: Mapped[str] = mapped_column(String(10), default=ExamRound.REGULAR.value)
+    work: Mapped[str | None] = mapped_column(String(6))
+    ethics: Mapped[str | None] = mapped_column(String(6))
+    skill: Mapped[str | None] = mapped_column(String(20))  # 合格 / 不合格 / 缺考 / 免考 / 未参加
+    overall: Mapped[str] = mapped_column(String(6))
+    rule: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int | None]
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    published_at: Mapped[datetime] = mapped_column(default=clock.now)
+    registration: Mapped[Registration] = relationship()
