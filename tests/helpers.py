@@ -135,3 +135,38 @@ def enrolled(db, status: str = "open"):
             db.session.commit()
             return physician
     raise AssertionError(f"no demo physician in {status}")
+
+
+def ready_for_exam(db, procedure: str = "简易程序", work: str = "合格", ethics: str = "合格",
+                   photo: bytes | None = None, status: str = "awaiting_test"):
+    """A demo registration waiting for the test as the reviews leave it: a submitted snapshot (with
+    the registration photo when given) and the institution's approval with its two ratings."""
+    from sqlalchemy import select
+
+    from wechat_app.domain.uploads import store_image
+    from wechat_app.models import Registration, RegistrationSnapshot, Review, Staff
+
+    registration = db.session.scalar(
+        select(Registration).where(Registration.status == "awaiting_test",
+                                   ~Registration.id.in_(select(RegistrationSnapshot.registration_id)))
+        .order_by(Registration.id).limit(1))
+    physician = registration.physician
+    physician.must_change_password = False
+    registration.procedure, registration.status = procedure, status
+    basic = {"photo": [store_image(physician.id, "photo", "me.jpg", photo).id]} if photo else {}
+    snapshot = RegistrationSnapshot(registration_id=registration.id, number=1, procedure=procedure, data={
+        "steps": {"1": basic, "2": {"category": "临床", "level": physician.level}}, "identity": {}})
+    db.session.add(snapshot)
+    db.session.flush()
+    reviewer = db.session.scalar(select(Staff).where(Staff.username == "rmyy"))
+    db.session.add(Review(registration_id=registration.id, snapshot_id=snapshot.id, stage="institution",
+                          decision="approve", work_rating=work, ethics_rating=ethics, reviewer_id=reviewer.id))
+    db.session.commit()
+    return registration
+
+
+def clear_face(db, registration, arrangement) -> None:
+    from wechat_app.models import FaceCheck
+
+    db.session.add(FaceCheck(arrangement_id=arrangement.id, physician_id=registration.physician_id, verdict="matched"))
+    db.session.commit()

@@ -72,6 +72,8 @@ def skill_of(registration: Registration, exam_round: ExamRound) -> tuple[str, in
 
 def decide(registration: Registration, exam_round: ExamRound) -> Decision:
     work, ethics = ratings(registration)
+    if work is None or ethics is None:  # every approval rates both (reviews.check_decision)
+        return Decision(work, ethics, NOT_SAT, Rating.FAIL, "工作成绩、职业道德未经医疗卫生机构评定，考核不合格。", None)
     if ethics == Rating.FAIL:
         return Decision(work, ethics, NOT_SAT, Rating.FAIL, "职业道德评定为不合格，不参加业务水平测评，考核不合格。", None)
     skill, score = skill_of(registration, exam_round)

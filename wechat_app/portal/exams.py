@@ -1,0 +1,230 @@
+"""参加考试 (/m/exams) and 考核结果 (/m/results): the papers and their windows, 进入测评 (device check
+and face verification, 考前须知, 我知晓--开始考试), a paper one question per screen with its answer
+sheet, 交卷, the score; the results per cycle with the printable 考核结果通知书; and the public
+verification of a notice's QR code (/verify/<token>).
+
+Every answer is saved on the server as it is given; the timer shown is the server's deadline, and
+a page opened after it submits the paper. Views parse, authorize (the attempt is the physician's
+own), call one use case in domain/exams.py, domain/face_checks.py or domain/results.py, and render.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wechat_app import clock
+from wechat_app.auth import physician_required
+from wechat_app.domain import exams, face_checks, results
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.home import current_cycle_and_registration
+from wechat_app.extensions import db, limiter
+from wechat_app.face import verifier
+from wechat_app.forms import ConfirmForm
+from wechat_app.forms.exams import AnswerForm, FrameForm
+from wechat_app.inputs import parse_count
+from wechat_app.models import Arrangement, Attempt, Result
+from wechat_app.models.enums import ExamRound, Status
+from wechat_app.portal import result_notice
+
+bp = Blueprint("exams", __name__)
+FRAME_READ_LIMIT = 2 * 1024 * 1024 + 1
+
+
+def my_registration():
+    _, registration = current_cycle_and_registration(current_user)
+    return registration
+
+
+def my_arrangement(arrangement_id: int) -> Arrangement:
+    """An arrangement this physician must sit in their current round; anything else is a 404."""
+    registration = my_registration()
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    if registration is None or arrangement is None or arrangement not in exams.arrangements_for(registration):
+        abort(404)
+    return arrangement
+
+
+def my_attempt(attempt_id: int) -> Attempt:
+    try:
+        return exams.own_attempt(attempt_id, current_user)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/m/exams")
+@physician_required
+def index():
+    registration = my_registration()
+    reason = exams.no_test_reason(registration)
+    found = exams.cards(registration, clock.now()) if registration is not None and reason is None else []
+    return render_template("exams/index.html", reason=reason, cards=found, registration=registration)
+
+
+@bp.get("/m/exams/<int:arrangement_id>/check")
+@physician_required
+def check(arrangement_id: int):
+    """进入测评: the device check and the camera, unless the face is already verified."""
+    arrangement = my_arrangement(arrangement_id)
+    ongoing = exams.ongoing_attempt(current_user.id, arrangement.id, clock.now())
+    if ongoing is not None:
+        return redirect(url_for("exams.attempt", attempt_id=ongoing.id))
+    if face_checks.cleared(current_user.id, arrangement.id):
+        return redirect(url_for("exams.instructions", arrangement_id=arrangement.id))
+    return render_template("exams/check.html", arrangement=arrangement, form=FrameForm(),
+                           last=face_checks.latest(current_user.id, arrangement.id))
+
+
+@bp.post("/m/exams/<int:arrangement_id>/face")
+@physician_required
+@limiter.limit("20/minute")
+def face(arrangement_id: int):
+    """One camera frame (JPEG from the page's canvas); answers JSON for the page's script."""
+    arrangement = my_arrangement(arrangement_id)
+    form = FrameForm()
+    if not form.validate_on_submit():
+        return {"ok": False, "message": "请先开启摄像头并拍摄照片。"}, 400
+    try:
+        row = face_checks.check(my_registration(), arrangement, form.frame.data.read(FRAME_READ_LIMIT), verifier(),
+                                current_app.config["FACE_MAX_TRIES"])
+    except DomainError as exc:
+        return {"ok": False, "message": exc.message}, exc.status
+    cleared = row.verdict in [v.value for v in face_checks.CLEARED]
+    return {"ok": cleared, "verdict": row.verdict, "message": face_checks.message(row),
+            "next": url_for("exams.instructions", arrangement_id=arrangement.id) if cleared else None}
+
+
+@bp.get("/m/exams/<int:arrangement_id>/instructions")
+@physician_required
+def instructions(arrangement_id: int):
+    """考前须知, then 我知晓--开始考试."""
+    arrangement = my_arrangement(arrangement_id)
+    if not face_checks.cleared(current_user.id, arrangement.id):
+        return redirect(url_for("exams.check", arrangement_id=arrangement.id))
+    return render_template("exams/instructions.html", arrangement=arrangement, form=ConfirmForm())
+
+
+@bp.post("/m/exams/<int:arrangement_id>/start")
+@physician_required
+@limiter.limit("10/minute")
+def start(arrangement_id: int):
+    arrangement = my_arrangement(arrangement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = exams.start(my_registration(), arrangement)
+    except DomainError as exc:
+        flash(exc.message)
+        return redirect(url_for("exams.index"))
+    return redirect(url_for("exams.attempt", attempt_id=attempt.id))
+
+
+def closed_if_over(attempt: Attempt) -> bool:
+    """A page opened after the deadline submits the paper (the answers saved until then count)."""
+    if attempt.submitted_at is None and clock.now() >= attempt.deadline:
+        exams.submit(attempt, by="deadline")
+    return attempt.submitted_at is not None
+
+
+@bp.get("/m/attempts/<int:attempt_id>")
+@physician_required
+def attempt(attempt_id: int):
+    """One question a screen (?q=N), the answer sheet, the server's time left."""
+    row = my_attempt(attempt_id)
+    if closed_if_over(row):
+        return redirect(url_for("exams.review", attempt_id=row.id))
+    questions = exams.shown_questions(row)
+    number = min(max(parse_count(request.args.get("q")) or 1, 1), len(questions))
+    return render_template("exams/attempt.html", attempt=row, questions=questions, current=questions[number - 1],
+                           answers=exams.answers_of(row), form=AnswerForm(),
+                           seconds_left=int((row.deadline - clock.now()).total_seconds()))
+
+
+@bp.post("/m/attempts/<int:attempt_id>/answer")
+@physician_required
+@limiter.limit("600/minute")
+def answer(attempt_id: int):
+    """Save one answer: JSON for the page's script, or on to the next question without it."""
+    row = my_attempt(attempt_id)
+    form = AnswerForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not form.validate_on_submit():
+        return ({"ok": False, "message": "请求已过期，请刷新页面。"}, 400) if wants_json else abort(400)
+    try:
+        exams.save_answer(row, form.question_id.data, "".join(form.choice.data or []), form.flagged.data)
+    except DomainError as exc:
+        if wants_json:
+            return {"ok": False, "message": exc.message, "submitted": row.submitted_at is not None}, exc.status
+        flash(exc.message)
+        return redirect(url_for("exams.attempt", attempt_id=row.id))
+    if wants_json:
+        return {"ok": True, "saved_at": f"{clock.now():%H:%M:%S}"}
+    return redirect(url_for("exams.attempt", attempt_id=row.id, q=form.go_to.data or 1), 303)
+
+
+@bp.route("/m/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
+@physician_required
+def submit(attempt_id: int):
+    """交卷: a confirmation that lists the unanswered questions, then the score."""
+    row = my_attempt(attempt_id)
+    if closed_if_over(row):
+        return redirect(url_for("exams.review", attempt_id=row.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        exams.submit(row)
+        return redirect(url_for("exams.review", attempt_id=row.id))
+    return render_template("exams/submit.html", attempt=row, unanswered=exams.unanswered(row), form=form)
+
+
+@bp.get("/m/attempts/<int:attempt_id>/review")
+@physician_required
+def review(attempt_id: int):
+    row = my_attempt(attempt_id)
+    if not closed_if_over(row):
+        return redirect(url_for("exams.attempt", attempt_id=row.id))
+    return render_template("exams/review.html", attempt=row, rows=exams.review_of(row))
+
+
+@bp.get("/m/results")
+@physician_required
+def results_page():
+    registration = my_registration()
+    found = results.results_of(registration) if registration is not None else []
+    return render_template("exams/results.html", registration=registration, results=found,
+                           makeup=exams.arrangements_for(registration, ExamRound.MAKEUP)
+                           if registration is not None and registration.status in (Status.FAILED, Status.MAKEUP) else [])
+
+
+def my_result(result_id: int) -> Result:
+    result = db.session.get(Result, result_id)
+    if result is None or result.registration.physician_id != current_user.id:
+        abort(404)
+    return result
+
+
+def verify_url(result: Result) -> str:
+    # The configured public address, never the request's Host header: the QR code outlives the request.
+    return current_app.config["PUBLIC_BASE_URL"] + url_for("exams.verify", token=result.token)
+
+
+@bp.get("/m/results/<int:result_id>/notice")
+@physician_required
+def notice(result_id: int):
+    """考核结果通知书, printable on A4."""
+    result = my_result(result_id)
+    return render_template("exams/notice.html", document=result_notice.document(result, verify_url(result)))
+
+
+@bp.get("/m/results/<int:result_id>/notice.pdf")
+@physician_required
+def notice_pdf(result_id: int):
+    result = my_result(result_id)
+    return Response(result_notice.pdf(result_notice.document(result, verify_url(result))), mimetype="application/pdf", headers={
+        "Content-Disposition": "inline; filename=notice.pdf", "Cache-Control": "private, no-store"})
+
+
+@bp.get("/verify/<token>")
+@limiter.limit("60/minute")
+def verify(token: str):
+    """Public: what a printed notice's QR code opens. Only masked identity, cycle and result."""
+    found = results.verify(token)
+    return render_template("exams/verify.html", found=found), 200 if found else 404
