@@ -34,7 +34,7 @@ def answer_key(attempt: Attempt) -> dict[int, str]:
 def test_the_demo_bank_has_every_kind_and_enough_questions(demo):
     kinds = dict(demo.session.execute(select(Question.kind, func.count()).group_by(Question.kind)).all())
     assert sum(kinds.values()) >= 200
-    assert {"A1", "A2", "A3", "B1", "X"} <= set(kinds)
+    assert {"A1", "A2", "A3", "A4", "B1", "X"} <= set(kinds)
 
 
 def test_each_procedure_gets_its_paper(demo):

@@ -67,6 +67,14 @@ HUMANITIES_A3 = [
         ("若病情危及患者生命安全，医师应当", "及时告知监护人并采取措施", ["继续为患者保密", "拒绝诊治", "建议患者自行处理"]),
     ]),
 ]
+# A4: one case that unfolds question by question (病历串型).
+HUMANITIES_A4 = [
+    ("患者，女，45岁，拟行择期手术。术前谈话时患者对手术风险表示担忧。", [
+        ("术前谈话的首要目的是", "使患者在充分知情的基础上作出决定", ["让患者签字以免除医院责任", "说服患者必须手术", "告知手术费用"]),
+        ("谈话中患者提出希望了解替代方案，医师应当", "说明可选择的其他治疗方案及其利弊", ["告知没有其他方案", "建议患者自行上网查询", "回避该问题"]),
+        ("手术中发现需要扩大手术范围且患者处于麻醉状态，医师应当", "向患者近亲属说明情况并取得同意", ["直接扩大手术范围无需告知", "停止手术等待患者苏醒", "由手术护士决定"]),
+    ]),
+]
 HUMANITIES_B1 = [
     (["尊重原则", "不伤害原则", "有利原则", "公正原则", "互助原则"], [
         ("要求医师把患者利益放在首位的是", "C"), ("要求尊重患者自主权的是", "A"),
@@ -94,15 +102,16 @@ def humanities(province_id: int, rng: random.Random) -> list[Question]:
             for stem, right, wrong, why in HUMANITIES_A1]
     rows += [question(province_id, "X", stem, right, wrong, HUMANITIES, rng, explanation=why)
              for stem, right, wrong, why in HUMANITIES_X]
-    for number, (case, items) in enumerate(HUMANITIES_A3, start=1):
-        rows += [question(province_id, "A3", stem, [right], wrong, HUMANITIES, rng, group_key=f"humanities-a3-{number}",
-                          shared=case) for stem, right, wrong in items]
-    for number, (choices, items) in enumerate(HUMANITIES_B1, start=1):
+    for kind, cases in (("A3", HUMANITIES_A3), ("A4", HUMANITIES_A4)):
+        for number, (case, case_questions) in enumerate(cases, start=1):
+            rows += [question(province_id, kind, stem, [right], wrong, HUMANITIES, rng, shared=case,
+                              group_key=f"humanities-{kind.lower()}-{number}") for stem, right, wrong in case_questions]
+    for number, (choices, pairs) in enumerate(HUMANITIES_B1, start=1):
         options = [{"key": KEYS[i], "text": text} for i, text in enumerate(choices)]
         shared = "  ".join(f"{o['key']}. {o['text']}" for o in options)
         rows += [Question(province_id=province_id, kind="B1", stem=stem, options=options, answer=answer,
                           topic=HUMANITIES, group_key=f"humanities-b1-{number}", shared=shared)
-                 for stem, answer in items]
+                 for stem, answer in pairs]
     return rows
 
 
