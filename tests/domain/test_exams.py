@@ -69,8 +69,8 @@ def test_the_same_seed_gives_the_same_paper_and_groups_stay_together(demo, simpl
 
 def test_a_bank_too_small_is_refused_by_name(demo, simple):
     registration, arrangement = simple
-    arrangement.paper.rules = [{"kind": "A4", "count": 3}]
-    with pytest.raises(DomainError, match="A4型题只有0道"):
+    arrangement.paper.rules = [{"kind": "A4", "count": 9}]
+    with pytest.raises(DomainError, match="A4型题只有3道，不足9道"):
         exams.assemble(arrangement, registration.cycle.province_id, None, 1)
 
 
