@@ -101,9 +101,9 @@ def tools(home: Home) -> list[Tool]:
     today = clock.today()
     by_key = {w.key: w for w in home.windows}
     status = Status(home.registration.status) if home.registration else Status.NOT_OPEN
-    exam_reason = window_reason(by_key.get("test"), "测评", today)
-    if exam_reason is None and status not in (Status.AWAITING_TEST, Status.MAKEUP):
-        exam_reason = "报名审核通过（报名完成-等待测评）后才能参加考试。"
+    # The exam page itself tells a waiting physician about each paper's window (等待考试开始.....).
+    exam_reason = None if status in (Status.AWAITING_TEST, Status.MAKEUP, Status.EXEMPT) \
+        else "报名审核通过（报名完成-等待测评）后才能参加考试。"
     results_reason = None if status in (Status.PASSED, Status.FAILED, Status.MAKEUP) else "测评结束后公布考核结果。"
     # One rule for 免考 (submission.exemption_refusal); with an application already made, the tile
     # opens the page that shows it.

@@ -87,8 +87,11 @@ def decide(registration: Registration, exam_round: ExamRound) -> Decision:
     return Decision(work, ethics, skill, Rating.PASS, f"工作成绩、职业道德合格，{why}业务水平合格，考核合格。", score)
 
 
-def windows_over(registration: Registration, exam_round: ExamRound) -> bool:
-    """Results wait for every paper's window to end (an attempt may still be running)."""
+def ready(registration: Registration, exam_round: ExamRound) -> bool:
+    """A result waits for every paper's window to end (an attempt may still be running), unless
+    the physician has no test (免考, or 职业道德 不合格)."""
+    if registration.status == Status.EXEMPT or exams.ethics_rating(registration) == Rating.FAIL:
+        return True
     now = clock.now()
     return all(arrangement.ends_at <= now for arrangement in exams.arrangements_for(registration, exam_round))
 
@@ -126,7 +129,7 @@ def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, a
     exams.submit_overdue()
     published = 0
     for registration in candidates(staff, cycle, exam_round):
-        if not windows_over(registration, exam_round):
+        if not ready(registration, exam_round):
             continue
         decision = decide(registration, exam_round)
         if absentees_only and decision.skill != ABSENT:

@@ -1,0 +1,140 @@
+"""参加考试 and 考核结果 over HTTP: every state gets a page, the face check with a real face, a paper
+that never shows its answers, autosave and resume, 交卷, the score; results, the notice and its PDF,
+the public verification; nobody opens another physician's attempt or notice."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from tests.helpers import clear_face, csrf_token, enrolled, ready_for_exam
+from wechat_app import clock
+from wechat_app.domain import exams, results
+from wechat_app.models import Attempt, Question, Result, Staff
+from wechat_app.models.enums import ExamRound, Status
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def jpeg(name: str, scale: float = 1.0) -> bytes:
+    image = Image.open(FIXTURES / name).convert("RGB")
+    image = image.resize((int(image.width * scale), int(image.height * scale)))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("status", ["open", "pending_institution", "pending_assessor", "awaiting_test"])
+def test_both_pages_answer_in_every_state(client, demo, login_as, status):
+    login_as(enrolled(demo, status))
+    for path in ("/m/exams", "/m/results"):
+        response = client.get(path)
+        assert response.status_code == 200, (status, path)
+    page = client.get("/m/exams").get_data(as_text=True)
+    if status != "awaiting_test":
+        assert "报名审核通过（报名完成-等待测评）后才能参加考试。" in page
+
+
+def test_cards_show_attempts_and_wait_before_the_window(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序")
+    login_as(registration.physician)
+    page = client.get("/m/exams").get_data(as_text=True)
+    assert "医学人文测评卷" in page and "可考次数" in page and "剩余20次" in page and "进入测评" in page
+    (arrangement,) = exams.arrangements_for(registration)
+    arrangement.starts_at = clock.now() + timedelta(days=1)
+    demo.session.commit()
+    page = client.get("/m/exams").get_data(as_text=True)
+    assert "等待考试开始....." in page and "进入测评</a>" not in page
+
+
+def take_face_check(client, arrangement_id: int, image: bytes):
+    token = csrf_token(client.get(f"/m/exams/{arrangement_id}/check").get_data(as_text=True))
+    return client.post(f"/m/exams/{arrangement_id}/face", data={"csrf_token": token, "frame": (io.BytesIO(image), "f.jpg")},
+                       content_type="multipart/form-data")
+
+
+def test_the_whole_sitting(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    refused = take_face_check(client, arrangement.id, jpeg("grace_hopper.jpg")).get_json()
+    assert not refused["ok"] and "调整好光线" in refused["message"]
+    assert client.get(f"/m/exams/{arrangement.id}/instructions").status_code == 302  # not before the face
+    cleared = take_face_check(client, arrangement.id, jpeg("astronaut.png", 0.7)).get_json()
+    assert cleared["ok"] and cleared["next"].endswith("/instructions")
+    page = client.get(cleared["next"]).get_data(as_text=True)
+    assert "我知晓--开始考试" in page
+    started = client.post(f"/m/exams/{arrangement.id}/start", data={"csrf_token": csrf_token(page)})
+    attempt_url = started.headers["Location"]
+    attempt = demo.session.scalar(select(Attempt).where(Attempt.physician_id == registration.physician_id))
+    questions = {q.id: q for q in demo.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    paper = "".join(client.get(f"{attempt_url}?q={n}").get_data(as_text=True) for n in range(1, 6))
+    assert not any(q.explanation and q.explanation in paper for q in questions.values())
+    assert "answer" not in re.sub(r"answer-form|/answer\"", "", paper)
+
+    token = csrf_token(client.get(attempt_url).get_data(as_text=True))
+    for question_id in attempt.question_ids:
+        saved = client.post(f"{attempt_url}/answer", data={"csrf_token": token, "question_id": question_id,
+                                                          "choice": list(questions[question_id].answer)},
+                            headers={"Accept": "application/json"})
+        assert saved.get_json()["ok"], saved.get_json()
+    # the connection drops and the physician comes back: same paper, same order, answers kept
+    assert client.get("/m/exams").get_data(as_text=True).count("继续答题") == 1
+    again = client.get(f"{attempt_url}?q=1").get_data(as_text=True)
+    assert "checked" in again
+    confirm = client.get(f"{attempt_url}/submit").get_data(as_text=True)
+    assert "全部题目已作答" in confirm
+    review = client.post(f"{attempt_url}/submit", data={"csrf_token": csrf_token(confirm)}, follow_redirects=True)
+    text = review.get_data(as_text=True)
+    assert "得分：100分（合格）" in text and "正确答案" in text
+
+
+def test_no_one_else_opens_an_attempt(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    login_as(ready_for_exam(demo, "简易程序").physician)
+    for path in (f"/m/attempts/{attempt.id}", f"/m/attempts/{attempt.id}/review", f"/m/attempts/{attempt.id}/submit"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_results_notice_pdf_and_verification(client, demo, login_as):
+    registration = ready_for_exam(demo, status="exempt")
+    assessor = demo.session.scalar(select(Staff).where(Staff.username == "kaohe"))
+    results.publish(assessor, registration.cycle, ExamRound.REGULAR, None)
+    assert registration.status == Status.PASSED
+    result = demo.session.scalar(select(Result).where(Result.registration_id == registration.id))
+    login_as(registration.physician)
+    page = client.get("/m/results").get_data(as_text=True)
+    assert "考核合格" in page and "免考" in page and "针对考核合格的医师，考核结束。" in page
+    notice = client.get(f"/m/results/{result.id}/notice").get_data(as_text=True)
+    assert "医师定期考核结果通知书" in notice and "data:image/png;base64," in notice
+    assert registration.physician.id_number not in notice
+    pdf = client.get(f"/m/results/{result.id}/notice.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    public = client.application.test_client()
+    shown = public.get(f"/verify/{result.token}").get_data(as_text=True)
+    assert "合格" in shown and registration.physician.name not in shown
+    missing = public.get("/verify/not-a-token")
+    assert missing.status_code == 404 and "无法验证" in missing.get_data(as_text=True)
+    login_as(ready_for_exam(demo).physician)
+    assert client.get(f"/m/results/{result.id}/notice").status_code == 404
+    assert client.get(f"/m/results/{result.id}/notice.pdf").status_code == 404
+
+
+def test_a_failed_physician_sees_the_makeup_arrangement(client, demo, login_as):
+    registration = ready_for_exam(demo)
+    for arrangement in exams.arrangements_for(registration):
+        arrangement.ends_at = clock.now() - timedelta(minutes=1)
+    demo.session.commit()
+    results.publish(demo.session.scalar(select(Staff).where(Staff.username == "kaohe")), registration.cycle,
+                    ExamRound.REGULAR, None)
+    login_as(registration.physician)
+    page = client.get("/m/results").get_data(as_text=True)
+    assert "考核不合格" in page and "针对考核不合格的医师，等待补考。" in page and "补考安排尚未发布" in page
