@@ -41,9 +41,15 @@ ACTIONS = {
     "review_institution_approve": "报名审核通过", "review_institution_reject": "报名审核驳回",
     "review_assessor_approve": "报名复核通过", "review_assessor_reject": "报名复核驳回",
     "exemption_approved": "免考审核通过", "exemption_rejected": "免考审核不通过",
+    "questions_import": "导入题库", "question_retire": "停用题目", "paper_create": "创建试卷",
+    "arrangement_create": "创建考试安排", "arrangement_publish": "发布考试安排",
+    "face_check_approved": "人脸审核通过", "face_check_rejected": "人脸审核驳回",
+    "results_publish": "发布考核结果", "results_absentees": "标记缺考", "makeup_confirm": "确认待补考名单",
+    "export_results": "导出考核结果",
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
-                "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德"}
+                "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德",
+                "round": "轮次", "paper": "试卷", "arrangement": "考试安排", "question": "题目"}
 
 
 def record(actor_type: str, actor_id: object, action: str, target_type: str | None = None,

@@ -52,6 +52,13 @@ def registration_photo(registration: Registration) -> Upload | None:
     return db.session.get(Upload, photo_ids[-1]) if photo_ids else None
 
 
+def photo_for(row: FaceCheck) -> Upload | None:
+    """The registration photo a staff member compares a check's frame with."""
+    registration = db.session.scalar(select(Registration).where(
+        Registration.physician_id == row.physician_id, Registration.cycle_id == row.arrangement.cycle_id))
+    return registration_photo(registration) if registration else None
+
+
 def verdict_for(comparison, automatic: bool, tries_left: int) -> tuple[FaceVerdict, str | None]:
     if not automatic:
         return FaceVerdict.REVIEW, "由考核机构人工审核。"

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import audit, exams, notifications
+from wechat_app.domain import audit, exams, notifications, spreadsheets
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask
 from wechat_app.domain.registration import Action, Actor, apply
 from wechat_app.domain.scopes import institution_ids
-from wechat_app.domain.transaction import use_case
+from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
 from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Review, Staff
 from wechat_app.models.enums import ExamRound, Rating, Role, Status
@@ -159,6 +159,25 @@ def confirm_makeup_list(staff: Staff, cycle: Cycle, ip: str | None) -> int:
         apply(registration, Action.MAKEUP, Actor(Role.AUTHORITY, staff.id), reason="列入待补考名单")
     audit.record("staff", staff.id, "makeup_confirm", "cycle", cycle.id, ip, count=len(rows))
     return len(rows)
+
+
+EXPORT_HEADER = ("医疗卫生机构", "姓名", "证件号码", "轮次", "工作成绩", "职业道德", "业务水平", "测评成绩", "考核结果",
+                 "评定依据", "发布时间")
+
+
+def export(staff: Staff, cycle: Cycle, ip: str | None) -> bytes:
+    """考核结果 of the institutions in scope (ID numbers masked), recorded like every export."""
+    rows = db.session.execute(select(Result, Physician).join(Registration, Result.registration_id == Registration.id)
+                              .join(Physician, Registration.physician_id == Physician.id)
+                              .where(Registration.cycle_id == cycle.id, Physician.institution_id.in_(institution_ids(staff)))
+                              .order_by(Physician.institution_id, Physician.id, Result.id)).all()
+    data = spreadsheets.export("考核结果", EXPORT_HEADER, [
+        (p.institution.name if p.institution else "", p.name, p.masked_id_number, ExamRound(r.round).label, r.work or "",
+         r.ethics or "", r.skill or "", "" if r.score is None else r.score, r.overall, r.rule,
+         f"{r.published_at:%Y-%m-%d %H:%M}") for r, p in rows])
+    with unit_of_work():
+        audit.record("staff", staff.id, "export_results", "cycle", cycle.id, ip, rows=len(rows))
+    return data
 
 
 def results_of(registration: Registration) -> list[Result]:

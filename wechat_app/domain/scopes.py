@@ -44,6 +44,17 @@ def own_authority(staff: Staff) -> HealthAuthority:
     return staff.health_authority
 
 
+def own_province_id(staff: Staff) -> int:
+    """The province whose bank, papers and arrangements this staff member works on."""
+    if staff.role == Role.ASSESSOR and staff.assessment_body is not None:
+        return staff.assessment_body.province_id
+    if staff.role == Role.AUTHORITY:
+        return own_authority(staff).province_id
+    if staff.role == Role.INSTITUTION:
+        return own_institution(staff).province_id
+    raise DomainError("您没有权限执行此操作。", status=403)
+
+
 def institution_ids(staff: Staff) -> set[int]:
     if staff.role == Role.INSTITUTION:
         return {staff.institution_id} if staff.institution_id else set()

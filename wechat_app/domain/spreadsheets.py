@@ -61,8 +61,8 @@ def cell_date(value) -> date | None:
         raise ValueError("日期格式应为2005-07-01") from None
 
 
-def read_sheet(data: bytes) -> tuple[list[tuple], list[str]]:
-    """The rows of an uploaded import file (header first), or the reason it cannot be read."""
+def read_sheet(data: bytes, columns: tuple[str, ...] = COLUMNS) -> tuple[list[tuple], list[str]]:
+    """The rows of an uploaded import file (header first, as `columns`), or the reason it cannot be read."""
     if len(data) > MAX_BYTES:
         return [], ["文件过大（不超过2MB），请分批导入。"]
     try:
@@ -70,7 +70,7 @@ def read_sheet(data: bytes) -> tuple[list[tuple], list[str]]:
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError):
         return [], ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
     rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
-    if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(COLUMNS)]] != list(COLUMNS):
+    if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(columns)]] != list(columns):
         return [], ["表头与导入模板不一致，请下载最新模板。"]
     return rows, []
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, PasswordField
+from wtforms import DateField, DateTimeLocalField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
 
 from wechat_app.domain.authority import WINDOW_FIELDS
+from wechat_app.domain.exam_admin import ArrangementInput
 from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.forms import DecisionForm, Form, count, long_text, record_id, record_ids, several, text
-from wechat_app.models import AssessorApplication, Department, Physician, Staff
+from wechat_app.models import Arrangement, AssessorApplication, Department, Paper, Physician, Staff
 
 
 def optional_date(label: str) -> DateField:
@@ -127,3 +128,38 @@ class WindowsForm(Form):
 
 for _name in WINDOW_FIELDS:
     setattr(WindowsForm, _name, text(10))
+
+
+class PaperForm(Form):
+    """组卷规则: a line per rule, "题型 知识点 题数 每题分值" (domain/exam_admin.parse_rules)."""
+
+    title = text(Paper.title, "试卷名称")
+    rules = long_text(2000, "组卷规则")
+    pass_mark = count("合格分", 1000)
+    duration = count("考试时长", 300)
+
+
+class ArrangementForm(Form):
+    paper_id = record_id("试卷")
+    name = text(Arrangement.name, "考试名称")
+    round = text(10)
+    procedure = text(Arrangement.procedure, "考核程序")
+    category = text(Arrangement.category, "执业类别")
+    level = text(Arrangement.level, "医师级别")
+    starts_at = DateTimeLocalField("开始时间", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    ends_at = DateTimeLocalField("结束时间", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    attempts = count("可考次数", 50)
+
+    def to_input(self) -> ArrangementInput:
+        return ArrangementInput(self.paper_id.data, self.name.data, self.round.data or "regular", self.procedure.data,
+                                self.category.data or None, self.level.data or None, self.starts_at.data,
+                                self.ends_at.data, self.attempts.data)
+
+
+class RoundForm(Form):
+    round = text(10)
+
+
+class QuestionSearch(Form):
+    kind = text(2)
+    words = text(40)

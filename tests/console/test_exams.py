@@ -1,0 +1,151 @@
+"""The console's exam side over HTTP: the bank's import (whole file or nothing), papers and
+arrangements (who may make which round), preview, publishing with the 考试通知, face reviews,
+results, 缺考, the 待补考名单 and the export; and who is refused each."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from tests.helpers import csrf_token, ready_for_exam
+from wechat_app import clock
+from wechat_app.domain import exams
+from wechat_app.models import Arrangement, FaceCheck, Notification, Paper, Question, Result
+from wechat_app.models.enums import Status
+
+
+def post(client, path: str, data: dict, page: str = "/console/", **kw):
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data}, **kw)
+
+
+def sheet(rows) -> bytes:
+    from wechat_app.domain.question_bank import COLUMNS
+
+    workbook = Workbook()
+    workbook.active.append(COLUMNS)
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD = ("A1", "", "", "医师定期考核的周期为", "一年", "两年", "三年", "五年", "", "C", "医师法", "", "", "医学人文", 2)
+
+
+def test_the_bank_imports_a_whole_file_or_nothing(client, staff, demo):
+    staff("kaohe")
+    before = demo.session.scalar(select(func.count(Question.id)))
+    template = client.get("/console/bank/template.xlsx")
+    assert load_workbook(io.BytesIO(template.data)).active["A1"].value == "题型"
+    bad = sheet([GOOD, ("A1", "", "", "两个答案", "a", "b", "c", "d", "", "AB", "", "", "", "", ""),
+                 ("A3", "", "", "无分组", "a", "b", "c", "d", "", "A", "", "", "", "", "")])
+    response = post(client, "/console/bank/import", {"file": (io.BytesIO(bad), "bank.xlsx")}, "/console/bank",
+                    content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "第3行：只有X型题可以有多个答案" in text and "第4行：A3型题须填写分组" in text
+    assert demo.session.scalar(select(func.count(Question.id))) == before
+    good = post(client, "/console/bank/import", {"file": (io.BytesIO(sheet([GOOD])), "bank.xlsx")}, "/console/bank",
+                content_type="multipart/form-data", follow_redirects=True)
+    assert "成功导入1道题目" in good.get_data(as_text=True)
+    assert "医师定期考核的周期为" in client.get("/console/bank?words=周期").get_data(as_text=True)
+
+
+def test_papers_and_arrangements_and_who_makes_which_round(client, staff, demo):
+    staff("kaohe")
+    made = post(client, "/console/papers", {"title": "口腔测评卷", "rules": "A1 医学人文 10 5\nx 医学人文 4 5",
+                                            "pass_mark": "42", "duration": "45"}, "/console/arrangements",
+                follow_redirects=True)
+    assert "试卷已创建：口腔测评卷（满分70分）" in made.get_data(as_text=True)
+    paper = demo.session.scalar(select(Paper).where(Paper.title == "口腔测评卷"))
+    start = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    end = (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    form = {"paper_id": paper.id, "name": "口腔补充测评", "round": "regular", "procedure": "一般程序", "category": "口腔",
+            "level": "", "starts_at": start, "ends_at": end, "attempts": "2"}
+    assert "考试安排已保存（未发布）" in post(client, "/console/arrangements", form, "/console/arrangements",
+                                          follow_redirects=True).get_data(as_text=True)
+    refused = post(client, "/console/arrangements", {**form, "round": "makeup"}, "/console/arrangements",
+                   follow_redirects=True)
+    assert "补考由卫生健康行政部门安排" in refused.get_data(as_text=True)
+    staff("hnwjw")
+    refused = post(client, "/console/arrangements", form, "/console/arrangements", follow_redirects=True)
+    assert "正式考试由考核机构安排" in refused.get_data(as_text=True)
+    staff("txwjj")  # a district: sees, does not arrange the province's 补考
+    refused = post(client, "/console/arrangements", {**form, "round": "makeup"}, "/console/arrangements",
+                   follow_redirects=True)
+    assert "省级卫生健康行政部门发布" in refused.get_data(as_text=True)
+
+
+def test_publishing_notifies_each_target_once(client, staff, demo):
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    arrangement.published_at = None
+    demo.session.commit()
+    staff("kaohe")
+    preview = client.get(f"/console/arrangements/{arrangement.id}/preview").get_data(as_text=True)
+    assert "答案：" in preview
+    done = post(client, f"/console/arrangements/{arrangement.id}/publish", {}, "/console/arrangements",
+                follow_redirects=True).get_data(as_text=True)
+    assert "已发布医学人文测评卷" in done
+    key = f"exam-notice:{arrangement.id}:{registration.id}"
+    assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.idempotency_key == key)) == 1
+    again = post(client, f"/console/arrangements/{arrangement.id}/publish", {}, "/console/arrangements",
+                 follow_redirects=True).get_data(as_text=True)
+    assert "该考试安排已发布" in again
+
+
+def test_face_reviews_show_both_pictures_and_clear_the_physician(client, staff, demo):
+    from tests.helpers import image_bytes
+
+    registration = ready_for_exam(demo, photo=image_bytes(size=(300, 400)))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = FaceCheck(arrangement_id=arrangement.id, physician_id=registration.physician_id, verdict="review",
+                    reason="人脸验证未通过次数较多")
+    demo.session.add(row)
+    demo.session.commit()
+    staff("kaohe")
+    page = client.get("/console/face-checks").get_data(as_text=True)
+    assert registration.physician.name in page and 'alt="报名照片"' in page
+    post(client, f"/console/face-checks/{row.id}", {"decision": "approve"}, "/console/face-checks")
+    assert exams.face_checks.cleared(registration.physician_id, arrangement.id)
+    staff("rmyy")
+    assert client.get("/console/face-checks").status_code == 403
+
+
+def test_results_absentees_makeup_and_export(client, staff, demo):
+    absent, exempt = ready_for_exam(demo), ready_for_exam(demo, status="exempt")
+    for arrangement in demo.session.scalars(select(Arrangement)):
+        arrangement.ends_at = clock.now() - timedelta(minutes=1)
+    demo.session.commit()
+    staff("kaohe")
+    page = post(client, "/console/results/absentees", {"round": "regular"}, "/console/results",
+                follow_redirects=True).get_data(as_text=True)
+    assert "缺考医师列入待补考名单" in page
+    demo.session.expire_all()
+    assert demo.session.get(type(absent), absent.id).status == Status.FAILED
+    assert demo.session.get(type(exempt), exempt.id).status == Status.EXEMPT  # not absent: decided at publish
+    post(client, "/console/results/publish", {"round": "regular"}, "/console/results")
+    demo.session.expire_all()
+    assert demo.session.get(type(exempt), exempt.id).status == Status.PASSED
+    exported = post(client, "/console/results/export.xlsx", {}, "/console/results")
+    rows = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "医疗卫生机构" and len(rows) > 2
+    assert all(absent.physician.id_number not in str(row) for row in rows)
+    assert post(client, "/console/makeup/confirm", {}, "/console/results").status_code == 403
+    staff("txwjj")
+    page = client.get("/console/results").get_data(as_text=True)
+    assert absent.physician.name in page
+    post(client, "/console/makeup/confirm", {}, "/console/results")
+    demo.session.expire_all()
+    assert demo.session.get(type(absent), absent.id).status == Status.MAKEUP
+    assert demo.session.scalar(select(func.count(Result.id))) >= 2
+
+
+@pytest.mark.parametrize("path", ["/console/bank", "/console/arrangements", "/console/face-checks", "/console/results"])
+def test_institutions_are_refused_the_exam_pages(client, staff, demo, path):
+    staff("rmyy")
+    assert client.get(path).status_code == 403

@@ -1,0 +1,211 @@
+"""Console pages for exams: 题库 (import, search, retire), 试卷 and 考试安排 (create, preview,
+publish, live progress), 人脸审核, and results (缺考, 发布考核结果, export); the authority's
+待补考名单 and 补考 arrangements. Scopes as for reviews: a body sees its own institutions."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from wechat_app.console.common import bp, ip, refused, staff_required, xlsx
+from wechat_app.domain import enumerations, exam_admin, exams, face_checks, question_bank, results, spreadsheets
+from wechat_app.domain.cycles import current_cycle
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.scopes import own_province_id
+from wechat_app.extensions import db
+from wechat_app.forms import ConfirmForm, DecisionForm
+from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionSearch, RoundForm
+from wechat_app.inputs import parse_count
+from wechat_app.models import Arrangement, FaceCheck, Paper, Question
+from wechat_app.models.enums import ExamRound, Role
+
+EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
+
+
+def cycle_or_404():
+    cycle = current_cycle(own_province_id(current_user))
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def managed(arrangement_id: int) -> Arrangement:
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    if arrangement is None or not exam_admin.owned(current_user, arrangement):
+        abort(404)
+    return arrangement
+
+
+@bp.get("/bank")
+@staff_required(*EXAM_STAFF)
+def bank():
+    search = QuestionSearch(request.args, meta={"csrf": False})
+    search.validate()
+    page = max(parse_count(request.args.get("page")) or 1, 1)
+    rows, total = question_bank.search(current_user, search.kind.data or "", search.words.data or "", page)
+    return render_template("console/bank.html", rows=rows, total=total, page=page, search=search, form=ConfirmForm())
+
+
+@bp.get("/bank/template.xlsx")
+@staff_required(*EXAM_STAFF)
+def bank_template():
+    return xlsx(question_bank.template(), "题库导入模板.xlsx")
+
+
+@bp.post("/bank/import")
+@staff_required(*EXAM_STAFF)
+def bank_import():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    added, errors = question_bank.import_questions(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1), ip())
+    if errors:
+        return render_template("console/import_errors.html", errors=errors), 400
+    flash(f"成功导入{added}道题目。")
+    return redirect(url_for("console.bank"))
+
+
+@bp.post("/bank/<int:question_id>/retire")
+@staff_required(*EXAM_STAFF)
+def bank_retire(question_id: int):
+    question = db.session.get(Question, question_id)
+    if question is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    question_bank.retire(current_user, question, ip())
+    flash("题目已停用。")
+    return redirect(url_for("console.bank"))
+
+
+@bp.get("/arrangements")
+@staff_required(*EXAM_STAFF)
+def arrangements():
+    cycle = cycle_or_404()
+    rows = [(a, results.progress(current_user, a)) for a in exam_admin.visible(current_user, cycle)]
+    papers = db.session.scalars(select(Paper).where(Paper.province_id == cycle.province_id).order_by(Paper.id)).all()
+    return render_template("console/arrangements.html", cycle=cycle, rows=rows, papers=papers, form=ArrangementForm(),
+                           paper_form=PaperForm(), categories=enumerations.categories(), levels=enumerations.levels(),
+                           reviews_waiting=len(face_checks.waiting(current_user)))
+
+
+@bp.post("/papers")
+@staff_required(*EXAM_STAFF)
+def paper_create():
+    form = PaperForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    try:
+        paper = exam_admin.create_paper(current_user, form.title.data, form.rules.data, form.pass_mark.data,
+                                        form.duration.data, ip())
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"试卷已创建：{paper.title}（满分{paper.total}分）")
+    return redirect(url_for("console.arrangements"))
+
+
+@bp.post("/arrangements")
+@staff_required(*EXAM_STAFF)
+def arrangement_create():
+    form = ArrangementForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    try:
+        arrangement = exam_admin.create_arrangement(current_user, cycle_or_404(), form.to_input(), ip())
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"考试安排已保存（未发布）：{arrangement.name}")
+    return redirect(url_for("console.arrangements"))
+
+
+@bp.get("/arrangements/<int:arrangement_id>/preview")
+@staff_required(*EXAM_STAFF)
+def arrangement_preview(arrangement_id: int):
+    """A sample paper as the bank would assemble it, with the answers (staff only)."""
+    arrangement = managed(arrangement_id)
+    drawn = exams.assemble(arrangement, arrangement.paper.province_id, arrangement.category, 1)
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(drawn.question_ids)))}
+    return render_template("console/arrangement_preview.html", arrangement=arrangement,
+                           questions=[questions[i] for i in drawn.question_ids])
+
+
+@bp.post("/arrangements/<int:arrangement_id>/publish")
+@staff_required(*EXAM_STAFF)
+def arrangement_publish(arrangement_id: int):
+    arrangement = managed(arrangement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = exam_admin.publish(current_user, arrangement, ip())
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"已发布{arrangement.name}，已向{count}名医师发送考试通知。")
+    return redirect(url_for("console.arrangements"))
+
+
+@bp.get("/face-checks")
+@staff_required(*EXAM_STAFF)
+def face_check_queue():
+    rows = [(row, face_checks.photo_for(row)) for row in face_checks.waiting(current_user)]
+    return render_template("console/face_checks.html", rows=rows, form=DecisionForm())
+
+
+@bp.post("/face-checks/<int:check_id>")
+@staff_required(*EXAM_STAFF)
+def face_check_decide(check_id: int):
+    row = db.session.get(FaceCheck, check_id)
+    if row is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    try:
+        face_checks.review(current_user, row, form.approve, ip())
+    except DomainError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message)
+    else:
+        flash("已通过人脸审核，医师可进入考试。" if form.approve else "已驳回人脸验证。")
+    return redirect(url_for("console.face_check_queue"))
+
+
+@bp.get("/results")
+@staff_required(*EXAM_STAFF)
+def results_page():
+    cycle = cycle_or_404()
+    waiting = {r: results.candidates(current_user, cycle, r) for r in ExamRound} \
+        if current_user.role == Role.ASSESSOR else {}
+    return render_template("console/results.html", cycle=cycle, waiting=waiting, form=RoundForm(),
+                           makeup=results.makeup_list(current_user, cycle) if current_user.role == Role.AUTHORITY else [])
+
+
+@bp.post("/results/<any(publish, absentees):action>")
+@staff_required(Role.ASSESSOR)
+def results_publish(action: str):
+    form = RoundForm()
+    if not form.validate_on_submit() or form.round.data not in set(ExamRound):
+        return refused(form)
+    count = results.publish(current_user, cycle_or_404(), ExamRound(form.round.data), ip(),
+                            absentees_only=action == "absentees")
+    flash(f"已将{count}名缺考医师列入待补考名单。" if action == "absentees" else f"已发布{count}名医师的考核结果。")
+    return redirect(url_for("console.results_page"))
+
+
+@bp.post("/results/export.xlsx")
+@staff_required(*EXAM_STAFF)
+def results_export():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return xlsx(results.export(current_user, cycle_or_404(), ip()), "考核结果.xlsx")
+
+
+@bp.post("/makeup/confirm")
+@staff_required(Role.AUTHORITY)
+def makeup_confirm():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = results.confirm_makeup_list(current_user, cycle_or_404(), ip())
+    flash(f"已确认待补考名单，共{count}人。请发布补考安排。")
+    return redirect(url_for("console.results_page"))

@@ -1,0 +1,194 @@
+"""The console's side of exams: papers (the rules that assemble one), 考试安排 (a paper for a target
+and a window), publishing (the 考试通知 to everyone it targets), a preview, and the reminders
+(the day before a window opens, and on its last day to those who have not finished).
+
+The assessment body arranges the 正式 round for its institutions; the authority (定考办) arranges
+the 补考 round for its province after confirming the 待补考名单 (domain/results.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from wechat_app import clock
+from wechat_app.domain import audit, exams, notifications
+from wechat_app.domain.authority import owns_cycles
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.scopes import own_province_id
+from wechat_app.domain.transaction import use_case
+from wechat_app.extensions import db
+from wechat_app.models import Arrangement, Attempt, Cycle, Institution, Paper, Physician, Registration, Staff
+from wechat_app.models.enums import ExamRound, Role, Status
+
+PROCEDURES = ("简易程序", "一般程序")
+RULE_LINE = re.compile(r"^\s*(A1|A2|A3|A4|B1|X)\s+(\S+)\s+(\d{1,3})\s+(\d{1,2})\s*$", re.IGNORECASE)
+
+
+def parse_rules(text: str) -> list[dict]:
+    """One rule a line: 题型 知识点 题数 每题分值 (知识点 “-” for any), e.g. "A1 医学人文 20 2"."""
+    rules, problems = [], []
+    for number, line in enumerate((text or "").strip().splitlines(), start=1):
+        match = RULE_LINE.match(line)
+        if not match:
+            problems.append(f"第{number}行应为“题型 知识点 题数 每题分值”，如“A1 医学人文 20 2”")
+            continue
+        kind, topic, count, points = match.groups()
+        rules.append({"kind": kind.upper(), "count": int(count), "points": int(points), "topic": None if topic == "-" else topic})
+    if problems or not rules:
+        raise DomainError("；".join(problems) or "请填写组卷规则。", fields={"rules": "；".join(problems)})
+    return rules
+
+
+@use_case()
+def create_paper(staff: Staff, title: str, rules_text: str, pass_mark: int | None, duration: int | None,
+                 ip: str | None) -> Paper:
+    rules = parse_rules(rules_text)
+    total = sum(rule["count"] * rule["points"] for rule in rules)
+    if not title:
+        raise DomainError("请填写试卷名称。")
+    if pass_mark is None or not 0 < pass_mark <= total:
+        raise DomainError(f"合格分应在1到总分{total}之间。")
+    if duration is None or not 10 <= duration <= 300:
+        raise DomainError("考试时长应为10到300分钟。")
+    paper = Paper(province_id=own_province_id(staff), title=title, rules=rules, pass_mark=pass_mark,
+                  duration_minutes=duration)
+    db.session.add(paper)
+    db.session.flush()
+    audit.record("staff", staff.id, "paper_create", "staff", staff.id, ip, paper=paper.id)
+    return paper
+
+
+@dataclass(frozen=True)
+class ArrangementInput:
+    paper_id: int | None
+    name: str
+    round: str
+    procedure: str
+    category: str | None
+    level: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    attempts: int | None
+
+
+def check_input(staff: Staff, data: ArrangementInput) -> Paper:
+    paper = db.session.get(Paper, data.paper_id or 0)
+    if paper is None or paper.province_id != own_province_id(staff):
+        raise DomainError("请选择试卷。")
+    if data.round not in set(ExamRound):
+        raise DomainError("请选择正式考试或补考。")
+    if (staff.role == Role.AUTHORITY) != (data.round == ExamRound.MAKEUP):
+        raise DomainError("正式考试由考核机构安排，补考由卫生健康行政部门安排。", status=403)
+    if staff.role == Role.AUTHORITY and not owns_cycles(staff):
+        raise DomainError("补考安排由省级卫生健康行政部门发布，您只能查看。", status=403)
+    if data.procedure not in PROCEDURES:
+        raise DomainError("请选择考核程序。")
+    if not data.name:
+        raise DomainError("请填写考试名称。")
+    if data.starts_at is None or data.ends_at is None or data.ends_at <= data.starts_at:
+        raise DomainError("请填写考试开始和结束时间，结束须晚于开始。")
+    if data.attempts is None or not 1 <= data.attempts <= 50:
+        raise DomainError("可考次数应为1到50次。")
+    return paper
+
+
+@use_case()
+def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: str | None) -> Arrangement:
+    paper = check_input(staff, data)
+    arrangement = Arrangement(
+        cycle_id=cycle.id, paper_id=paper.id, name=data.name, round=data.round, procedure=data.procedure,
+        category=data.category or None, level=data.level or None, starts_at=data.starts_at, ends_at=data.ends_at,
+        attempts_allowed=data.attempts, created_by=staff.id,
+        assessment_body_id=staff.assessment_body_id if staff.role == Role.ASSESSOR else None)
+    db.session.add(arrangement)
+    db.session.flush()
+    exams.assemble(arrangement, cycle.province_id, data.category, 1)  # refuses a paper the bank cannot fill
+    audit.record("staff", staff.id, "arrangement_create", "cycle", cycle.id, ip, arrangement=arrangement.id)
+    return arrangement
+
+
+def visible(staff: Staff, cycle: Cycle) -> list[Arrangement]:
+    """The arrangements a staff member manages: a body's own, an authority's province-wide ones."""
+    query = select(Arrangement).where(Arrangement.cycle_id == cycle.id).order_by(Arrangement.starts_at, Arrangement.id)
+    if staff.role == Role.ASSESSOR:
+        query = query.where(Arrangement.assessment_body_id == staff.assessment_body_id)
+    return list(db.session.scalars(query))
+
+
+def owned(staff: Staff, arrangement: Arrangement) -> bool:
+    if staff.role == Role.ASSESSOR:
+        return arrangement.assessment_body_id == staff.assessment_body_id
+    return staff.role == Role.AUTHORITY and arrangement.assessment_body_id is None \
+        and owns_cycles(staff, arrangement.paper.province_id)
+
+
+def targeted(arrangement: Arrangement) -> list[Registration]:
+    """The registrations an arrangement is for, now: those it is one of the papers of."""
+    status = Status.MAKEUP if arrangement.round == ExamRound.MAKEUP else Status.AWAITING_TEST
+    query = select(Registration).join(Physician, Registration.physician_id == Physician.id).where(
+        Registration.cycle_id == arrangement.cycle_id, Registration.status == status,
+        Registration.procedure == arrangement.procedure)
+    if arrangement.assessment_body_id is not None:
+        query = query.join(Institution, Physician.institution_id == Institution.id).where(
+            Institution.assessment_body_id == arrangement.assessment_body_id)
+    return [r for r in db.session.scalars(query.order_by(Registration.id)) if arrangement in exams.arrangements_for(r)]
+
+
+def window_text(arrangement: Arrangement) -> str:
+    return f"{arrangement.starts_at:%m月%d日%H:%M}至{arrangement.ends_at:%m月%d日%H:%M}"
+
+
+@use_case("该考试安排正在由他人发布，请刷新后查看。")
+def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> int:
+    """发布: the physicians it targets see it under 参加考试 and get the 考试通知 (once each)."""
+    if not owned(staff, arrangement):
+        raise DomainError("该考试安排不在您的管辖范围内。", status=404)
+    if arrangement.published_at is not None:
+        raise DomainError("该考试安排已发布。", status=409)
+    arrangement.published_at = clock.now()
+    db.session.flush()
+    people = targeted(arrangement)
+    for registration in people:
+        notifications.queue_template(
+            registration.physician, "exam_notice",
+            {"thing1": arrangement.name, "time2": window_text(arrangement),
+             "thing3": f"可考{arrangement.attempts_allowed}次，请按时参加"},
+            "/m/exams", f"exam-notice:{arrangement.id}:{registration.id}")
+    audit.record("staff", staff.id, "arrangement_publish", "cycle", arrangement.cycle_id, ip,
+                 arrangement=arrangement.id, count=len(people))
+    return len(people)
+
+
+def finished(physician_id: int, arrangement: Arrangement) -> bool:
+    return db.session.scalar(select(Attempt.id).where(
+        Attempt.physician_id == physician_id, Attempt.arrangement_id == arrangement.id,
+        Attempt.submitted_at.is_not(None)).limit(1)) is not None
+
+
+@use_case()
+def remind(now: datetime | None = None) -> int:
+    """考试提醒: the day before a window opens, to everyone it targets; on its last day, to those
+    who have not finished a paper. Once per physician per reminder (the outbox's key), so the job
+    can run as often as cron likes."""
+    now = now or clock.now()
+    queued = 0
+    for arrangement in db.session.scalars(select(Arrangement).where(
+            Arrangement.published_at.is_not(None), Arrangement.ends_at > now,
+            Arrangement.starts_at <= now + timedelta(days=1))):
+        eve = now < arrangement.starts_at
+        last_day = not eve and arrangement.ends_at.date() == now.date()
+        if not (eve or last_day):
+            continue
+        for registration in targeted(arrangement):
+            if last_day and finished(registration.physician_id, arrangement):
+                continue
+            notifications.queue_template(
+                registration.physician, "exam_reminder",
+                {"thing1": arrangement.name, "time2": window_text(arrangement),
+                 "thing3": "考试明天开始" if eve else "今天是考试最后一天，请尽快完成"},
+                "/m/exams", f"exam-reminder:{arrangement.id}:{registration.id}:{'eve' if eve else 'last'}")
+            queued += 1
+    return queued

@@ -1,0 +1,120 @@
+"""题库: the Excel template, the import (the whole file or nothing, errors by row in Chinese, like the
+physician import), search, and retiring a question. A question an attempt has used is never edited
+in place (models/exam.py): an edit retires it and adds the new version."""
+from __future__ import annotations
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from wechat_app.domain import audit
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.scopes import own_province_id
+from wechat_app.domain.spreadsheets import read_sheet, workbook_bytes
+from wechat_app.domain.transaction import use_case
+from wechat_app.extensions import db
+from wechat_app.models import Question, Staff
+from wechat_app.models.enums import QuestionKind
+
+COLUMNS = ("题型", "分组", "共用题干", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "答案", "解析",
+           "执业类别", "专业", "知识点", "难度")
+GROUPED = {QuestionKind.A3, QuestionKind.A4, QuestionKind.B1}
+KEYS = "ABCDE"
+
+
+def template() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "题库"
+    sheet.append(COLUMNS)
+    sheet.append(("A1", "", "", "医师定期考核的周期为", "一年", "两年", "三年", "五年", "", "C", "医师法第四十二条。",
+                  "", "", "医学人文", 2))
+    sheet.append(("X", "", "", "医学伦理学的基本原则包括", "尊重原则", "不伤害原则", "有利原则", "公正原则", "效益原则",
+                  "ABCD", "", "", "", "医学人文", 3))
+    sheet.append(("A3", "病例1", "患者，男，68岁，诊断为晚期肺癌……", "此情形主要涉及的伦理原则是", "尊重原则", "公正原则",
+                  "互助原则", "效益原则", "", "A", "", "", "", "医学人文", 3))
+    notes = workbook.create_sheet("填写说明")
+    for line in ("题型：A1 A2 A3 A4 B1 X；A3/A4/B1 同一病例或同一组备选答案的题目填写相同的“分组”和“共用题干”。",
+                 "选项：至少填写选项A至选项D；答案填写选项字母，X型题填写全部正确选项（如ACD），其余题型只填一个。",
+                 "执业类别：临床、口腔、公共卫生、中医，留空表示适用于全部类别。难度：1（易）至5（难），默认3。",
+                 "导入为整表导入：任意一行有误则整表不导入，请按提示修改后重新上传。请删除示例行后再填写。"):
+        notes.append((line,))
+    return workbook_bytes(workbook)
+
+
+def text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def row_question(values: dict[str, str], province_id: int) -> Question:
+    """One row as a question, or ValueError with what is wrong in it."""
+    kind = values["题型"].upper()
+    if kind not in set(QuestionKind):
+        raise ValueError("题型应为A1、A2、A3、A4、B1或X")
+    options = [{"key": key, "text": values[f"选项{key}"]} for key in KEYS if values[f"选项{key}"]]
+    if len(options) < 4 or [o["key"] for o in options] != list(KEYS[:len(options)]):
+        raise ValueError("至少填写选项A至选项D，且中间不能留空")
+    answer = "".join(sorted(set(values["答案"].upper().replace(",", "").replace("，", ""))))
+    if not answer or not set(answer) <= {o["key"] for o in options}:
+        raise ValueError("答案应为已填写的选项字母")
+    if kind != QuestionKind.X and len(answer) != 1:
+        raise ValueError("只有X型题可以有多个答案")
+    if kind in GROUPED and not values["分组"]:
+        raise ValueError(f"{kind}型题须填写分组")
+    if not values["题干"] or len(values["题干"]) > 2000:
+        raise ValueError("题干不能为空，且不超过2000字")
+    difficulty = values["难度"] or "3"
+    if difficulty not in ("1", "2", "3", "4", "5"):
+        raise ValueError("难度应为1至5")
+    too_long = [name for name, limit in (("分组", 40), ("执业类别", 10), ("专业", 40), ("知识点", 40)) if len(values[name]) > limit]
+    if too_long:
+        raise ValueError(f"{too_long[0]}过长")
+    return Question(province_id=province_id, kind=kind, group_key=values["分组"] or None, shared=values["共用题干"] or None,
+                    stem=values["题干"], options=options, answer=answer, explanation=values["解析"] or None,
+                    category=values["执业类别"] or None, specialty=values["专业"] or None, topic=values["知识点"] or None,
+                    difficulty=int(difficulty))
+
+
+@use_case()
+def import_questions(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
+    """All rows or none: returns (added, errors by row)."""
+    province_id = own_province_id(staff)
+    rows, errors = read_sheet(data, COLUMNS)
+    if errors:
+        return 0, errors
+    added = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {column: text(value) for column, value in zip(COLUMNS, row, strict=False)}
+        values |= {column: "" for column in COLUMNS if column not in values}
+        if not any(values.values()):
+            continue
+        try:
+            added.append(row_question(values, province_id))
+        except ValueError as exc:
+            errors.append(f"第{number}行：{exc}")
+    if errors:
+        return 0, errors
+    if not added:
+        return 0, ["文件中没有题目。"]
+    db.session.add_all(added)
+    audit.record("staff", staff.id, "questions_import", "staff", staff.id, ip, count=len(added))
+    return len(added), []
+
+
+def search(staff: Staff, kind: str = "", words: str = "", page: int = 1, per_page: int = 50):
+    """The province's active questions, newest first, filtered by type and words in the stem."""
+    query = select(Question).where(Question.province_id == own_province_id(staff), Question.retired.is_(False))
+    if kind in set(QuestionKind):
+        query = query.where(Question.kind == kind)
+    if words:
+        query = query.where(Question.stem.contains(words[:40]))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(Question.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return rows, total
+
+
+@use_case()
+def retire(staff: Staff, question: Question, ip: str | None) -> None:
+    if question.province_id != own_province_id(staff):
+        raise DomainError("题目不存在。", status=404)
+    question.retired = True
+    audit.record("staff", staff.id, "question_retire", "staff", staff.id, ip, question=question.id)
