@@ -1,5 +1,5 @@
 """Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`,
-`flask staff create`, `flask pii rotate`, `flask uploads prune` (`flask db ...` comes from Flask-Migrate)."""
+`flask staff create`, `flask pii rotate`, `flask uploads prune`, `flask exams remind|close` (`flask db ...` comes from Flask-Migrate)."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(pii_group)
     app.cli.add_command(uploads_group)
+    app.cli.add_command(exams_group)
 
 
 @click.command("seed-demo")
@@ -98,6 +99,25 @@ def notify_worker(once: bool, drain: bool, batch: int) -> None:
 
     handled = run_worker(batch=batch, once=once, drain=drain)
     click.echo(f"handled {handled}")
+
+
+exams_group = AppGroup("exams", help="The clock's side of exams (the outbox worker also runs these every minute).")
+
+
+@exams_group.command("remind")
+def exams_remind() -> None:
+    """Queue 考试提醒: the day before a window opens, and on its last day to those not finished."""
+    from wechat_app.domain.exam_admin import remind
+
+    click.echo(f"reminders queued: {remind()}")
+
+
+@exams_group.command("close")
+def exams_close() -> None:
+    """Submit every paper whose deadline has passed (its saved answers count)."""
+    from wechat_app.domain.exams import submit_overdue
+
+    click.echo(f"papers submitted: {submit_overdue()}")
 
 
 staff_group = AppGroup("staff", help="Console accounts.")

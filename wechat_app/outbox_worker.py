@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from wechat_app import sms
-from wechat_app.domain import outbox
+from wechat_app.domain import exam_admin, exams, outbox
+from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.logconfig import safe_exc_info
 from wechat_app.wechat.sender import attempt as send
@@ -24,6 +25,18 @@ log = logging.getLogger("wechat_app.worker")
 
 # Deliveries of one batch run on a few threads: each is mostly waiting on the WeChat API.
 SEND_THREADS = 8
+# How often an idle worker runs the exam jobs (submit papers past their deadline, queue reminders).
+JOBS_EVERY = 60.0
+
+
+def exam_jobs() -> None:
+    """The clock's side of exams, safe to run on every worker at once: a paper another worker is
+    submitting, or a reminder it queued, is a conflict that this run can leave to it."""
+    for job in (exams.submit_overdue, exam_admin.remind):
+        try:
+            job()
+        except DomainError as exc:
+            log.info("exam job %s left to another worker: %s", job.__name__, exc.message)
 
 
 def attempt(app: Flask, notice: Claimed) -> Result:
@@ -41,7 +54,7 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
     """Deliver until stopped; with `once`, until nothing is due; with `drain`, until nothing is left
     to deliver at all (rows waiting for a retry included). Returns the rows handled."""
     app = current_app._get_current_object()
-    handled = 0
+    handled, jobs_at = 0, 0.0
     with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send") as pool:
         while True:
             notices = outbox.claim_due(batch)
@@ -49,6 +62,10 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
                 outbox.record(list(pool.map(lambda notice: attempt(app, notice), notices)))
                 handled += len(notices)
                 continue
+            if time.monotonic() - jobs_at >= JOBS_EVERY:
+                exam_jobs()
+                jobs_at = time.monotonic()
+                continue  # the jobs may have queued notices
             if once or (drain and not outbox.undelivered()):
                 return handled
             time.sleep(min(idle_sleep, 0.2) if drain else idle_sleep)

@@ -137,8 +137,11 @@ def targeted(arrangement: Arrangement) -> list[Registration]:
     return [r for r in db.session.scalars(query.order_by(Registration.id)) if arrangement in exams.arrangements_for(r)]
 
 
-def window_text(arrangement: Arrangement) -> str:
-    return f"{arrangement.starts_at:%m月%d日%H:%M}至{arrangement.ends_at:%m月%d日%H:%M}"
+def notice_fields(arrangement: Arrangement, note: str) -> dict[str, str]:
+    """考试通知 / 考试提醒: a `time` field holds one time (WeChat refuses a range with 47003), so the
+    window's end goes into the last line."""
+    return {"thing1": arrangement.name, "time2": f"{arrangement.starts_at:%Y年%m月%d日 %H:%M}",
+            "thing3": f"{arrangement.ends_at:%m月%d日%H:%M}截止，{note}"}
 
 
 @use_case("该考试安排正在由他人发布，请刷新后查看。")
@@ -154,8 +157,7 @@ def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> int:
     for registration in people:
         notifications.queue_template(
             registration.physician, "exam_notice",
-            {"thing1": arrangement.name, "time2": window_text(arrangement),
-             "thing3": f"可考{arrangement.attempts_allowed}次，请按时参加"},
+            notice_fields(arrangement, f"可考{arrangement.attempts_allowed}次"),
             "/m/exams", f"exam-notice:{arrangement.id}:{registration.id}")
     audit.record("staff", staff.id, "arrangement_publish", "cycle", arrangement.cycle_id, ip,
                  arrangement=arrangement.id, count=len(people))
@@ -187,8 +189,7 @@ def remind(now: datetime | None = None) -> int:
                 continue
             notifications.queue_template(
                 registration.physician, "exam_reminder",
-                {"thing1": arrangement.name, "time2": window_text(arrangement),
-                 "thing3": "考试明天开始" if eve else "今天是考试最后一天，请尽快完成"},
+                notice_fields(arrangement, "明天开始" if eve else "今天最后一天"),
                 "/m/exams", f"exam-reminder:{arrangement.id}:{registration.id}:{'eve' if eve else 'last'}")
             queued += 1
     return queued
