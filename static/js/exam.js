@@ -24,8 +24,9 @@
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 640 } }, audio: false })
       .then((stream) => {
         video.srcObject = stream;
-        show("camera-state", "已开启");
-        button.disabled = false;
+        // Only a playing video has a picture to capture: before that the canvas would be black.
+        video.addEventListener("playing", () => { show("camera-state", "已开启"); button.disabled = false; }, { once: true });
+        video.play().catch(() => show("camera-state", "请点击画面开启摄像头"));
       })
       .catch(() => show("camera-state", "无法开启摄像头，请允许使用摄像头后刷新页面"));
     button.addEventListener("click", () => {

@@ -1,0 +1,122 @@
+"""In the browser, at 360 px, with Chromium's fake camera fed a real face: a physician passes the face
+check, starts a paper, loses the connection after the first answer, resumes where they stopped,
+answers the rest, hands in and sees the score and the result; another physician's camera shows a
+face that is not theirs, is refused with the advice, and after the tries goes to staff review."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from tests.browser.conftest import CHROMIUM, WECHAT_UA
+from tests.helpers import ready_for_exam
+from wechat_app.models import Attempt, Question
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def jpeg(name: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.open(FIXTURES / name).convert("RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def y4m(source: Path, target: Path, frames: int = 5) -> Path:
+    """A YUV4MPEG2 clip of one still picture, as Chromium's fake capture device reads it."""
+    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+    face = Image.open(source).convert("RGB")
+    face.thumbnail((480, 480))
+    canvas.paste(face, ((640 - face.width) // 2, (480 - face.height) // 2))
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (320, 240)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with target.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+    return target
+
+
+@pytest.fixture(scope="module")
+def camera(chromium, tmp_path_factory):
+    """A second Chromium from the same Playwright, whose camera films the astronaut's portrait."""
+    clip = y4m(FIXTURES / "astronaut.png", tmp_path_factory.mktemp("camera") / "face.y4m")
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    yield browser
+    browser.close()
+
+
+def phone_page(camera, live):
+    context = camera.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="zh-CN")
+    context.grant_permissions(["camera"], origin=live)
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def answer(page, live, attempt_id: int, number: int, keys: str) -> None:
+    page.goto(f"{live}/m/attempts/{attempt_id}?q={number}")
+    for key in keys:
+        page.check(f"input[name=choice][value='{key}']")
+    page.wait_for_selector("#saved:has-text('已保存 ')")
+
+
+def test_face_check_paper_resume_and_score(app, demo, live, camera, signed_in, tmp_path):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    page = phone_page(camera, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/exams")
+    assert "可考次数" in page.content() and "剩余20次" in page.content()
+    page.click("a.enter")
+    page.wait_for_selector("#camera-state:has-text('已开启')")
+    page.click("#capture")
+    page.wait_for_url(f"{live}/m/exams/*/instructions")
+    page.screenshot(path=str(tmp_path / "instructions.png"))
+    page.click("#start-exam")
+    page.wait_for_url(f"{live}/m/attempts/*")
+    demo.session.expire_all()
+    attempt = demo.session.scalar(select(Attempt).where(Attempt.physician_id == registration.physician_id))
+    key = {q.id: q.answer for q in demo.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    answer(page, live, attempt.id, 1, key[attempt.question_ids[0]])
+    page.screenshot(path=str(tmp_path / "question.png"))
+    page.context.close()  # the connection drops: the phone leaves the page
+
+    page = phone_page(camera, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/exams")
+    page.click("text=继续答题")
+    page.wait_for_url(f"{live}/m/attempts/{attempt.id}")
+    assert page.is_checked(f"input[name=choice][value='{key[attempt.question_ids[0]][0]}']")
+    for number, question_id in enumerate(attempt.question_ids[1:], start=2):
+        answer(page, live, attempt.id, number, key[question_id])
+    page.click("#hand-in")
+    assert "全部题目已作答" in page.content()
+    page.click("#confirm-submit")
+    page.wait_for_selector("#score")
+    assert page.inner_text("#score") == "得分：100分（合格）"
+    page.screenshot(path=str(tmp_path / "score.png"), full_page=True)
+    page.context.close()
+
+
+def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, signed_in):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("grace_hopper.jpg"))
+    page = phone_page(camera, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/exams")
+    page.click("a.enter")
+    page.wait_for_selector("#camera-state:has-text('已开启')")
+    for _ in range(app.config["FACE_MAX_TRIES"] - 1):
+        page.click("#capture")
+        page.wait_for_selector("#face-message:has-text('调整好光线，不要出现高曝光，保证人脸清晰')")
+        page.wait_for_selector("#capture:not([disabled])")
+    page.click("#capture")
+    page.wait_for_selector("#face-message:has-text('已提交考核机构人工审核')")
+    assert page.is_hidden("#capture")
+    page.goto(f"{live}/m/exams")
+    page.click("a.enter")
+    assert "已提交考核机构人工审核" in page.inner_text("#face-message")
+    page.context.close()
