@@ -5,6 +5,7 @@ a fact), Hunan's papers, and arrangements around today so that every exam screen
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,8 +13,8 @@ from sqlalchemy import func, select
 from wechat_app import clock
 from wechat_app.domain import enumerations
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Cycle, Paper, Question
-from wechat_app.models.enums import ExamRound
+from wechat_app.models import Arrangement, Cycle, Paper, Physician, Question, Registration, Result
+from wechat_app.models.enums import ExamRound, Rating, Status
 
 HUMANITIES = "医学人文"
 PROFESSIONAL = "专业知识"
@@ -194,3 +195,26 @@ def seed_arrangements(cycle: Cycle, assessment_body_id: int | None, now: datetim
         found.append(arrangement)
     db.session.flush()
     return found
+
+
+DEMO_RESULTS = (  # (status, 业务水平, score, overall, rule) — one physician in each result stage
+    (Status.PASSED, "合格", 86, Rating.PASS, "工作成绩、职业道德合格，业务水平合格，考核合格。"),
+    (Status.FAILED, "不合格", 48, Rating.FAIL, "业务水平测评成绩未达到合格分数线，考核不合格。"),
+    (Status.MAKEUP, "缺考", None, Rating.FAIL, "未参加业务水平测评，缺考视为不合格。"),
+)
+
+
+def seed_results(cycle: Cycle, hospital_id: int) -> None:
+    """Three demo physicians outside the hospital shown after results (考核合格, 考核不合格, 待补考), so
+    that 考核结果, the notice and /verify can be seen in `make run`. Demo rows only: real results
+    come from domain/results.publish."""
+    if db.session.scalar(select(Result.id).limit(1)) is not None:
+        return
+    waiting = db.session.scalars(select(Registration).join(Physician, Registration.physician_id == Physician.id).where(
+        Registration.cycle_id == cycle.id, Registration.status == Status.AWAITING_TEST,
+        Physician.institution_id != hospital_id).order_by(Registration.id).limit(len(DEMO_RESULTS))).all()
+    for registration, (status, skill, score, overall, rule) in zip(waiting, DEMO_RESULTS, strict=False):
+        registration.status = status.value
+        db.session.add(Result(registration_id=registration.id, round=ExamRound.REGULAR.value, work="合格", ethics="合格",
+                              skill=skill, score=score, overall=overall.value, rule=rule,
+                              token=secrets.token_urlsafe(24), published_at=clock.now() - timedelta(days=1)))
