@@ -139,9 +139,15 @@ def attempt(attempt_id: int):
                            seconds_left=int((row.deadline - clock.now()).total_seconds()))
 
 
+def per_physician() -> str:
+    # Many physicians of one hospital sit behind one public address: their answers are limited
+    # each on their own, not together.
+    return f"physician:{current_user.get_id()}"
+
+
 @bp.post("/m/attempts/<int:attempt_id>/answer")
 @physician_required
-@limiter.limit("600/minute")
+@limiter.limit("300/minute", key_func=per_physician)
 def answer(attempt_id: int):
     """Save one answer: JSON for the page's script, or on to the next question without it."""
     row = my_attempt(attempt_id)
