@@ -1,25 +1,38 @@
 """Bench fixtures, run inside the app's environment: N physicians with a complete registration
 draft, each with a signed-in session cookie and its CSRF token (what a phone would hold), written
-to OUT/sessions.tsv; and the database queries each portal page makes, printed as a table.
+to OUT/sessions.tsv; T exam takers in an attempt each, with the answers they will send, written to
+OUT/answers.tsv; and the database queries each portal page makes, printed as a table.
 
-    python -m bench.fixtures OUT N
+    python -m bench.fixtures OUT N [T]
 """
 from __future__ import annotations
 
 import copy
 import secrets
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import g, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select
 
+from wechat_app import clock
 from wechat_app.domain.demo import seed_demo
+from wechat_app.domain.exams import assemble
 from wechat_app.domain.registration import Status
 from wechat_app.extensions import db
-from wechat_app.models import Cycle, Department, Institution, Physician, Registration, Upload
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    Cycle,
+    Department,
+    FaceCheck,
+    Institution,
+    Physician,
+    Registration,
+    Upload,
+)
 from wsgi import app
 
 
@@ -47,7 +60,7 @@ def make_physicians(n: int) -> list[Physician]:
     template = db.session.scalar(select(Physician).order_by(Physician.id))
     physicians = []
     for i in range(n):
-        p = Physician(name=f"压测医师{i}", gender="女", id_number=f"B{run}{i:06d}", id_number_18=None, birth_date=date(1980, 1, 1),
+        p = Physician(name=f"压测医师{i}", gender="女", id_number=f"B{run}{i:06d}", birth_date=date(1980, 1, 1),
                       institution_id=institution.id, department_id=department.id, level="执业医师", category="临床",
                       password_hash=template.password_hash, must_change_password=False, phone="13800000000")
         physicians.append(p)
@@ -64,11 +77,53 @@ def make_physicians(n: int) -> list[Physician]:
     return physicians
 
 
+def make_takers(n: int) -> list[tuple[Physician, Attempt]]:
+    """N physicians waiting for the test, face verified, each in an attempt of the 简易程序 paper
+    (one assembled paper, its rows copied: assembling it per physician is not what is measured)."""
+    run = secrets.token_hex(3)
+    institution = db.session.scalar(select(Institution).where(Institution.name == "长沙市天心区人民医院"))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.is_current.is_(True)))
+    arrangement = db.session.scalar(select(Arrangement).where(Arrangement.cycle_id == cycle.id,
+                                                              Arrangement.procedure == "简易程序"))
+    template = db.session.scalar(select(Physician).order_by(Physician.id))
+    takers = [Physician(name=f"压测考生{i}", gender="男", id_number=f"T{run}{i:06d}", birth_date=date(1980, 1, 1),
+                        institution_id=institution.id, level="执业医师", category="临床",
+                        password_hash=template.password_hash, must_change_password=False) for i in range(n)]
+    db.session.add_all(takers)
+    db.session.flush()
+    registrations = [Registration(physician_id=p.id, cycle_id=cycle.id, status=Status.AWAITING_TEST.value,
+                                  procedure="简易程序", draft={}) for p in takers]
+    db.session.add_all(registrations)
+    db.session.flush()
+    drawn = assemble(arrangement, cycle.province_id, "临床", 1)
+    now = clock.now()
+    attempts = [Attempt(arrangement_id=arrangement.id, physician_id=p.id, registration_id=r.id, number=1, seed=1,
+                        question_ids=drawn.question_ids, option_orders=drawn.option_orders, points=drawn.points,
+                        started_at=now, deadline=min(now + timedelta(hours=2), arrangement.ends_at))
+                for p, r in zip(takers, registrations, strict=True)]
+    db.session.add_all(attempts)
+    db.session.add_all(FaceCheck(arrangement_id=arrangement.id, physician_id=p.id, verdict="matched") for p in takers)
+    db.session.commit()
+    return list(zip(takers, attempts, strict=True))
+
+
+def answer_lines(takers: list[tuple[Physician, Attempt]], per_taker: int = 5) -> list[str]:
+    """cookie, CSRF token, attempt, question, option: the answers a phone would send, `per_taker` each."""
+    lines = []
+    for physician, attempt in takers:
+        cookie, token = session_for(physician)
+        for question_id in attempt.question_ids[:per_taker]:
+            key = attempt.option_orders[str(question_id)][0]
+            lines.append(f"{cookie}\t{token}\t{attempt.id}\t{question_id}\t{key}\n")
+    return lines
+
+
 def session_for(physician: Physician) -> tuple[str, str]:
     with app.test_request_context("/"):
         g.pop("csrf_token", None)  # Flask-WTF caches the token on g, which outlives this request here
         session["_user_id"] = physician.get_id()
         session["_fresh"] = True
+        session["sv"] = physician.session_version  # the session generation (domain/sessions.py)
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token
@@ -93,11 +148,13 @@ def query_counts(physician: Physician) -> list[tuple[str, int]]:
 
 
 def main() -> None:
-    out, n = Path(sys.argv[1]), int(sys.argv[2])
+    out, n, takers = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0
     with app.app_context():
         physicians = make_physicians(n)
         lines = [session_for(p) for p in physicians]
         (out / "sessions.tsv").write_text("".join(f"{c}\t{t}\n" for c, t in lines))
+        if takers:
+            (out / "answers.tsv").write_text("".join(answer_lines(make_takers(takers))))
         for label, count in query_counts(physicians[-1]):
             print(f"{label}\t{count}")
 

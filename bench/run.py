@@ -6,7 +6,8 @@ Both servers get the same gunicorn settings and the same wrk load. Scenarios:
 - home: the physician's home page (/m/) with a signed-in session cookie;
 - save: 保存 of a registration step (POST with session and CSRF token);
 - submit: 提交信息, each request by another physician with a complete draft (validation of all five
-  steps, snapshot, state transition).
+  steps, snapshot, state transition);
+- answer: exam takers (BENCH_TAKERS, 2,000) saving answers, as the paper's autosave posts them.
 It also prints the database queries each portal page makes.
 PostgreSQL and Redis are used when BENCH_DATABASE_URL / BENCH_REDIS_URL (or the TEST_ ones) are
 set, else SQLite and the in-process store. For each scenario: requests/s, p50 and p99 for both
@@ -14,8 +15,10 @@ servers (median of alternating rounds) and the ratio.
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -27,12 +30,13 @@ from pathlib import Path
 from bench.common import BIN, ROOT, free_port, fresh_database, stop, wait_for_port
 
 TOKEN = "benchtoken"
-SECRET = "bench-secret"
+SECRET = "bench-secret-" + "x" * 32  # production refuses a key shorter than 32 characters
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "6s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = os.environ.get("BENCH_WORKERS", "4")
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,save,submit").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,save,submit,answer").split(",")
+TAKERS = int(os.environ.get("BENCH_TAKERS", "2000"))
 SUBMITTERS_PER_ROUND = int(os.environ.get("BENCH_SUBMITTERS", "1500"))
 
 
@@ -56,8 +60,12 @@ def app_environment(database_url: str) -> dict:
         WECHAT_APP_SECRET="bench", WECHAT_TOKEN=TOKEN, PUBLIC_BASE_URL="http://127.0.0.1",
         DATABASE_URL=database_url,
         REDIS_URL=os.environ.get("BENCH_REDIS_URL") or os.environ.get("TEST_REDIS_URL") or "",
-        GUNICORN_ACCESSLOG="/dev/null", RATELIMIT_ENABLED="false",
+        GUNICORN_ACCESSLOG="/dev/null", RATELIMIT_ENABLED="false", SMS_PROVIDER="bench.sms:Discard",
+        PII_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        PII_INDEX_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
+    if not env["REDIS_URL"]:
+        sys.exit("the bench runs the production configuration, which needs Redis: set BENCH_REDIS_URL")
     return env
 
 
@@ -66,8 +74,11 @@ def prepare(env: dict, workdir: Path) -> tuple[Path, str]:
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     total = SUBMITTERS_PER_ROUND * (ROUNDS + 1)
-    out = subprocess.run([sys.executable, "-m", "bench.fixtures", str(workdir), str(total)], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+    takers = TAKERS if "answer" in SCENARIOS else 0
+    out = subprocess.run([sys.executable, "-m", "bench.fixtures", str(workdir), str(total), str(takers)], cwd=ROOT,
+                         env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"bench fixtures failed:\n{out.stderr[-3000:]}")
     return workdir / "sessions.tsv", out.stdout
 
 
@@ -129,6 +140,8 @@ def run(workdir: Path, env: dict) -> None:
                  body="&action=save&good_record=%E6%97%A0&bad_record=%E6%97%A0&workload=%E5%90%88%E6%A0%BC"),
         Scenario("submit", "/m/registration/submit", None, None, script="bench/sessions.lua", sessions=str(sessions),
                  per_round_offset=SUBMITTERS_PER_ROUND // 2),
+        # 2,000 takers' autosaves (issue: p99 < 200 ms at 64 connections, 0 errors)
+        Scenario("answer", "/m/attempts", None, 200, script="bench/answers.lua", sessions=str(workdir / "answers.tsv")),
     ) if s.name in SCENARIOS]
     servers = {}
     try:
@@ -161,7 +174,9 @@ def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) 
             median[server] = r = rounds[len(rounds) // 2]
             print(f"{scenario.name:<10}{server:<8}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>9}")
         ratio = median["app"]["rps"] / median["bare"]["rps"]
-        aim = f"aim ≥ {scenario.aim_ratio}x, p99 < {scenario.aim_p99_ms:.0f} ms" if scenario.aim_ratio else "no aim set"
+        aims = ([f"≥ {scenario.aim_ratio}x"] if scenario.aim_ratio else []) + \
+            ([f"p99 < {scenario.aim_p99_ms:.0f} ms"] if scenario.aim_p99_ms else [])
+        aim = "aim " + ", ".join(aims) if aims else "no aim set"
         print(f"{scenario.name:<10}ratio app/bare {ratio:.2f}x  ({aim})")
     print("\ndatabase queries per page (a signed-in physician with a complete draft):")
     print(queries.rstrip())
