@@ -1,19 +1,23 @@
 """What every console page shares: the blueprint, the staff guard, scoped lookups, small parsers."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wechat_app.auth import client_ip
 from wechat_app.domain import scopes
+from wechat_app.domain.errors import DomainError
 from wechat_app.errors import render_error
 from wechat_app.forms import EXPIRED, Form, first_error
 from wechat_app.models import Staff
 from wechat_app.models.enums import Role
 
+T = TypeVar("T")
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
 
@@ -62,3 +66,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def xlsx(data: bytes, filename: str) -> Response:
     return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "private, no-store"})
+
+
+def outcome(call: Callable[[], T], success: Callable[[T], str]) -> T | None:
+    """Run a use case and flash what came of it: its refusal's message, or `success(result)`."""
+    try:
+        result = call()
+    except DomainError as exc:
+        flash(exc.message)
+        return None
+    flash(success(result))
+    return result
+
+
+def import_outcome(result: tuple[int, list[str]], things: str, endpoint: str):
+    """An Excel import's page: every row's error (nothing was imported), or back with the count."""
+    added, errors = result
+    if errors:
+        return render_template("console/import_errors.html", errors=errors), 400
+    flash(f"成功导入{added}{things}。")
+    return redirect(url_for(endpoint))

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, ip, refused, staff_required, xlsx
+from wechat_app.console.common import bp, import_outcome, ip, outcome, refused, staff_required, xlsx
 from wechat_app.domain import enumerations, exam_admin, exams, face_checks, question_bank, results, spreadsheets
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
@@ -58,11 +58,8 @@ def bank_import():
     form = ImportForm()
     if not form.validate_on_submit():
         return refused(form)
-    added, errors = question_bank.import_questions(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1), ip())
-    if errors:
-        return render_template("console/import_errors.html", errors=errors), 400
-    flash(f"成功导入{added}道题目。")
-    return redirect(url_for("console.bank"))
+    return import_outcome(question_bank.import_questions(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1),
+                                                         ip()), "道题目", "console.bank")
 
 
 @bp.post("/bank/<int:question_id>/retire")
@@ -93,13 +90,9 @@ def paper_create():
     form = PaperForm()
     if not form.validate_on_submit():
         return refused(form)
-    try:
-        paper = exam_admin.create_paper(current_user, form.title.data, form.rules.data, form.pass_mark.data,
-                                        form.duration.data, ip())
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash(f"试卷已创建：{paper.title}（满分{paper.total}分）")
+    outcome(lambda: exam_admin.create_paper(current_user, form.title.data, form.rules.data, form.pass_mark.data,
+                                            form.duration.data, ip()),
+            lambda paper: f"试卷已创建：{paper.title}（满分{paper.total}分）")
     return redirect(url_for("console.arrangements"))
 
 
@@ -109,12 +102,9 @@ def arrangement_create():
     form = ArrangementForm()
     if not form.validate_on_submit():
         return refused(form)
-    try:
-        arrangement = exam_admin.create_arrangement(current_user, cycle_or_404(), form.to_input(), ip())
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash(f"考试安排已保存（未发布）：{arrangement.name}")
+    cycle = cycle_or_404()
+    outcome(lambda: exam_admin.create_arrangement(current_user, cycle, form.to_input(), ip()),
+            lambda arrangement: f"考试安排已保存（未发布）：{arrangement.name}")
     return redirect(url_for("console.arrangements"))
 
 
@@ -135,12 +125,8 @@ def arrangement_publish(arrangement_id: int):
     arrangement = managed(arrangement_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        count = exam_admin.publish(current_user, arrangement, ip())
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash(f"已发布{arrangement.name}，已向{count}名医师发送考试通知。")
+    outcome(lambda: exam_admin.publish(current_user, arrangement, ip()),
+            lambda count: f"已发布{arrangement.name}，已向{count}名医师发送考试通知。")
     return redirect(url_for("console.arrangements"))
 
 

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, in_scope_physician, ip, refused, staff_required, xlsx
+from wechat_app.console.common import bp, import_outcome, in_scope_physician, ip, refused, staff_required, xlsx
 from wechat_app.domain import enumerations, physicians, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
@@ -127,11 +127,8 @@ def physicians_import():
     form = ImportForm()
     if not form.validate_on_submit():
         return refused(form)
-    created, errors = spreadsheets.import_physicians(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1), ip())
-    if errors:
-        return render_template("console/import_errors.html", errors=errors), 400
-    flash(f"成功导入{created}名医师。")
-    return redirect(url_for("console.physicians_page"))
+    return import_outcome(spreadsheets.import_physicians(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1),
+                                                        ip()), "名医师", "console.physicians_page")
 
 
 @bp.route("/physicians/new", methods=["GET", "POST"])
