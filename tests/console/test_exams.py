@@ -149,3 +149,32 @@ def test_results_absentees_makeup_and_export(client, staff, demo):
 def test_institutions_are_refused_the_exam_pages(client, staff, demo, path):
     staff("rmyy")
     assert client.get(path).status_code == 403
+
+
+def test_an_edit_is_a_new_version_and_old_attempts_keep_their_score(client, staff, demo):
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    from tests.helpers import clear_face
+
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    first = demo.session.get(Question, attempt.question_ids[0])
+    exams.save_answer(attempt, first.id, first.answer, False)
+    exams.submit(attempt)
+    score = attempt.score
+    staff("kaohe")
+    page = client.get(f"/console/bank/{first.id}/edit").get_data(as_text=True)
+    from wechat_app.domain.question_bank import COLUMNS, values_of
+
+    values = values_of(first)
+    wrong = next(k for k in "ABCD" if k != first.answer[0]) if first.kind != "X" else "A"
+    form = {f"c{i}": values[c] for i, c in enumerate(COLUMNS)} | {f"c{COLUMNS.index('答案')}": wrong}
+    done = client.post(f"/console/bank/{first.id}/edit", data={"csrf_token": csrf_token(page), **form},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已保存为新版本" in done
+    demo.session.expire_all()
+    assert demo.session.get(Question, first.id).retired
+    new = demo.session.scalar(select(Question).where(Question.replaces_id == first.id))
+    assert new.answer == wrong and not new.retired
+    assert exams.scored(demo.session.get(type(attempt), attempt.id)) == score  # the old question still scores
+    assert client.get(f"/console/bank/{first.id}/edit").status_code == 404  # retired: edit the new one

@@ -14,7 +14,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import own_province_id
 from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm
-from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionSearch, RoundForm
+from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionForm, QuestionSearch, RoundForm
 from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, FaceCheck, Paper, Question
 from wechat_app.models.enums import ExamRound, Role
@@ -71,6 +71,24 @@ def bank_retire(question_id: int):
     question_bank.retire(current_user, question, ip())
     flash("题目已停用。")
     return redirect(url_for("console.bank"))
+
+
+@bp.route("/bank/<int:question_id>/edit", methods=["GET", "POST"])
+@staff_required(*EXAM_STAFF)
+def bank_edit(question_id: int):
+    question = db.session.get(Question, question_id)
+    if question is None or question.retired or question.province_id != own_province_id(current_user):
+        abort(404)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        if outcome(lambda: question_bank.edit(current_user, question, form.values(), ip()),
+                   lambda new: f"已保存为新版本（编号{new.id}），原题已停用，已有考试不受影响。"):
+            return redirect(url_for("console.bank"))
+    elif form.is_submitted():
+        return refused(form)
+    return render_template("console/question_edit.html", question=question,
+                           values=question_bank.values_of(question) if not form.is_submitted() else form.values(),
+                           columns=question_bank.COLUMNS, form=form)
 
 
 @bp.get("/arrangements")

@@ -118,3 +118,30 @@ def retire(staff: Staff, question: Question, ip: str | None) -> None:
         raise DomainError("题目不存在。", status=404)
     question.retired = True
     audit.record("staff", staff.id, "question_retire", "staff", staff.id, ip, question=question.id)
+
+
+def values_of(question: Question) -> dict[str, str]:
+    """A question as the import's columns, to edit it in the same terms."""
+    options = {f"选项{o['key']}": o["text"] for o in question.options}
+    return {"题型": question.kind, "分组": question.group_key or "", "共用题干": question.shared or "", "题干": question.stem,
+            **{f"选项{key}": options.get(f"选项{key}", "") for key in KEYS}, "答案": question.answer,
+            "解析": question.explanation or "", "执业类别": question.category or "", "专业": question.specialty or "",
+            "知识点": question.topic or "", "难度": str(question.difficulty)}
+
+
+@use_case()
+def edit(staff: Staff, question: Question, values: dict[str, str], ip: str | None) -> Question:
+    """An edit is a new version: the old one is retired (attempts that drew it keep scoring the
+    same) and the new one replaces it in every paper assembled from now on."""
+    if question.province_id != own_province_id(staff) or question.retired:
+        raise DomainError("题目不存在或已停用。", status=404)
+    try:
+        new = row_question({column: (values.get(column) or "").strip() for column in COLUMNS}, question.province_id)
+    except ValueError as exc:
+        raise DomainError(f"{exc}。") from None
+    new.replaces_id = question.id
+    question.retired = True
+    db.session.add(new)
+    db.session.flush()
+    audit.record("staff", staff.id, "question_edit", "staff", staff.id, ip, question=question.id)
+    return new

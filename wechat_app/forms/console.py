@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.exam_admin import ArrangementInput
 from wechat_app.domain.physicians import PhysicianInput
+from wechat_app.domain.question_bank import COLUMNS as QUESTION_COLUMNS
 from wechat_app.forms import DecisionForm, Form, count, long_text, record_id, record_ids, several, text
 from wechat_app.models import Arrangement, AssessorApplication, Department, Paper, Physician, Staff
 
@@ -163,3 +164,14 @@ class RoundForm(Form):
 class QuestionSearch(Form):
     kind = text(2)
     words = text(40)
+
+
+class QuestionForm(Form):
+    """题目 edited in the import's columns (domain/question_bank.row_question checks them)."""
+
+    def values(self) -> dict[str, str]:
+        return {column: self[f"c{index}"].data or "" for index, column in enumerate(QUESTION_COLUMNS)}
+
+
+for _index, _column in enumerate(QUESTION_COLUMNS):
+    setattr(QuestionForm, f"c{_index}", long_text(2000, _column))

@@ -51,6 +51,12 @@ def my_attempt(attempt_id: int) -> Attempt:
         abort(404)
 
 
+def per_physician() -> str:
+    # Many physicians of one hospital sit behind one public address: their answers are limited
+    # each on their own, not together.
+    return f"physician:{current_user.get_id()}"
+
+
 @bp.get("/m/exams")
 @physician_required
 def index():
@@ -76,7 +82,7 @@ def check(arrangement_id: int):
 
 @bp.post("/m/exams/<int:arrangement_id>/face")
 @physician_required
-@limiter.limit("20/minute")
+@limiter.limit("20/minute", key_func=per_physician)
 def face(arrangement_id: int):
     """One camera frame (JPEG from the page's canvas); answers JSON for the page's script."""
     arrangement = my_arrangement(arrangement_id)
@@ -105,7 +111,7 @@ def instructions(arrangement_id: int):
 
 @bp.post("/m/exams/<int:arrangement_id>/start")
 @physician_required
-@limiter.limit("10/minute")
+@limiter.limit("10/minute", key_func=per_physician)
 def start(arrangement_id: int):
     arrangement = my_arrangement(arrangement_id)
     if not ConfirmForm().validate_on_submit():
@@ -137,12 +143,6 @@ def attempt(attempt_id: int):
     return render_template("exams/attempt.html", attempt=row, questions=questions, current=questions[number - 1],
                            answers=exams.answers_of(row), form=AnswerForm(),
                            seconds_left=int((row.deadline - clock.now()).total_seconds()))
-
-
-def per_physician() -> str:
-    # Many physicians of one hospital sit behind one public address: their answers are limited
-    # each on their own, not together.
-    return f"physician:{current_user.get_id()}"
 
 
 @bp.post("/m/attempts/<int:attempt_id>/answer")
