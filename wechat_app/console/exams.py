@@ -41,7 +41,7 @@ def managed(arrangement_id: int) -> Arrangement:
 def bank():
     search = QuestionSearch(request.args, meta={"csrf": False})
     search.validate()
-    page = max(parse_count(request.args.get("page")) or 1, 1)
+    page = min(max(parse_count(request.args.get("page")) or 1, 1), 10_000)
     rows, total = question_bank.search(current_user, search.kind.data or "", search.words.data or "", page)
     return render_template("console/bank.html", rows=rows, total=total, page=page, search=search, form=ConfirmForm())
 
