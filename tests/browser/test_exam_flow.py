@@ -120,3 +120,26 @@ def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, sig
     page.click("a.enter")
     assert "已提交考核机构人工审核" in page.inner_text("#face-message")
     page.context.close()
+
+
+def test_outside_the_window_and_with_no_attempts_left_the_card_says_why(app, demo, live, camera, signed_in):
+    from datetime import timedelta
+
+    from tests.helpers import clear_face
+    from wechat_app import clock
+    from wechat_app.domain import exams
+
+    registration = ready_for_exam(demo, "一般程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    exams.submit(exams.start(registration, arrangement))  # the 综合试卷 allows one attempt
+    page = phone_page(camera, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/exams")
+    assert page.inner_text("button.enter") == "可考次数已用完。" and page.is_disabled("button.enter")
+    assert "剩余0次" in page.inner_text(".exam-card")
+    arrangement.starts_at = clock.now() + timedelta(days=1)
+    demo.session.commit()
+    page.reload()
+    assert page.inner_text("button.enter") == "等待考试开始....."
+    page.context.close()
