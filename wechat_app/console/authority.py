@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, ip, refused, staff_required
+from wechat_app.console.common import bp, ip, outcome, refused, staff_required
 from wechat_app.domain import authority, scopes
 from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
@@ -63,10 +63,7 @@ def assessor_application_decide(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return refused(form)
-    try:
-        authority.review_application(current_user, application, form.approve, form.reason.data, ip())
-    except DomainError as exc:
-        flash(str(exc))
+    outcome(lambda: authority.review_application(current_user, application, form.approve, form.reason.data, ip()))
     return redirect(url_for("console.assessor_applications"))
 
 

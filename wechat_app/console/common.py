@@ -68,14 +68,15 @@ def xlsx(data: bytes, filename: str) -> Response:
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "private, no-store"})
 
 
-def outcome(call: Callable[[], T], success: Callable[[T], str]) -> T | None:
+def outcome(call: Callable[[], T], success: Callable[[T], str] | None = None) -> T | None:
     """Run a use case and flash what came of it: its refusal's message, or `success(result)`."""
     try:
         result = call()
     except DomainError as exc:
         flash(exc.message)
         return None
-    flash(success(result))
+    if success is not None:
+        flash(success(result))
     return result
 
 

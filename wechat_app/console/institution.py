@@ -6,7 +6,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, import_outcome, in_scope_physician, ip, refused, staff_required, xlsx
+from wechat_app.console.common import (
+    bp,
+    import_outcome,
+    in_scope_physician,
+    ip,
+    outcome,
+    refused,
+    staff_required,
+    xlsx,
+)
 from wechat_app.domain import enumerations, physicians, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
@@ -54,11 +63,8 @@ def department_save():
     if not form.validate_on_submit():
         return refused(form)
     department = own_department(form.id.data) if form.id.data else None
-    try:
-        physicians.save_department(current_user, form.name.data, form.subject_codes.data, department, ip())
-        flash("科室已保存。")
-    except DomainError as exc:
-        flash(str(exc))
+    outcome(lambda: physicians.save_department(current_user, form.name.data, form.subject_codes.data, department, ip()),
+            lambda _: "科室已保存。")
     return redirect(url_for("console.departments"))
 
 
@@ -68,13 +74,10 @@ def department_action(department_id: int, action: str):
     department = own_department(department_id)
     if not ConfirmForm().validate_on_submit() or action not in ("enable", "disable", "delete"):
         abort(400)
-    try:
-        if action == "delete":
-            physicians.delete_department(current_user, department, ip())
-        else:
-            physicians.set_department_enabled(current_user, department, action == "enable", ip())
-    except DomainError as exc:
-        flash(str(exc))
+    if action == "delete":
+        outcome(lambda: physicians.delete_department(current_user, department, ip()))
+    else:
+        outcome(lambda: physicians.set_department_enabled(current_user, department, action == "enable", ip()))
     return redirect(url_for("console.departments"))
 
 
@@ -220,11 +223,8 @@ def enroll():
         chosen = [p for p, r in physician_list(PhysicianFilter(formdata=None, meta={"csrf": False})) if r is None]
     else:
         chosen = [in_scope_physician(i) for i in form.physician_id.data]
-    try:
-        done, problems = physicians.enroll_physicians(current_user, chosen, ip())
-        flash(f"已开通报名{done}人。" + ("；".join(problems[:10]) if problems else ""))
-    except DomainError as exc:
-        flash(str(exc))
+    outcome(lambda: physicians.enroll_physicians(current_user, chosen, ip()),
+            lambda result: f"已开通报名{result[0]}人。" + "；".join(result[1][:10]))
     return redirect(url_for("console.physicians_page"))
 
 
@@ -235,12 +235,9 @@ def assessor_application():
     if form.is_submitted() and not form.validate():
         return refused(form)
     if form.is_submitted():
-        try:
-            apply_as_assessor(current_user, form.kind.data, form.beds.data, form.physicians.data,
-                              form.description.data, ip())
-            flash("考核机构申请已提交，请等待卫生行政部门审核。")
-        except DomainError as exc:
-            flash(str(exc))
+        outcome(lambda: apply_as_assessor(current_user, form.kind.data, form.beds.data, form.physicians.data,
+                                          form.description.data, ip()),
+                lambda _: "考核机构申请已提交，请等待卫生行政部门审核。")
         return redirect(url_for("console.assessor_application"))
     applications = db.session.scalars(select(AssessorApplication).where(
         AssessorApplication.institution_id == current_user.institution_id).order_by(AssessorApplication.id.desc())).all()

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.auth import sign_in, sign_out
-from wechat_app.console.common import bp, in_scope_registration, ip, refused, staff_required, xlsx
+from wechat_app.console.common import bp, in_scope_registration, ip, outcome, refused, staff_required, xlsx
 from wechat_app.domain import (
     audit,
     authority,
@@ -156,10 +156,7 @@ def exemption_decide(exemption_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return refused(form)
-    try:
-        reviews.review_exemption(current_user, exemption, form.approve, form.reason.data, ip())
-    except DomainError as exc:
-        flash(str(exc))
+    outcome(lambda: reviews.review_exemption(current_user, exemption, form.approve, form.reason.data, ip()))
     return redirect(url_for("console.exemptions"))
 
 
