@@ -141,15 +141,21 @@ def ready_for_exam(db, procedure: str = "简易程序", work: str = "合格", et
                    photo: bytes | None = None, status: str = "awaiting_test"):
     """A demo registration waiting for the test as the reviews leave it: a submitted snapshot (with
     the registration photo when given) and the institution's approval with its two ratings."""
-    from sqlalchemy import select
+    from sqlalchemy import case, select
 
     from wechat_app.domain.uploads import store_image
-    from wechat_app.models import Registration, RegistrationSnapshot, Review, Staff
+    from wechat_app.models import Attempt, Institution, Physician, Registration, RegistrationSnapshot, Review, Staff
 
+    # Demo registrations not used yet (no snapshot, no attempt), of an institution with an assessment
+    # body: those waiting for the test first, then ones a few steps before it.
     registration = db.session.scalar(
-        select(Registration).where(Registration.status == "awaiting_test",
-                                   ~Registration.id.in_(select(RegistrationSnapshot.registration_id)))
-        .order_by(Registration.id).limit(1))
+        select(Registration).join(Physician, Registration.physician_id == Physician.id)
+        .join(Institution, Physician.institution_id == Institution.id)
+        .where(Registration.status.in_(["awaiting_test", "pending_assessor", "pending_institution"]),
+               Institution.assessment_body_id.is_not(None),
+               ~Registration.id.in_(select(RegistrationSnapshot.registration_id)),
+               ~Registration.physician_id.in_(select(Attempt.physician_id)))
+        .order_by(case((Registration.status == "awaiting_test", 0), else_=1), Registration.id).limit(1))
     physician = registration.physician
     physician.must_change_password = False
     registration.procedure, registration.status = procedure, status

@@ -11,9 +11,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import enumerations
+from wechat_app.domain import enumerations, exams
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Cycle, Paper, Physician, Question, Registration, Result
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    AttemptAnswer,
+    Cycle,
+    FaceCheck,
+    Paper,
+    Physician,
+    Question,
+    Registration,
+    Result,
+)
 from wechat_app.models.enums import ExamRound, Rating, Status
 
 HUMANITIES = "医学人文"
@@ -213,8 +224,34 @@ def seed_results(cycle: Cycle, hospital_id: int) -> None:
     waiting = db.session.scalars(select(Registration).join(Physician, Registration.physician_id == Physician.id).where(
         Registration.cycle_id == cycle.id, Registration.status == Status.AWAITING_TEST,
         Physician.institution_id != hospital_id).order_by(Registration.id).limit(len(DEMO_RESULTS))).all()
+    seed_sitting(cycle, hospital_id)
     for registration, (status, skill, score, overall, rule) in zip(waiting, DEMO_RESULTS, strict=False):
         registration.status = status.value
         db.session.add(Result(registration_id=registration.id, round=ExamRound.REGULAR.value, work="合格", ethics="合格",
                               skill=skill, score=score, overall=overall.value, rule=rule,
                               token=secrets.token_urlsafe(24), published_at=clock.now() - timedelta(days=1)))
+
+
+def seed_sitting(cycle: Cycle, hospital_id: int) -> None:
+    """One hospital physician in the middle of the 医学人文测评卷 (face verified, five questions
+    answered, an hour left), so that the console's progress and 继续答题 show in `make run`."""
+    registration = db.session.scalar(select(Registration).join(Physician, Registration.physician_id == Physician.id).where(
+        Registration.cycle_id == cycle.id, Registration.status == Status.AWAITING_TEST,
+        Registration.procedure == "简易程序", Physician.institution_id == hospital_id)
+        .order_by(Registration.id.desc()).limit(1))
+    arrangement = db.session.scalar(select(Arrangement).where(Arrangement.cycle_id == cycle.id,
+                                                              Arrangement.procedure == "简易程序"))
+    if registration is None or arrangement is None:
+        return
+    drawn = exams.assemble(arrangement, cycle.province_id, None, registration.id)
+    now = clock.now()
+    attempt = Attempt(arrangement_id=arrangement.id, physician_id=registration.physician_id,
+                      registration_id=registration.id, number=1, seed=registration.id, question_ids=drawn.question_ids,
+                      option_orders=drawn.option_orders, points=drawn.points, started_at=now,
+                      deadline=min(now + timedelta(minutes=arrangement.paper.duration_minutes), arrangement.ends_at))
+    db.session.add_all([FaceCheck(arrangement_id=arrangement.id, physician_id=registration.physician_id,
+                                  verdict="matched"), attempt])
+    db.session.flush()
+    db.session.add_all(AttemptAnswer(attempt_id=attempt.id, question_id=question_id,
+                                     given=drawn.option_orders[str(question_id)][0])
+                       for question_id in drawn.question_ids[:5])
