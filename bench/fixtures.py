@@ -95,9 +95,9 @@ def make_takers(n: int) -> list[tuple[Physician, Attempt]]:
                                   procedure="简易程序", draft={}) for p in takers]
     db.session.add_all(registrations)
     db.session.flush()
-    drawn = assemble(arrangement, cycle.province_id, "临床", 1)
+    drawn = assemble(arrangement.paper, cycle.province_id, "临床", 1)
     now = clock.now()
-    attempts = [Attempt(arrangement_id=arrangement.id, physician_id=p.id, registration_id=r.id, number=1, seed=1,
+    attempts = [Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=p.id, registration_id=r.id, number=1, seed=1,
                         question_ids=drawn.question_ids, option_orders=drawn.option_orders, points=drawn.points,
                         started_at=now, deadline=min(now + timedelta(hours=2), arrangement.ends_at))
                 for p, r in zip(takers, registrations, strict=True)]

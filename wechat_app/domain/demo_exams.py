@@ -243,9 +243,9 @@ def seed_sitting(cycle: Cycle, hospital_id: int) -> None:
                                                               Arrangement.procedure == "简易程序"))
     if registration is None or arrangement is None:
         return
-    drawn = exams.assemble(arrangement, cycle.province_id, None, registration.id)
+    drawn = exams.assemble(arrangement.paper, cycle.province_id, None, registration.id)
     now = clock.now()
-    attempt = Attempt(arrangement_id=arrangement.id, physician_id=registration.physician_id,
+    attempt = Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=registration.physician_id,
                       registration_id=registration.id, number=1, seed=registration.id, question_ids=drawn.question_ids,
                       option_orders=drawn.option_orders, points=drawn.points, started_at=now,
                       deadline=min(now + timedelta(minutes=arrangement.paper.duration_minutes), arrangement.ends_at))

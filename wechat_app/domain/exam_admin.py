@@ -105,7 +105,7 @@ def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: s
         assessment_body_id=staff.assessment_body_id if staff.role == Role.ASSESSOR else None)
     db.session.add(arrangement)
     db.session.flush()
-    exams.assemble(arrangement, cycle.province_id, data.category, 1)  # refuses a paper the bank cannot fill
+    exams.assemble(paper, cycle.province_id, data.category, 1)  # refuses a paper the bank cannot fill
     audit.record("staff", staff.id, "arrangement_create", "cycle", cycle.id, ip, arrangement=arrangement.id)
     return arrangement
 

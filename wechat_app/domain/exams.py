@@ -23,7 +23,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, AttemptAnswer, Physician, Question, Registration, Review
+from wechat_app.models import Arrangement, Attempt, AttemptAnswer, Paper, Physician, Question, Registration, Review
 from wechat_app.models.enums import ExamRound, QuestionKind, Rating, Status
 
 WAITING = "等待考试开始....."
@@ -169,12 +169,12 @@ class Drawn:
     points: dict[str, int]
 
 
-def assemble(arrangement: Arrangement, province_id: int, category: str | None, seed: int) -> Drawn:
+def assemble(paper: Paper, province_id: int, category: str | None, seed: int) -> Drawn:
     """The paper for one attempt: the same seed always gives the same paper (resume, review)."""
     rng = random.Random(seed)
     units: list[list[Question]] = []
     points: dict[str, int] = {}
-    for rule in arrangement.paper.rules:
+    for rule in paper.rules:
         for unit in draw(rule, units_for(rule, province_id, category), rng):
             units.append(unit)
             points |= {str(q.id): int(rule.get("points", 1)) for q in unit}
@@ -224,9 +224,9 @@ def start(registration: Registration, arrangement: Arrangement) -> Attempt:
         number = (db.session.scalar(select(func.max(Attempt.number)).where(
             Attempt.physician_id == registration.physician_id, Attempt.arrangement_id == arrangement.id)) or 0) + 1
         seed = secrets.randbelow(2**31)
-        drawn = assemble(arrangement, registration.cycle.province_id, target_of(registration).category, seed)
+        drawn = assemble(arrangement.paper, registration.cycle.province_id, target_of(registration).category, seed)
         deadline = min(now + timedelta(minutes=arrangement.paper.duration_minutes), arrangement.ends_at)
-        attempt = Attempt(arrangement_id=arrangement.id, physician_id=registration.physician_id,
+        attempt = Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=registration.physician_id,
                           registration_id=registration.id, number=number, seed=seed, question_ids=drawn.question_ids,
                           option_orders=drawn.option_orders, points=drawn.points, started_at=now, deadline=deadline)
         db.session.add(attempt)
@@ -321,7 +321,7 @@ def submit(attempt: Attempt, by: str = "physician") -> Attempt:
     attempt.submitted_at = min(clock.now(), attempt.deadline)
     attempt.submitted_by = by
     attempt.score = scored(attempt)
-    attempt.passed = attempt.score >= attempt.arrangement.paper.pass_mark
+    attempt.passed = attempt.score >= attempt.paper.pass_mark
     db.session.flush()
     return attempt
 

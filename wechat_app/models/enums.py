@@ -91,6 +91,13 @@ class FaceVerdict(StrEnum):
     REJECTED = "rejected"
 
 
+class MediaKind(StrEnum):
+    """What a course's file is: a video lesson or the e-textbook."""
+
+    LESSON = "lesson"
+    TEXTBOOK = "textbook"
+
+
 class Rating(StrEnum):
     """工作成绩, 职业道德, 业务水平 and the overall result."""
 

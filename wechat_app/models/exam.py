@@ -89,7 +89,10 @@ class Attempt(Model):
     __tablename__ = "exam_attempts"
     __table_args__ = (UniqueConstraint("arrangement_id", "physician_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
+    # A real exam's attempt belongs to an arrangement; a mock paper's (定考培训) to a course's mock paper.
+    arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
+    mock_paper_id: Mapped[int | None] = mapped_column(ForeignKey("mock_papers.id"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"))
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
     number: Mapped[int]  # 1 for the first attempt
@@ -104,9 +107,14 @@ class Attempt(Model):
     score: Mapped[int | None]
     passed: Mapped[bool | None]
     version_id: Mapped[int] = mapped_column(default=1)
-    arrangement: Mapped[Arrangement] = relationship()
+    arrangement: Mapped[Arrangement | None] = relationship()
+    paper: Mapped[Paper] = relationship()
     physician: Mapped[Physician] = relationship()
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def title(self) -> str:
+        return self.arrangement.name if self.arrangement else self.paper.title
 
 
 class AttemptAnswer(Model):
