@@ -82,6 +82,8 @@ class Config:
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
+        # 错题本: a question leaves after this many right answers in a row.
+        self.WRONG_BOOK_STREAK = int(env("WRONG_BOOK_STREAK", "2") or 2)
 
     def read_keys(self) -> None:
         """Keys for personal data and the template message ids."""

@@ -8,12 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, send_file
 
 
 class Storage(Protocol):
     def save(self, data: bytes, suffix: str) -> str: ...
     def read(self, name: str) -> bytes: ...
+    def send(self, name: str, mimetype: str) -> Response: ...
     def delete(self, name: str) -> None: ...
     def names(self) -> Iterator[tuple[str, datetime]]: ...
 
@@ -36,6 +37,11 @@ class LocalStorage:
 
     def read(self, name: str) -> bytes:
         return self._path(name).read_bytes()
+
+    def send(self, name: str, mimetype: str) -> Response:
+        """A stored file as a response that answers range requests (206): seeking in a video on a
+        phone asks for the part it needs, not the whole file."""
+        return send_file(self._path(name), mimetype=mimetype, conditional=True, etag=True, max_age=0)
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)

@@ -18,12 +18,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import face_checks
+from wechat_app.domain import face_checks, wrong_book
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, AttemptAnswer, Paper, Physician, Question, Registration, Review
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    AttemptAnswer,
+    MockPaper,
+    Paper,
+    Physician,
+    Question,
+    Registration,
+    Review,
+)
 from wechat_app.models.enums import ExamRound, QuestionKind, Rating, Status
 
 WAITING = "等待考试开始....."
@@ -303,14 +313,16 @@ def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -
         return row
 
 
-def scored(attempt: Attempt) -> int:
+def marked(attempt: Attempt) -> dict[int, bool]:
+    """Question id → answered right (exactly its answer) for every question answered."""
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
-    total = 0
-    for question_id, answer in answers_of(attempt).items():
-        question = questions.get(question_id)
-        if question is not None and answer.given and answer.given == "".join(sorted(question.answer)):
-            total += attempt.points.get(str(question_id), 1)
-    return total
+    return {question_id: question_id in questions and bool(answer.given)
+            and answer.given == "".join(sorted(questions[question_id].answer))
+            for question_id, answer in answers_of(attempt).items()}
+
+
+def scored(attempt: Attempt) -> int:
+    return sum(attempt.points.get(str(question_id), 1) for question_id, right in marked(attempt).items() if right)
 
 
 @use_case(TAKEN)
@@ -320,8 +332,13 @@ def submit(attempt: Attempt, by: str = "physician") -> Attempt:
         return attempt
     attempt.submitted_at = min(clock.now(), attempt.deadline)
     attempt.submitted_by = by
-    attempt.score = scored(attempt)
+    right = marked(attempt)
+    attempt.score = sum(attempt.points.get(str(question_id), 1) for question_id, ok in right.items() if ok)
     attempt.passed = attempt.score >= attempt.paper.pass_mark
+    if attempt.mock_paper_id is not None:  # practice: what was missed goes into the course's 错题本
+        mock = db.session.get(MockPaper, attempt.mock_paper_id)
+        if mock is not None:
+            wrong_book.record_attempt(attempt, mock.course_id, right)
     db.session.flush()
     return attempt
 

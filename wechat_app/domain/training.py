@@ -1,0 +1,263 @@
+"""定考培训 / 我要学习: which courses a physician sees (by procedure × 执业类别 × 级别, seed: 简易程序 learn
+医学人文, 一般程序 医学人文 and 专业知识), enrolment (我的订单, free), lesson progress (position kept,
+done past 90 %), mock papers on the exam engine, 背题模式 / 做题模式 over the course's part of the bank,
+and the 错题本 (domain/wrong_book.py). Every list is a fixed number of queries however much it holds.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from wechat_app import clock
+from wechat_app.domain import exams, wrong_book
+from wechat_app.domain.cycles import current_cycle
+from wechat_app.domain.errors import DomainError
+from wechat_app.domain.transaction import unit_of_work, use_case
+from wechat_app.extensions import db
+from wechat_app.models import (
+    Attempt,
+    Course,
+    CourseMedia,
+    Enrolment,
+    LessonProgress,
+    MockPaper,
+    Physician,
+    Question,
+    Registration,
+    WrongAnswer,
+)
+from wechat_app.models.enums import MediaKind
+
+DONE_SHARE = 0.9  # a lesson watched this far counts as done
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What chooses a physician's courses."""
+
+    province_id: int | None
+    procedure: str | None
+    category: str | None
+    level: str | None
+
+
+def learner(physician: Physician) -> Learner:
+    province_id = physician.institution.province_id if physician.institution else None
+    cycle = current_cycle(province_id) if province_id else None
+    registration = db.session.scalar(select(Registration).where(
+        Registration.physician_id == physician.id, Registration.cycle_id == cycle.id)) if cycle else None
+    if registration is None:
+        return Learner(province_id, None, physician.category, physician.level)
+    target = exams.target_of(registration)
+    return Learner(province_id, target.procedure, target.category, target.level)
+
+
+def visible_courses(who: Learner):
+    """Published courses of the physician's province for them; before a procedure is chosen, both
+    procedures' courses (a physician may study before registering)."""
+    query = select(Course).where(Course.province_id == who.province_id, Course.published.is_(True))
+    if who.procedure:
+        query = query.where((Course.procedure.is_(None)) | (Course.procedure == who.procedure))
+    query = query.where((Course.category.is_(None)) | (Course.category == who.category),
+                        (Course.level.is_(None)) | (Course.level == who.level))
+    return query.order_by(Course.required.desc(), Course.id)
+
+
+@dataclass
+class Progress:
+    lessons: int = 0
+    lessons_done: int = 0
+    mock_papers: int = 0
+    papers_taken: int = 0
+    best_score: int | None = None
+    textbooks: int = 0
+    wrong: int = 0
+
+
+@dataclass
+class Card:
+    course: Course
+    progress: Progress = field(default_factory=Progress)
+
+
+def cards(physician: Physician) -> list[Card]:
+    """The course cards with their counts and this physician's progress: five queries in all."""
+    found = {c.id: Card(c) for c in db.session.scalars(visible_courses(learner(physician)))}
+    if not found:
+        return []
+    ids = list(found)
+    for course_id, kind, count in db.session.execute(select(CourseMedia.course_id, CourseMedia.kind, func.count())
+                                                     .where(CourseMedia.course_id.in_(ids))
+                                                     .group_by(CourseMedia.course_id, CourseMedia.kind)):
+        progress = found[course_id].progress
+        if kind == MediaKind.LESSON:
+            progress.lessons = count
+        else:
+            progress.textbooks = count
+    for course_id, count in db.session.execute(select(MockPaper.course_id, func.count()).where(
+            MockPaper.course_id.in_(ids)).group_by(MockPaper.course_id)):
+        found[course_id].progress.mock_papers = count
+    for course_id, count in db.session.execute(select(CourseMedia.course_id, func.count()).join(
+            LessonProgress, LessonProgress.media_id == CourseMedia.id).where(
+            CourseMedia.course_id.in_(ids), LessonProgress.physician_id == physician.id,
+            LessonProgress.done.is_(True)).group_by(CourseMedia.course_id)):
+        found[course_id].progress.lessons_done = count
+    for course_id, taken, best in db.session.execute(
+            select(MockPaper.course_id, func.count(Attempt.id), func.max(Attempt.score))
+            .join(Attempt, Attempt.mock_paper_id == MockPaper.id)
+            .where(MockPaper.course_id.in_(ids), Attempt.physician_id == physician.id,
+                   Attempt.submitted_at.is_not(None)).group_by(MockPaper.course_id)):
+        found[course_id].progress.papers_taken, found[course_id].progress.best_score = taken, best
+    for course_id, count in db.session.execute(select(WrongAnswer.course_id, func.count()).where(
+            WrongAnswer.course_id.in_(ids), WrongAnswer.physician_id == physician.id).group_by(WrongAnswer.course_id)):
+        found[course_id].progress.wrong = count
+    return list(found.values())
+
+
+def course_for(physician: Physician, course_id: int) -> Course:
+    """A course this physician may open; anything else (another province, unpublished) is a 404."""
+    course = db.session.scalar(visible_courses(learner(physician)).where(Course.id == course_id))
+    if course is None:
+        raise DomainError("课程不存在。", status=404)
+    return course
+
+
+def media_for(physician: Physician, media_id: int) -> CourseMedia:
+    media = db.session.get(CourseMedia, media_id)
+    if media is None:
+        raise DomainError("内容不存在。", status=404)
+    course_for(physician, media.course_id)
+    return media
+
+
+@use_case("已报名该课程。")
+def enrol(physician: Physician, course: Course) -> Enrolment:
+    """免费学习: the enrolment row (我的订单), made once when the course is first opened."""
+    found = db.session.scalar(select(Enrolment).where(Enrolment.physician_id == physician.id,
+                                                      Enrolment.course_id == course.id))
+    if found is None:
+        found = Enrolment(physician_id=physician.id, course_id=course.id, price_cents=course.price_cents)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def enrolments(physician: Physician) -> list[Enrolment]:
+    return list(db.session.scalars(select(Enrolment).where(Enrolment.physician_id == physician.id)
+                                   .order_by(Enrolment.id.desc())))
+
+
+def contents(course: Course) -> tuple[list[CourseMedia], list[CourseMedia], list[MockPaper]]:
+    media = list(db.session.scalars(select(CourseMedia).where(CourseMedia.course_id == course.id)
+                                    .order_by(CourseMedia.position, CourseMedia.id)))
+    mocks = list(db.session.scalars(select(MockPaper).where(MockPaper.course_id == course.id)
+                                    .order_by(MockPaper.position, MockPaper.id)))
+    return ([m for m in media if m.kind == MediaKind.LESSON], [m for m in media if m.kind == MediaKind.TEXTBOOK],
+            mocks)
+
+
+def progress_of(physician: Physician, media: list[CourseMedia]) -> dict[int, LessonProgress]:
+    if not media:
+        return {}
+    return {p.media_id: p for p in db.session.scalars(select(LessonProgress).where(
+        LessonProgress.physician_id == physician.id, LessonProgress.media_id.in_([m.id for m in media])))}
+
+
+def save_position(physician: Physician, media: CourseMedia, position: int) -> LessonProgress:
+    """Where the video is now (seconds); the furthest point reached decides 'done' (90 %)."""
+    if media.kind != MediaKind.LESSON:
+        raise DomainError("该内容不是视频课程。", status=404)
+    length = media.duration_seconds or 0
+    position = max(0, min(position, length or position))
+    with unit_of_work("进度正在保存，请稍后重试。"):
+        row = db.session.scalar(select(LessonProgress).where(LessonProgress.physician_id == physician.id,
+                                                             LessonProgress.media_id == media.id))
+        if row is None:
+            row = LessonProgress(physician_id=physician.id, media_id=media.id, position_seconds=0, furthest_seconds=0,
+                                 done=False)
+            db.session.add(row)
+        row.position_seconds = position
+        row.furthest_seconds = max(row.furthest_seconds or 0, position)
+        row.done = bool(row.done) or (length > 0 and row.furthest_seconds >= DONE_SHARE * length)
+        row.updated_at = clock.now()
+        return row
+
+
+def start_mock(physician: Physician, mock: MockPaper) -> Attempt:
+    """模拟自测: the unfinished attempt of this mock paper, or a new one, timed on the server like
+    the real exam (no window, no face check, as many attempts as wanted)."""
+    course_for(physician, mock.course_id)
+    now = clock.now()
+    with unit_of_work("练习已在其他页面开始，请刷新后继续。"):
+        ongoing = db.session.scalar(select(Attempt).where(
+            Attempt.physician_id == physician.id, Attempt.mock_paper_id == mock.id, Attempt.submitted_at.is_(None),
+            Attempt.deadline > now))
+        if ongoing is not None:
+            return ongoing
+        number = (db.session.scalar(select(func.max(Attempt.number)).where(
+            Attempt.physician_id == physician.id, Attempt.mock_paper_id == mock.id)) or 0) + 1
+        seed = secrets.randbelow(2**31)
+        drawn = exams.assemble(mock.paper, mock.course.province_id, mock.course.category, seed)
+        attempt = Attempt(mock_paper_id=mock.id, paper_id=mock.paper_id, physician_id=physician.id, number=number,
+                          seed=seed, question_ids=drawn.question_ids, option_orders=drawn.option_orders,
+                          points=drawn.points, started_at=now,
+                          deadline=now + timedelta(minutes=mock.paper.duration_minutes))
+        db.session.add(attempt)
+        db.session.flush()
+        return attempt
+
+
+def pool(course: Course):
+    """The course's part of the bank: its 知识点 and 执业类别, active questions, in a stable order."""
+    query = select(Question.id).where(Question.province_id == course.province_id, Question.retired.is_(False))
+    if course.topic:
+        query = query.where(Question.topic == course.topic)
+    if course.category:
+        query = query.where((Question.category.is_(None)) | (Question.category == course.category))
+    return query.order_by(Question.id)
+
+
+def practice_question(course: Course, number: int, wrong_only_of: Physician | None = None) -> tuple[Question, int]:
+    """The `number`-th question (1-based) of the course's pool, or of a physician's 错题本 for it."""
+    query = pool(course)
+    if wrong_only_of is not None:
+        query = query.where(Question.id.in_(select(WrongAnswer.question_id).where(
+            WrongAnswer.physician_id == wrong_only_of.id, WrongAnswer.course_id == course.id)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if total == 0:
+        raise DomainError("错题本是空的，继续保持！" if wrong_only_of is not None else "该课程暂无练习题。", status=404)
+    question_id = db.session.scalar(query.offset(min(max(number, 1), total) - 1).limit(1))
+    question = db.session.get(Question, question_id) if question_id is not None else None
+    if question is None:  # the pool changed between the count and the pick
+        raise DomainError("题目已更新，请刷新后重试。", status=409)
+    return question, total
+
+
+@dataclass(frozen=True)
+class Checked:
+    right: bool
+    answer: str
+    explanation: str | None
+    in_book: bool
+    streak: int
+
+
+@use_case("答案正在保存，请稍后重试。")
+def answer_practice(physician: Physician, course: Course, question: Question, given: str) -> Checked:
+    """做题模式: check one answer at once and keep the 错题本."""
+    if db.session.scalar(pool(course).where(Question.id == question.id)) is None:
+        raise DomainError("该题不在本课程的题库中。", status=404)
+    normalized = exams.normalized(question, given)
+    if not normalized:
+        raise DomainError("请选择答案。")
+    right = normalized == "".join(sorted(question.answer))
+    entry = wrong_book.record(physician.id, course.id, question.id, right)
+    return Checked(right, question.answer, question.explanation, entry is not None, entry.streak if entry else 0)
+
+
+def wrong_entries(physician: Physician, course: Course) -> list[WrongAnswer]:
+    return list(db.session.scalars(select(WrongAnswer).where(
+        WrongAnswer.physician_id == physician.id, WrongAnswer.course_id == course.id).order_by(WrongAnswer.updated_at.desc())))
