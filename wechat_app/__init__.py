@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from wechat_app import console
     from wechat_app.extensions import csrf, limiter
-    from wechat_app.portal import exams, registration
+    from wechat_app.portal import exams, registration, study
     from wechat_app.portal import views as portal
     from wechat_app.wechat import callback, jssdk, oauth
 
@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(exams.bp)
+    app.register_blueprint(study.bp)
     app.register_blueprint(console.bp)
     if app.config["SIMULATOR_ENABLED"] and app.config["APP_ENV"] != "production":
         from wechat_app.simulator import fake_api

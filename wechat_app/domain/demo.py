@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from wechat_app import clock
 from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.demo_exams import seed_arrangements, seed_bank, seed_results
+from wechat_app.domain.demo_training import seed_courses
 from wechat_app.domain.idnumbers import check_character, to_15
 from wechat_app.domain.registration import Status, demo_registration
 from wechat_app.domain.transaction import use_case
@@ -160,6 +161,7 @@ def seed_demo(schedule: str = "live") -> dict:
     seed_bank(hunan.id)
     seed_arrangements(current, body.id)
     seed_results(current, hospital.id)
+    seed_courses()
     for question, answer, keywords, sort_order in FAQS:
         get_or_create(Faq, {"question": question}, answer=answer, keywords=keywords, sort_order=sort_order)
     for kind, title, published in ARTICLES:

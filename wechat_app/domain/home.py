@@ -110,7 +110,7 @@ def tools(home: Home) -> list[Tool]:
     exemption_reason = None if home.exemption else exemption_refusal(home.registration, today)
     return [
         Tool("我要报名", "/m/registration", "报", registration_reason(home, status, by_key.get("registration"), today)),
-        Tool("我要学习", "/m/study", "学", "定考培训课程尚未发布，请关注公众号通知。"),
+        Tool("我要学习", "/m/study", "学"),
         Tool("参加考试", "/m/exams", "考", exam_reason),
         Tool("考核结果", "/m/results", "果", results_reason),
         Tool("免考申请", "/m/exemption", "免", exemption_reason),

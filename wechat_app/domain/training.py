@@ -258,6 +258,9 @@ def answer_practice(physician: Physician, course: Course, question: Question, gi
     return Checked(right, question.answer, question.explanation, entry is not None, entry.streak if entry else 0)
 
 
-def wrong_entries(physician: Physician, course: Course) -> list[WrongAnswer]:
-    return list(db.session.scalars(select(WrongAnswer).where(
-        WrongAnswer.physician_id == physician.id, WrongAnswer.course_id == course.id).order_by(WrongAnswer.updated_at.desc())))
+def wrong_entries(physician: Physician, course: Course) -> list[tuple[WrongAnswer, Question]]:
+    """The 错题本 of one course, with its questions (one query)."""
+    return [(entry, question) for entry, question in db.session.execute(
+        select(WrongAnswer, Question).join(Question, WrongAnswer.question_id == Question.id).where(
+            WrongAnswer.physician_id == physician.id, WrongAnswer.course_id == course.id)
+        .order_by(WrongAnswer.updated_at.desc(), WrongAnswer.id))]

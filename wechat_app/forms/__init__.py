@@ -58,6 +58,12 @@ def several(limit: int, each: int) -> SelectMultipleField:
                                filters=[lambda values: [v for v in (values or []) if v and len(v) <= each]])
 
 
+def option_keys() -> SelectMultipleField:
+    """The options ticked for a question (one, or several for X): single letters, at most ten."""
+    return SelectMultipleField(validate_choice=False, validators=[Length(max=10, message="选项不正确。")],
+                               filters=[lambda values: [v for v in (values or []) if len(v) == 1]])
+
+
 def record_id(label: str = "", required: bool = True) -> IntegerField:
     """A row id from a hidden field or a select: a positive integer the database can hold."""
     return IntegerField(label, validators=[DataRequired("请选择。") if required else Optional(),

@@ -4,6 +4,7 @@ published result of a registration with its verification token."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from wechat_app.extensions import Model
 from wechat_app.models.enums import ExamRound, FaceVerdict, QuestionKind, Rating, check_in
 from wechat_app.models.physician import Physician
 from wechat_app.models.registration import Registration
+
+if TYPE_CHECKING:
+    from wechat_app.models.training import MockPaper
 
 
 class Question(Model):
@@ -108,13 +112,16 @@ class Attempt(Model):
     passed: Mapped[bool | None]
     version_id: Mapped[int] = mapped_column(default=1)
     arrangement: Mapped[Arrangement | None] = relationship()
+    mock_paper: Mapped[MockPaper | None] = relationship()
     paper: Mapped[Paper] = relationship()
     physician: Mapped[Physician] = relationship()
     __mapper_args__ = {"version_id_col": version_id}
 
     @property
     def title(self) -> str:
-        return self.arrangement.name if self.arrangement else self.paper.title
+        if self.arrangement is not None:
+            return self.arrangement.name
+        return self.mock_paper.title if self.mock_paper is not None else self.paper.title
 
 
 class AttemptAnswer(Model):
