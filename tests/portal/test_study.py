@@ -1,0 +1,180 @@
+"""定考培训 over HTTP: which courses whom, enrolment, lesson progress and resume, media with range
+requests and their scope, mock papers feeding the 错题本, the 错题本 rule, 背题模式, and query counts
+that do not grow with the content."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.helpers import csrf_token, ready_for_exam
+from wechat_app.domain import training, wrong_book
+from wechat_app.extensions import db as _db
+from wechat_app.models import Course, CourseMedia, Enrolment, MockPaper, Question, WrongAnswer
+from wechat_app.models.enums import MediaKind
+from wechat_app.storage import storage
+
+
+def course_named(demo, words: str, province: str = "湖南") -> Course:
+    return demo.session.scalar(select(Course).where(Course.title.contains(words), Course.title.contains(province)))
+
+
+def enrol(client, course: Course):
+    token = csrf_token(client.get(f"/m/study/courses/{course.id}").get_data(as_text=True))
+    return client.post(f"/m/study/courses/{course.id}/enrol", data={"csrf_token": token})
+
+
+def test_courses_follow_procedure_category_and_level(client, demo, login_as):
+    simple = ready_for_exam(demo, "简易程序")
+    login_as(simple.physician)
+    page = client.get("/m/study").get_data(as_text=True)
+    assert "2026湖南医师定期考核人文医学测评" in page and "参加本周期的医师都必学" in page
+    assert "业务水平测评" not in page and "广西" not in page
+    general = ready_for_exam(demo, "一般程序")
+    login_as(general.physician)
+    page = client.get("/m/study").get_data(as_text=True)
+    level = general.physician.level
+    other = "执业助理医师" if level == "执业医师" else "执业医师"
+    assert f"【{level}】" in page and f"【{other}】" not in page
+    assert "视频课时：5课时" in page and "模拟试卷：10套" in page and "电子教材：1本" in page
+
+
+def test_enrolment_is_a_post_and_an_order(client, demo, login_as):
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    course = course_named(demo, "人文医学")
+    assert "免费学习" in client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+    assert demo.session.scalar(select(Enrolment).where(Enrolment.physician_id == physician.id)) is None  # GET wrote nothing
+    assert enrol(client, course).status_code == 302
+    assert "医师法解读" in client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+    assert "免费学习" in client.get("/m/study/orders").get_data(as_text=True)
+    enrol(client, course)
+    assert len(demo.session.scalars(select(Enrolment).where(Enrolment.physician_id == physician.id)).all()) == 1
+
+
+def test_lesson_position_resumes_and_done_past_ninety_percent(client, demo, login_as):
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    course = course_named(demo, "人文医学")
+    lesson = demo.session.scalar(select(CourseMedia).where(CourseMedia.course_id == course.id,
+                                                           CourseMedia.kind == MediaKind.LESSON).order_by(CourseMedia.position))
+    page = client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True)
+    token = csrf_token(page)
+    post = lambda seconds: client.post(f"/m/study/lessons/{lesson.id}/position",  # noqa: E731
+                                       data={"csrf_token": token, "position": seconds}).get_json()
+    assert post(4) == {"ok": True, "done": False}
+    assert 'data-resume="4"' in client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True)
+    assert post(8)["done"] is True  # 8 of 8 seconds
+    assert post(1)["done"] is True  # going back does not undo it
+    assert post(10**4)["ok"]  # beyond the end is the end
+    assert client.post(f"/m/study/lessons/{lesson.id}/position", data={"csrf_token": token, "position": "-3"}).status_code == 400
+
+
+def test_media_answers_ranges_and_only_to_its_province(app, client, demo, login_as):
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    lesson = demo.session.scalar(select(CourseMedia).join(Course).where(Course.title.contains("湖南"),
+                                                                       CourseMedia.kind == MediaKind.LESSON))
+    whole = storage().read(lesson.stored_name)
+    with client.get(f"/m/study/media/{lesson.id}", headers={"Range": "bytes=100-199"}) as part:
+        assert part.status_code == 206 and part.data == whole[100:200]
+        assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole)}" and part.headers["Accept-Ranges"] == "bytes"
+    with client.get(f"/m/study/media/{lesson.id}") as full:
+        assert full.data == whole
+    guangxi = demo.session.scalar(select(CourseMedia).join(Course).where(Course.title.contains("广西")))
+    assert client.get(f"/m/study/media/{guangxi.id}").status_code == 404
+    assert client.get(f"/m/study/courses/{guangxi.course_id}").status_code == 404
+    hidden = course_named(demo, "人文医学")
+    hidden.published = False
+    demo.session.commit()
+    assert client.get(f"/m/study/media/{lesson.id}").status_code == 404
+
+
+def test_the_wrong_book_rule(demo):
+    registration = ready_for_exam(demo)
+    course = course_named(demo, "人文医学")
+    question = demo.session.scalar(select(Question).where(Question.topic == "医学人文", Question.kind == "A1"))
+    wrong = next(o["key"] for o in question.options if o["key"] != question.answer)
+    physician = registration.physician
+    assert training.answer_practice(physician, course, question, wrong).in_book
+    first = training.answer_practice(physician, course, question, question.answer)
+    assert first.right and first.in_book and first.streak == 1
+    assert training.answer_practice(physician, course, question, wrong).streak == 0  # a miss starts again
+    training.answer_practice(physician, course, question, question.answer)
+    assert not training.answer_practice(physician, course, question, question.answer).in_book  # right twice: out
+    assert training.wrong_entries(physician, course) == []
+
+
+def test_the_streak_is_configurable(make_app):
+    app = make_app(WRONG_BOOK_STREAK=3)
+    with app.app_context():
+        assert wrong_book.streak_needed() == 3
+
+
+def test_a_mock_paper_runs_on_the_exam_pages_and_fills_the_wrong_book(client, demo, login_as):
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    course = course_named(demo, "人文医学")
+    enrol(client, course)
+    mock = demo.session.scalar(select(MockPaper).where(MockPaper.course_id == course.id).order_by(MockPaper.position))
+    page = client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+    started = client.post(f"/m/study/mock/{mock.id}/start", data={"csrf_token": csrf_token(page)})
+    attempt_url = started.headers["Location"]
+    assert "/m/attempts/" in attempt_url and "人文医学模拟试卷1" in client.get(attempt_url).get_data(as_text=True)
+    confirm = client.get(f"{attempt_url}/submit").get_data(as_text=True)
+    review = client.post(f"{attempt_url}/submit", data={"csrf_token": csrf_token(confirm)}, follow_redirects=True)
+    assert "得分：0分" in review.get_data(as_text=True) and "解析" in review.get_data(as_text=True)
+    book = demo.session.scalars(select(WrongAnswer).where(WrongAnswer.physician_id == physician.id)).all()
+    assert len(book) == sum(rule["count"] for rule in mock.paper.rules)
+    assert f"错题本（{len(book)}道）" in client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+
+
+def test_recite_shows_the_answer_and_quiz_waits(client, demo, login_as):
+    login_as(ready_for_exam(demo).physician)
+    course = course_named(demo, "人文医学")
+    recite = client.get(f"/m/study/courses/{course.id}/practice?mode=recite&q=1").get_data(as_text=True)
+    quiz = client.get(f"/m/study/courses/{course.id}/practice?mode=quiz&q=1").get_data(as_text=True)
+    assert "正确答案：" in recite and "正确答案：" not in quiz and "提交答案" in quiz
+    empty = client.get(f"/m/study/courses/{course.id}/practice?mode=quiz&wrong=1").get_data(as_text=True)
+    assert "错题本是空的" in empty
+
+
+def count_queries(client, paths) -> list[int]:
+    seen = []
+    listener = lambda *args: seen.append(1)  # noqa: E731
+    counts = []
+    event.listen(_db.engine, "before_cursor_execute", listener)
+    try:
+        for path in paths:
+            seen.clear()
+            assert client.get(path).status_code == 200, path
+            counts.append(len(seen))
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", listener)
+    return counts
+
+
+def test_query_counts_do_not_grow_with_the_content(client, demo, login_as):
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    course = course_named(demo, "人文医学")
+    enrol(client, course)
+    paths = ["/m/study", "/m/study/learning", "/m/study/me", f"/m/study/courses/{course.id}",
+             f"/m/study/courses/{course.id}/wrong"]
+    before = count_queries(client, paths)
+    lesson = demo.session.scalar(select(CourseMedia).where(CourseMedia.course_id == course.id))
+    for number in range(10):
+        demo.session.add(CourseMedia(course_id=course.id, kind="lesson", title=f"加课{number}", position=50 + number,
+                                     stored_name=f"extra-{number}.mp4", content_type="video/mp4", size=1,
+                                     duration_seconds=8))
+    paper = demo.session.scalar(select(MockPaper).where(MockPaper.course_id == course.id)).paper
+    demo.session.add_all(MockPaper(course_id=course.id, paper_id=paper.id, title=f"加卷{n}") for n in range(10))
+    demo.session.add_all(WrongAnswer(physician_id=physician.id, course_id=course.id, question_id=q)
+                         for q in demo.session.scalars(select(Question.id).where(Question.topic == "医学人文").limit(10)))
+    demo.session.commit()
+    assert lesson is not None
+    assert count_queries(client, paths) == before
+
+
+@pytest.mark.parametrize("path", ["/m/study", "/m/study/learning", "/m/study/orders", "/m/study/me"])
+def test_the_tab_bar_pages_need_a_physician(client, demo, path):
+    assert client.get(path).status_code == 302
