@@ -45,11 +45,13 @@ ACTIONS = {
     "arrangement_create": "创建考试安排", "arrangement_publish": "发布考试安排",
     "face_check_approved": "人脸审核通过", "face_check_rejected": "人脸审核驳回",
     "results_publish": "发布考核结果", "results_absentees": "标记缺考", "makeup_confirm": "确认待补考名单",
-    "export_results": "导出考核结果",
+    "export_results": "导出考核结果", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
+    "course_textbook_add": "上传电子教材", "course_mock_add": "添加模拟试卷", "course_publish": "发布课程",
+    "course_unpublish": "下架课程", "export_course_progress": "导出课程学习情况",
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
                 "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德",
-                "round": "轮次", "paper": "试卷", "arrangement": "考试安排", "question": "题目"}
+                "round": "轮次", "paper": "试卷", "arrangement": "考试安排", "question": "题目", "course": "课程"}
 
 
 def record(actor_type: str, actor_id: object, action: str, target_type: str | None = None,

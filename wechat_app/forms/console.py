@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DateTimeLocalField, PasswordField
+from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
 
 from wechat_app.domain.authority import WINDOW_FIELDS
+from wechat_app.domain.course_admin import CourseInput
 from wechat_app.domain.exam_admin import ArrangementInput
 from wechat_app.domain.physicians import PhysicianInput
 from wechat_app.domain.question_bank import COLUMNS as QUESTION_COLUMNS
 from wechat_app.forms import DecisionForm, Form, count, long_text, record_id, record_ids, several, text
-from wechat_app.models import Arrangement, AssessorApplication, Department, Paper, Physician, Staff
+from wechat_app.models import (
+    Arrangement,
+    AssessorApplication,
+    Course,
+    CourseMedia,
+    Department,
+    MockPaper,
+    Paper,
+    Physician,
+    Staff,
+)
 
 
 def optional_date(label: str) -> DateField:
@@ -175,3 +186,33 @@ class QuestionForm(Form):
 
 for _index, _column in enumerate(QUESTION_COLUMNS):
     setattr(QuestionForm, f"c{_index}", long_text(2000, _column))
+
+
+class CourseForm(Form):
+    title = text(Course.title, "课程名称")
+    subject = text(Course.subject, "课程类别")
+    topic = text(Course.topic, "练习知识点")
+    procedure = text(Course.procedure, "考核程序")
+    category = text(Course.category, "执业类别")
+    level = text(Course.level, "医师级别")
+    required = BooleanField()
+    description = long_text(1000, "课程简介")
+
+    def to_input(self) -> CourseInput:
+        return CourseInput(self.title.data, self.subject.data, self.topic.data or None, self.procedure.data or None,
+                           self.category.data or None, self.level.data or None, bool(self.required.data),
+                           self.description.data)
+
+
+class MediaUploadForm(Form):
+    title = text(CourseMedia.title, "标题")
+    file = FileField(validators=[FileRequired("请选择要上传的文件。")])
+
+
+class MockForm(Form):
+    paper_id = record_id("试卷")
+    title = text(MockPaper.title, "模拟试卷名称")
+
+
+class PublishForm(Form):
+    published = BooleanField()
