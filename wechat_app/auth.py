@@ -105,13 +105,27 @@ def signed_in_physician() -> bool:
     return current_user.is_authenticated and isinstance(current_user._get_current_object(), Physician)
 
 
+def bound_physician() -> Physician | None:
+    """The physician bound to the openid WeChat gave this session, while that is still trusted."""
+    openid = session.get("openid")
+    if not openid:
+        return None
+    physician = db.session.scalar(select(Physician).join(WeChatUser, WeChatUser.physician_id == Physician.id)
+                                  .where(WeChatUser.openid == openid))
+    return physician if physician is not None and openid_still_trusted(physician) else None
+
+
 def physician_required(view):
     """Signed-in physician whose first-login setup is done (the seed forces the password change
-    and phone binding before anything else)."""
+    and phone binding before anything else). A menu link (定考培训, 考核结果) comes through OAuth
+    straight to its page: a bound openid signs its physician in there, as 定考入口 does on /m/."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not signed_in_physician():
-            return login_manager.unauthorized()
+            physician = bound_physician()
+            if physician is None:
+                return login_manager.unauthorized()
+            sign_in(physician)
         if current_user.must_change_password:
             return redirect(url_for("portal.setup"))
         return view(*args, **kwargs)

@@ -156,3 +156,27 @@ def test_sign_in_starts_a_fresh_session_with_a_new_csrf_token(app, client, seede
     sign_in(app, client, id_number)
     with client.session_transaction() as session:
         assert "reset_physician_id" not in session and session.get("csrf_token") != before
+
+
+@pytest.mark.parametrize("page", ["/m/study", "/m/results", "/m/exams"])
+def test_a_menu_link_signs_a_bound_openid_in_on_its_page_until_the_account_ends_its_sessions(app, seeded, page):
+    """定考培训 and 考核结果 in the menu go through OAuth straight to their page: the openid's bound
+    physician is signed in there — but not after a reset has ended the account's sessions."""
+    pid, _ = physician_id(app, must_change_password=False)
+    with app.app_context():
+        physician = db.session.get(Physician, pid)
+        db.session.add(WeChatUser(openid=OPENID, physician_id=pid, province_id=physician.institution.province_id))
+        db.session.commit()
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["openid"], session["openid_sv"] = OPENID, 0  # what the OAuth callback leaves
+    assert browser.get(page).status_code == 200
+    assert signed_in(browser)
+    stale = app.test_client()
+    with stale.session_transaction() as session:
+        session["openid"], session["openid_sv"] = OPENID, 0
+    with app.app_context():
+        db.session.get(Physician, pid).session_version += 1  # e.g. the institution reset the password
+        db.session.commit()
+    response = stale.get(page)
+    assert response.status_code == 302 and "/m/bind" in response.headers["Location"]
