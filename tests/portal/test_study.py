@@ -102,6 +102,8 @@ def test_the_wrong_book_rule(demo):
     training.answer_practice(physician, course, question, question.answer)
     assert not training.answer_practice(physician, course, question, question.answer).in_book  # right twice: out
     assert training.wrong_entries(physician, course) == []
+    card = next(c for c in training.cards(physician) if c.course.id == course.id)
+    assert (card.progress.seen, card.progress.right, card.progress.wrong) == (1, 1, 0)
 
 
 def test_the_streak_is_configurable(make_app):

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from wechat_app import clock
 from wechat_app.domain import exams, wrong_book
@@ -25,6 +25,7 @@ from wechat_app.models import (
     LessonProgress,
     MockPaper,
     Physician,
+    PracticeAnswer,
     Question,
     Registration,
     WrongAnswer,
@@ -75,6 +76,8 @@ class Progress:
     best_score: int | None = None
     textbooks: int = 0
     wrong: int = 0
+    seen: int = 0  # different questions answered in the course
+    right: int = 0  # of which answered right at least once
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Card:
 
 
 def cards(physician: Physician) -> list[Card]:
-    """The course cards with their counts and this physician's progress: five queries in all."""
+    """The course cards with their counts and this physician's progress: seven queries in all."""
     found = {c.id: Card(c) for c in db.session.scalars(visible_courses(learner(physician)))}
     if not found:
         return []
@@ -114,6 +117,12 @@ def cards(physician: Physician) -> list[Card]:
     for course_id, count in db.session.execute(select(WrongAnswer.course_id, func.count()).where(
             WrongAnswer.course_id.in_(ids), WrongAnswer.physician_id == physician.id).group_by(WrongAnswer.course_id)):
         found[course_id].progress.wrong = count
+    for course_id, seen, right in db.session.execute(
+            select(PracticeAnswer.course_id, func.count(func.distinct(PracticeAnswer.question_id)),
+                   func.count(func.distinct(case((PracticeAnswer.right.is_(True), PracticeAnswer.question_id)))))
+            .where(PracticeAnswer.course_id.in_(ids), PracticeAnswer.physician_id == physician.id)
+            .group_by(PracticeAnswer.course_id)):
+        found[course_id].progress.seen, found[course_id].progress.right = seen, right
     return list(found.values())
 
 

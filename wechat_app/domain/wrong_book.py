@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from wechat_app import clock
 from wechat_app.extensions import db
-from wechat_app.models import WrongAnswer
+from wechat_app.models import PracticeAnswer, WrongAnswer
 
 
 def streak_needed() -> int:
@@ -17,6 +17,7 @@ def streak_needed() -> int:
 
 def record(physician_id: int, course_id: int, question_id: int, right: bool) -> WrongAnswer | None:
     """One answer, in the caller's transaction; returns the book's entry (None when not, or no longer, in it)."""
+    db.session.add(PracticeAnswer(physician_id=physician_id, course_id=course_id, question_id=question_id, right=right))
     entry = db.session.scalar(select(WrongAnswer).where(
         WrongAnswer.physician_id == physician_id, WrongAnswer.course_id == course_id,
         WrongAnswer.question_id == question_id))

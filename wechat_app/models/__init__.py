@@ -9,11 +9,19 @@ from wechat_app.models.physician import Physician
 from wechat_app.models.registration import Exemption, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 from wechat_app.models.review import AssessorApplication, Review
 from wechat_app.models.staff import Staff
-from wechat_app.models.training import Course, CourseMedia, Enrolment, LessonProgress, MockPaper, WrongAnswer
+from wechat_app.models.training import (
+    Course,
+    CourseMedia,
+    Enrolment,
+    LessonProgress,
+    MockPaper,
+    PracticeAnswer,
+    WrongAnswer,
+)
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
-    "Course", "CourseMedia", "Enrolment", "LessonProgress", "MockPaper", "WrongAnswer",
+    "Course", "CourseMedia", "Enrolment", "LessonProgress", "MockPaper", "PracticeAnswer", "WrongAnswer",
     "Arrangement", "Attempt", "AttemptAnswer", "FaceCheck", "Paper", "Question", "Result",
     "Article", "AssessorApplication", "AuditLog", "Review", "Staff", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
     "Exemption", "Notification", "Physician", "Province", "Registration", "RegistrationEvent",

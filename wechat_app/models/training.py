@@ -104,3 +104,16 @@ class WrongAnswer(Model):
     wrong_count: Mapped[int] = mapped_column(Integer, default=1)
     streak: Mapped[int] = mapped_column(Integer, default=0)  # right answers in a row since the last wrong one
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PracticeAnswer(Model):
+    """Every answer given in a course (做题模式, 错题本 practice, a mock paper): what 'questions seen /
+    answered right' on the course card counts."""
+
+    __tablename__ = "practice_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    right: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(default=clock.now)
