@@ -6,6 +6,7 @@ import os
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from tests.helpers import image_bytes
 from wechat_app.domain.errors import DomainError
@@ -15,7 +16,14 @@ from wechat_app.models import Upload
 
 @pytest.fixture
 def stored(app):
-    return lambda: sorted(os.listdir(app.config["UPLOAD_DIR"])) if os.path.isdir(app.config["UPLOAD_DIR"]) else []
+    """The stored files other than the demo courses' lessons and textbooks."""
+    def files() -> list[str]:
+        from wechat_app.extensions import db
+        from wechat_app.models import CourseMedia
+
+        names = set(os.listdir(app.config["UPLOAD_DIR"])) if os.path.isdir(app.config["UPLOAD_DIR"]) else set()
+        return sorted(names - set(db.session.scalars(select(CourseMedia.stored_name))))
+    return files
 
 
 @pytest.fixture
@@ -109,4 +117,8 @@ def test_prune_removes_orphan_files_and_unreferenced_rows_only(app, db, owner, s
     result = app.test_cli_runner().invoke(args=["uploads", "prune"])
     assert result.exit_code == 0 and "removed 1 upload rows and 2 files" in result.output, result.output
     assert stored() == [kept_name] and orphan not in stored() and dropped_name not in stored()
+    from wechat_app.models import CourseMedia
+
+    lessons = db.session.scalars(select(CourseMedia.stored_name)).all()
+    assert lessons and set(lessons) <= set(os.listdir(app.config["UPLOAD_DIR"]))  # courses' files are kept
     assert db.session.get(Upload, kept.id) is not None

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-from wechat_app.models import Exemption, FaceCheck, Registration, RegistrationSnapshot, Upload
+from wechat_app.models import CourseMedia, Exemption, FaceCheck, Registration, RegistrationSnapshot, Upload
 from wechat_app.storage import storage
 
 # Which uploaded-file field of which wizard step holds which kind of image, and how many it keeps.
@@ -165,7 +165,8 @@ def referenced_upload_ids() -> set[int]:
 
 
 def prune(grace: timedelta = PRUNE_GRACE) -> tuple[int, int]:
-    """Remove upload rows nothing refers to, and files no row names, older than `grace`.
+    """Remove upload rows nothing refers to, and files no row names (an upload or a course's media), older
+    than `grace`.
     Returns (rows removed, files removed)."""
     cutoff = clock.now() - grace
     keep = referenced_upload_ids()
@@ -173,7 +174,8 @@ def prune(grace: timedelta = PRUNE_GRACE) -> tuple[int, int]:
     for upload in dead:
         db.session.delete(upload)
     db.session.commit()  # the rows go first: a file is removed only once no row can name it
-    named = set(db.session.scalars(select(Upload.stored_name)))
+    # Files are named by physicians' uploads and by courses' lessons and textbooks (domain/course_admin.py).
+    named = set(db.session.scalars(select(Upload.stored_name))) | set(db.session.scalars(select(CourseMedia.stored_name)))
     files = 0
     for name, modified in list(storage().names()):
         if name not in named and modified < cutoff:
