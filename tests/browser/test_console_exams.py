@@ -49,6 +49,8 @@ def test_the_assessment_body_runs_an_exam(app, demo, live, chromium, phone, serv
     desk.locator(f"tr[data-arrangement='{arrangement_id}'] button", has_text="发布").click()
     desk.wait_for_selector("text=已向")
     assert "已发布" in desk.inner_text(f"tr[data-arrangement='{arrangement_id}']")
+    cell = f"tr[data-arrangement='{arrangement_id}'] .progress"
+    before = [int(n) for n in desk.inner_text(cell).split(" / ")]  # the demo's own sitting is under way
 
     with app.app_context():
         from wechat_app.extensions import db
@@ -60,7 +62,8 @@ def test_the_assessment_body_runs_an_exam(app, demo, live, chromium, phone, serv
             exams.save_answer(attempt, question.id, question.answer, False)
         exams.submit(attempt)
     desk.reload()
-    assert desk.inner_text(f"tr[data-arrangement='{arrangement_id}'] .progress").startswith("1 / 1 / 1")
+    after = [int(n) for n in desk.inner_text(cell).split(" / ")]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]  # started, handed in, passing
 
     with app.app_context():
         from wechat_app.extensions import db
