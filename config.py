@@ -17,8 +17,8 @@ WECHAT_OAUTH_BASE_URL = "https://open.weixin.qq.com/connect/"
 
 
 # The notices the outbox sends as template messages (template ids from WECHAT_TEMPLATE_<KEY>).
-TEMPLATE_KEYS = ("account_notice", "registration_rejected", "registration_approved", "exam_notice",
-                 "exam_reminder", "assessment_result")
+TEMPLATE_KEYS = ("account_notice", "registration_rejected", "registration_approved", "exemption_result",
+                 "exam_notice", "exam_reminder", "assessment_result")
 
 
 class Config:

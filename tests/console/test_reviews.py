@@ -159,3 +159,23 @@ def test_two_reviewers_cannot_both_win(app, demo):
         other.commit()
     other.close()
     assert DomainError
+
+
+def test_an_exemption_decision_is_confirmed_and_notified(client, staff, demo):
+    """免考审核: the console confirms it, the physician gets the 免考 result as a template message."""
+    from tests.helpers import csrf_token, ready_for_exam
+    from wechat_app.models import Exemption, Notification
+
+    registration = ready_for_exam(demo)
+    exemption = Exemption(registration_id=registration.id, category="本周期内晋升上一级专业技术职务", explanation="已晋升副主任医师。",
+                          evidence=[])
+    demo.session.add(exemption)
+    demo.session.commit()
+    staff("kaohe")
+    token = csrf_token(client.get("/console/exemptions").get_data(as_text=True))
+    page = client.post(f"/console/exemptions/{exemption.id}", data={"csrf_token": token, "decision": "approve",
+                                                                    "reason": ""}, follow_redirects=True)
+    assert f"已通过免考申请：{registration.physician.name}（已通知医师）" in page.get_data(as_text=True)
+    notice = demo.session.scalar(select(Notification).where(Notification.idempotency_key == f"exemption-result:{exemption.id}"))
+    assert notice.template_key == "exemption_result" and notice.data["phrase2"] == "审核通过"
+    assert registration.status == "exempt"

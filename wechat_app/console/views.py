@@ -156,7 +156,9 @@ def exemption_decide(exemption_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return refused(form)
-    outcome(lambda: reviews.review_exemption(current_user, exemption, form.approve, form.reason.data, ip()))
+    name = exemption.registration.physician.name
+    outcome(lambda: reviews.review_exemption(current_user, exemption, form.approve, form.reason.data, ip()),
+            lambda _: f"已{'通过' if form.approve else '驳回'}免考申请：{name}（已通知医师）")
     return redirect(url_for("console.exemptions"))
 
 

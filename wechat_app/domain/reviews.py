@@ -128,6 +128,12 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
             apply(exemption.registration, Action.EXEMPT, Actor(Role.ASSESSOR, staff.id), reason=reason or None)
         exemption.review_reason = reason.strip() or None
         exemption.reviewed_by, exemption.reviewed_at = staff.name, clock.now()
+        registration = exemption.registration
+        notifications.queue_template(
+            registration.physician, "exemption_result",
+            {"thing1": "免考申请审核结果", "phrase2": "审核通过" if approve else "未通过",
+             "thing3": (reason or "").strip() or ("本周期免于业务水平测评" if approve else "请按时参加考试")},
+            "/m/exemption", f"exemption-result:{exemption.id}")
         audit.record("staff", staff.id, f"exemption_{exemption.status}", "registration", exemption.registration_id,
                      ip)
 
