@@ -8,6 +8,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.helpers import csrf_token
+from wechat_app.domain.idnumbers import stated_in
 from wechat_app.models import AuditLog, Department, Physician, Registration, Staff
 
 
@@ -35,7 +36,7 @@ def test_departments_create_edit_disable_and_delete_rules(client, staff, demo):
 
 
 def new_physician(client, **overrides):
-    data = {"name": "刘新", "gender": "男", "id_type": "身份证", "id_number": "11010519491231002x", "category": "临床",
+    data = {"name": "刘新", "gender": "女", "id_type": "身份证", "id_number": "11010519491231002x", "category": "临床",
             "practice_scope": "内科专业", "certificate_number": "110430100009999", "qualification_number": "200543110430100099"}
     return client.post("/console/physicians/new", data={"csrf_token": token(client, "/console/physicians/new"),
                                                         **data, **overrides})
@@ -49,6 +50,18 @@ def test_new_physician_and_the_existing_one_message(client, staff, demo):
     page = new_physician(client, name="重复").get_data(as_text=True)
     assert "医师已存在，请前往【调入医师】" in page and "刘新" in page
     assert demo.session.scalar(select(func.count(Physician.id)).where(Physician.name == "重复")) == 0
+
+
+def test_gender_and_birth_date_come_from_the_id_number(client, staff, demo):
+    """11010519491231002X: born 1949-12-31, 17th digit 2 (even): 女."""
+    staff("rmyy")
+    page = new_physician(client, gender="男").get_data(as_text=True)
+    assert "性别与证件号码不一致（证件号码显示为女）" in page
+    page = new_physician(client, birth_date="1950-01-01").get_data(as_text=True)
+    assert "出生日期与证件号码不一致（证件号码显示为1949-12-31）" in page
+    assert new_physician(client, gender="").status_code == 302  # left empty: filled from the number
+    created = demo.session.scalar(select(Physician).where(Physician.name == "刘新"))
+    assert (created.gender, f"{created.birth_date}") == ("女", "1949-12-31")
 
 
 def test_transfer_out_then_in_by_another_institution(client, staff, demo, login_as):
@@ -109,7 +122,7 @@ def workbook(rows) -> bytes:
     return buffer.getvalue()
 
 
-GOOD = ("王五", "男", "身份证", "110105194912310021"[:17] + "X", "内科", "执业医师", "临床", "内科专业", "110430100000123",
+GOOD = ("王五", "女", "身份证", "110105194912310021"[:17] + "X", "内科", "执业医师", "临床", "内科专业", "110430100000123",
         "2005-07-01", "200543110430100123", "2004-12-01", "主治医师")
 
 
@@ -133,7 +146,7 @@ def test_import_is_all_or_nothing_with_row_errors(client, staff, demo):
     before = demo.session.scalar(select(func.count(Physician.id)))
     bad = ("", "未知", "身份证", "110105194912310021", "不存在的科室", "", "", "", "", "2005/07/01", "", "", "")
     existing = demo.session.scalar(select(Physician).where(Physician.id_type == "身份证")).id_number_18
-    dup = (*GOOD[:3], existing, *GOOD[4:])
+    dup = (GOOD[0], stated_in(existing)[0], GOOD[2], existing, *GOOD[4:])
     response = client.post("/console/physicians/import", data={
         "csrf_token": token(client), "file": (io.BytesIO(workbook([GOOD, bad, dup, GOOD])), "医师.xlsx")},
         content_type="multipart/form-data")

@@ -3,6 +3,7 @@ rejection and resubmission, double submission, upload access, 免考申请."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from tests.helpers import csrf_token, enrolled, image_bytes
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.idnumbers import stated_in
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.models import Physician, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 
@@ -23,7 +25,7 @@ def jpeg(name="a.jpg", **kw):
 def step_data(physician: Physician, step: int) -> dict:
     department = physician.department
     return {
-        1: {"gender": "女", "ethnicity": "土家族", "birth": f"{physician.birth_date:%Y-%m-%d}", "education": "大学本科",
+        1: {"gender": stated_in(physician.id_number_18)[0], "ethnicity": "土家族", "birth": f"{physician.birth_date:%Y-%m-%d}", "education": "大学本科",
             "email": "doc@example.cn", "photo": jpeg()},
         2: {"department": str(department.id), "specialties": department.subject_codes[:1], "title": "主治医师",
             "title_date": "2019-09-01", "post": "", "post_date": "", "level": "执业医师", "resident": "否",
@@ -415,3 +417,13 @@ def test_exemption_explanation_over_its_length(client, demo, login_as):
     response = client.post("/m/exemption", data={"csrf_token": token, "category": "其他符合免考规定的情形",
                                                  "explanation": "说" * 1001}, content_type="multipart/form-data")
     assert response.status_code == 400 and "情况说明不能超过1000个字符。" in response.get_data(as_text=True)
+
+
+def test_gender_and_birth_are_filled_from_the_id_number_and_a_contradiction_is_refused(client, demo, physician):
+    stated_gender, born = stated_in(physician.id_number_18)
+    page = client.get("/m/registration/step/1").get_data(as_text=True)
+    assert f'value="{born:%Y-%m-%d}"' in page
+    assert re.search(rf'value="{stated_gender}"\s+checked', page)
+    other = "女" if stated_gender == "男" else "男"
+    refused = post_step(client, 1, {**step_data(physician, 1), "gender": other}).get_data(as_text=True)
+    assert f"性别与证件号码不一致（证件号码显示为{stated_gender}）" in refused

@@ -16,7 +16,7 @@ from wechat_app import clock
 from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.demo_exams import seed_arrangements, seed_bank, seed_results
 from wechat_app.domain.demo_training import seed_courses
-from wechat_app.domain.idnumbers import check_character, to_15
+from wechat_app.domain.idnumbers import check_character, stated_in, to_15
 from wechat_app.domain.registration import Status, demo_registration
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
@@ -106,6 +106,13 @@ def get_or_create(model, lookup: dict, **values):
         db.session.add(row)
         db.session.flush()
     return row
+
+
+def gender_of(id18: str) -> str:
+    stated = stated_in(id18)
+    if stated is None:
+        raise AssertionError("demo ID numbers are valid")
+    return stated[0]
 
 
 def demo_id_number(serial: int, want_x: bool) -> str:
@@ -224,7 +231,7 @@ def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
         own_departments = [d for d in departments if d.institution_id == institution.id]
         physician = Physician(
             name=f"{SURNAMES[serial % len(SURNAMES)]}{GIVEN[serial % len(GIVEN)]}（演示医师{serial}号）",
-            gender="男" if serial % 2 else "女", id_number=stored,
+            gender=gender_of(id18), id_number=stored,  # as the ID number states it
             birth_date=date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14])),
             institution_id=institution.id,
             department_id=own_departments[serial % len(own_departments)].id if own_departments else None,

@@ -6,6 +6,8 @@ old one would lock a physician out of an account the institution registered unde
 """
 from __future__ import annotations
 
+from datetime import date
+
 from stdnum.iso7064 import mod_11_2
 
 from wechat_app.domain.errors import DomainError
@@ -53,6 +55,19 @@ def canonical_18(raw: str) -> str | None:
     if check_character(number[:17]) != number[17]:
         raise DomainError("证件号码校验位不正确，请核对后重新输入（尾号X大小写均可）。")
     return number
+
+
+def stated_in(id18: str | None) -> tuple[str, date] | None:
+    """The gender and birth date a resident ID number states (GB 11643-1999: characters 7–14 are the
+    birth date, the 17th is odd for men and even for women), or None for other documents and for a
+    number whose date is impossible."""
+    if not id18 or len(id18) != 18 or not id18[:17].isdigit():
+        return None
+    try:
+        born = date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
+    except ValueError:
+        return None
+    return ("男" if int(id18[16]) % 2 else "女"), born
 
 
 def mask(number: str | None) -> str:

@@ -13,7 +13,7 @@ from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import canonical_18, clean
+from wechat_app.domain.idnumbers import canonical_18, clean, stated_in
 from wechat_app.domain.registration import Actor, Role, enroll
 from wechat_app.domain.scopes import own_institution
 from wechat_app.domain.sessions import end_sessions
@@ -103,18 +103,34 @@ def column_limits(model, data) -> dict[str, int]:
     return too_long
 
 
+def stated_errors(id18: str, gender: str, born: date | None) -> dict[str, str]:
+    """A gender or birth date that contradicts the ID number (which states both) is refused."""
+    stated = stated_in(id18)
+    if stated is None:
+        return {"id_number": "证件号码中的出生日期不正确，请核对。"}
+    errors = {}
+    if gender in ("男", "女") and gender != stated[0]:
+        errors["gender"] = f"性别与证件号码不一致（证件号码显示为{stated[0]}），请核对。"
+    if born is not None and born != stated[1]:
+        errors["birth_date"] = f"出生日期与证件号码不一致（证件号码显示为{stated[1]:%Y-%m-%d}），请核对。"
+    return errors
+
+
 def identity_errors(data: PhysicianInput) -> dict[str, str]:
     errors = {}
     if not 1 <= len(data.name.strip()) <= 40:
         errors["name"] = "请输入医师姓名。"
-    if data.gender not in ("男", "女"):
+    if data.gender not in ("男", "女") and data.id_type != "身份证":  # an ID number states it (filled below)
         errors["gender"] = "请选择性别。"
     if data.id_type not in ("身份证", "军官证", "港澳台居民身份证", "台胞证", "护照"):
         errors["id_type"] = "请选择证件类型。"
     if data.id_type == "身份证":
         try:
-            if canonical_18(data.id_number) is None:
+            canonical = canonical_18(data.id_number)
+            if canonical is None:
                 errors["id_number"] = "请输入15位或18位身份证号。"
+            else:
+                errors |= stated_errors(canonical, data.gender, data.birth_date)
         except DomainError as exc:
             errors["id_number"] = str(exc)
     elif not 4 <= len(clean(data.id_number)) <= 32:
@@ -155,10 +171,10 @@ def add_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physici
         raise DomainError("；".join(errors.values()), fields=errors)
     canonical = canonical_18(data.id_number) if data.id_type == "身份证" else None
     stored = clean(data.id_number)
+    stated = stated_in(canonical)
     physician = Physician(
-        name=data.name.strip(), gender=data.gender, id_type=data.id_type, id_number=stored,
-        birth_date=data.birth_date or (date(int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14]))
-                                       if canonical else None),
+        name=data.name.strip(), gender=stated[0] if stated else data.gender, id_type=data.id_type, id_number=stored,
+        birth_date=stated[1] if stated else data.birth_date,
         institution_id=staff.institution_id, department_id=data.department_id, level=data.level or None,
         category=data.category, practice_scope=data.practice_scope, certificate_number=data.certificate_number.strip(),
         certificate_date=data.certificate_date, qualification_number=data.qualification_number.strip(),

@@ -10,7 +10,7 @@ from wechat_app import clock, pii
 from wechat_app.domain import eligibility, wizard
 from wechat_app.domain.cycles import Window
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import mask, mask_phone
+from wechat_app.domain.idnumbers import mask, mask_phone, stated_in
 from wechat_app.domain.registration import Action, Actor, Status, apply, check
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.domain.uploads import FILE_FIELDS, store_image
@@ -38,8 +38,10 @@ def context_for(registration: Registration) -> wizard.Context:
 
 def initial_draft(physician: Physician) -> dict:
     """The form starts from what the institution registered, so the physician confirms, not retypes."""
+    stated = stated_in(physician.id_number_18)  # the ID number states gender and birth date
+    gender, born = stated if stated else (physician.gender, physician.birth_date)
     return {
-        "1": {"gender": physician.gender or "", "birth": f"{physician.birth_date:%Y-%m-%d}" if physician.birth_date else ""},
+        "1": {"gender": gender or "", "birth": f"{born:%Y-%m-%d}" if born else ""},
         "2": {"department": str(physician.department_id or ""), "level": physician.level or "",
               "category": physician.category or "", "scope": physician.practice_scope or "",
               "title": physician.title or "", "certificate_number": physician.certificate_number or "",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from wechat_app.domain import eligibility, enumerations
-from wechat_app.domain.idnumbers import is_resident_form
+from wechat_app.domain.idnumbers import is_resident_form, stated_in
 
 STEPS = {1: "基本信息", 2: "执业信息", 3: "相关经历", 4: "工作成绩/职业道德", 5: "考核程序"}
 
@@ -79,8 +79,11 @@ def _basic(d: dict, draft: dict, ctx: Context, today: date) -> dict[str, str]:
     errors = {}
     if not d.get("photo"):
         errors["photo"] = "请上传近期1寸证件照。"
+    stated = stated_in(ctx.id_number_18)
     if d.get("gender") not in ("男", "女"):
         errors["gender"] = "请选择性别。"
+    elif stated and d["gender"] != stated[0]:
+        errors["gender"] = f"性别与证件号码不一致（证件号码显示为{stated[0]}），请核对。"
     if d.get("ethnicity") not in enumerations.ethnicities():
         errors["ethnicity"] = "请选择民族。"
     problem = date_error(d.get("birth"), True, "出生年月", today)
