@@ -82,6 +82,8 @@ class Config:
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
+        # Development and scripted demos only: every captcha is this text (production refuses to start).
+        self.CAPTCHA_FIXED_ANSWER = env("CAPTCHA_FIXED_ANSWER", "")
         # 错题本: a question leaves after this many right answers in a row.
         self.WRONG_BOOK_STREAK = int(env("WRONG_BOOK_STREAK", "2") or 2)
 
@@ -172,6 +174,8 @@ class ProductionConfig(Config):
         # Several workers with per-process rate limits, lockouts and SMS intervals have no limits.
         if not self.REDIS_URL:
             problems.append("REDIS_URL (rate limits, lockouts and codes shared by all workers)")
+        if self.CAPTCHA_FIXED_ANSWER:
+            problems.append("no CAPTCHA_FIXED_ANSWER (a development setting: every captcha would be known)")
         # The simulator provider logs nothing but shows codes in /_sim: never in production.
         if self.SMS_PROVIDER in ("", "simulator"):
             problems.append("SMS_PROVIDER (a real gateway, package.module:Class)")

@@ -44,6 +44,7 @@ def test_unknown_app_env_is_an_error():
 @pytest.mark.parametrize("name, value, complaint", [
     ("SECRET_KEY", "short-secret", "SECRET_KEY of at least 32"), ("REDIS_URL", "", "REDIS_URL"),
     ("SMS_PROVIDER", "", "SMS_PROVIDER"), ("SMS_PROVIDER", "simulator", "SMS_PROVIDER"),
+    ("CAPTCHA_FIXED_ANSWER", "ABCD", "CAPTCHA_FIXED_ANSWER"),
 ])
 def test_production_refuses_weak_or_per_process_settings(monkeypatch, name, value, complaint):
     for key, setting in PRODUCTION_ENV.items():
@@ -97,3 +98,27 @@ def test_forwarded_headers_are_believed_only_from_configured_proxies(make_app):
 def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/nope")
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_a_fixed_captcha_in_development_lets_a_script_sign_in(make_app):
+    app = make_app(CAPTCHA_FIXED_ANSWER="abcd")
+    client = app.test_client()
+    client.get("/m/captcha.png")
+    with client.session_transaction() as session:
+        captcha_id = session["captcha_id"]
+    from wechat_app.domain import verification
+
+    with app.app_context():
+        assert verification.check_captcha(captcha_id, "ABCD")
+
+
+def test_the_simulators_polls_stay_out_of_the_log():
+    import logging
+
+    from wechat_app.logconfig import not_a_simulator_poll
+
+    def line(path: str) -> logging.LogRecord:
+        return logging.LogRecord("werkzeug", logging.INFO, "", 0, '127.0.0.1 - - [x] "%s" 200 -', (f"GET {path} HTTP/1.1",), None)
+
+    assert not not_a_simulator_poll(line("/_sim/sms?openid=o1")) and not not_a_simulator_poll(line("/_sim/messages"))
+    assert not_a_simulator_poll(line("/m/registration/step/1")) and not_a_simulator_poll(line("/_sim/send"))

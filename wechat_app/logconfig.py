@@ -85,6 +85,15 @@ class RedactingFormatter(logging.Formatter):
         return redact(line) if REDACTING["on"] else line
 
 
+SIMULATOR_POLLS = ("/_sim/sms", "/_sim/messages")
+
+
+def not_a_simulator_poll(record: logging.LogRecord) -> bool:
+    """The simulator's page polls for SMS and messages every few seconds: its request lines would
+    bury the ones a developer looks for."""
+    return not any(f" {path}" in record.getMessage() for path in SIMULATOR_POLLS)
+
+
 def configure(app: Flask) -> None:
     level = logging.DEBUG if app.debug else logging.INFO
     root = logging.getLogger()
@@ -98,3 +107,4 @@ def configure(app: Flask) -> None:
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("redis").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").addFilter(not_a_simulator_poll)

@@ -32,10 +32,11 @@ CODE_TEXT = "【定考通】您的验证码为{code}，5分钟内有效。如非
 _image = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 38))
 
 
-def new_captcha() -> tuple[str, str]:
-    """(captcha id, answer); the answer is stored, the id goes to the browser's session."""
+def new_captcha(fixed: str = "") -> tuple[str, str]:
+    """(captcha id, answer); the answer is stored, the id goes to the browser's session. `fixed`
+    is the development setting CAPTCHA_FIXED_ANSWER (production refuses to start with it)."""
     captcha_id = secrets.token_urlsafe(12)
-    answer = "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(4))
+    answer = fixed.upper() or "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(4))
     kv.set(f"captcha:{captcha_id}", answer, CAPTCHA_TTL)
     return captcha_id, answer
 
