@@ -92,8 +92,8 @@
     const data = await res.json();
     data.messages.slice(seenMessages).forEach((m) => {
       if (m.kind === "template") {
-        const lines = Object.entries(m.data || {}).map(([k, v]) => k + "：" + (v && v.value));
-        const div = bubble("【模板消息】\n" + lines.join("\n"), "them template");
+        const lines = (m.lines || []).map((line) => line.label + "：" + line.value);
+        const div = bubble((m.title || "模板消息") + "\n" + lines.join("\n"), "them template");
         if (m.url) { const a = document.createElement("a"); a.href = m.url; a.textContent = "\n详情"; div.appendChild(a); }
       } else {
         bubble(m.content || "", "them", true);

@@ -1,7 +1,13 @@
 """The simulator's chat screen and its push endpoint, plain and in safe mode."""
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+
+from config import TEMPLATE_KEYS
+from wechat_app.domain import notifications
 from wechat_app.domain.demo import seed_demo
+from wechat_app.models import Physician
 
 
 def test_chat_screen_shows_the_menu(client):
@@ -39,3 +45,21 @@ def test_sms_panel_lists_what_the_simulator_provider_sent(client, fake_wechat):
     fake_wechat.sms.append({"phone": "13800000000", "text": "【定考通】您的验证码为123456"})
     assert client.get("/_sim/sms").get_json()["messages"][-1]["text"].endswith("123456")
     assert "短信（模拟" in client.get("/_sim").get_data(as_text=True)
+
+
+def test_a_template_message_shows_its_title_and_labels(app, client, fake_wechat):
+    template_id = app.config["WECHAT_TEMPLATE_REGISTRATION_REJECTED"]
+    fake_wechat.sent.append({"kind": "template", "touser": "oA", "template_id": template_id, "data": {
+        "thing1": {"value": "医疗卫生机构驳回"}, "thing2": {"value": "照片不清晰"}, "time3": {"value": "2026年05月01日"}}})
+    shown = client.get("/_sim/messages?openid=oA").get_json()["messages"][0]
+    assert shown["title"] == "报名审核驳回通知"
+    assert shown["lines"] == [{"label": "驳回方", "value": "医疗卫生机构驳回"}, {"label": "驳回原因", "value": "照片不清晰"},
+                              {"label": "重新提交截止", "value": "2026年05月01日"}]
+
+
+def test_every_notice_has_its_template_and_a_field_it_lacks_is_refused(app, db):
+    assert set(TEMPLATE_KEYS) == set(notifications.TEMPLATES)
+    seed_demo()
+    physician = db.session.scalars(select(Physician)).first()
+    with pytest.raises(notifications.TemplateFieldError, match="no field thing9"):
+        notifications.queue_template(physician, "exam_notice", {"thing9": "x"}, "/m/", "k")

@@ -18,6 +18,19 @@ from wechat_app.extensions import db
 from wechat_app.links import oauth_entry
 from wechat_app.models import Notification, Physician, WeChatUser
 
+# The notices, as the template library entries chosen for them in the WeChat admin console: the
+# title and each field's label (WeChat shows them; the data carries only the values). The template
+# ids come from WECHAT_TEMPLATE_<KEY> (config.py).
+TEMPLATES: dict[str, tuple[str, dict[str, str]]] = {
+    "account_notice": ("账号变更通知", {"thing1": "变更内容", "time2": "变更时间", "thing3": "备注"}),
+    "registration_rejected": ("报名审核驳回通知", {"thing1": "驳回方", "thing2": "驳回原因", "time3": "重新提交截止"}),
+    "registration_approved": ("报名审核通过通知", {"thing1": "审核事项", "phrase2": "当前状态", "thing3": "考核周期"}),
+    "exemption_result": ("免考审核结果通知", {"thing1": "审核事项", "phrase2": "审核结果", "thing3": "说明"}),
+    "exam_notice": ("考试通知", {"thing1": "考试名称", "time2": "开始时间", "thing3": "截止与次数"}),
+    "exam_reminder": ("考试提醒", {"thing1": "考试名称", "time2": "开始时间", "thing3": "提醒事项"}),
+    "assessment_result": ("考核结果通知", {"thing1": "考核周期", "phrase2": "考核结果", "thing3": "评定依据"}),
+}
+
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phone_number": 17,
           "car_number": 8, "name": 20, "phrase": 5, "time": 40, "date": 40, "amount": 12}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -73,6 +86,9 @@ def queue_template(physician: Physician, template_key: str, data: dict[str, str]
     """A template message to the openid bound to `physician` (or to `openid`, e.g. the one a binding
     just left), its fields checked against WeChat's limits. Without an openid it is kept as
     undeliverable (the institution sees it), and an SMS is queued where SMS is configured."""
+    unknown = set(data) - set(TEMPLATES[template_key][1])
+    if unknown:  # a field the template does not have is refused by WeChat (47003): a programming error
+        raise TemplateFieldError(f"{template_key} has no field {', '.join(sorted(unknown))}")
     openid = openid or db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
     fitted = {name: fit(name, value) for name, value in data.items()}
     notice = queue(idempotency_key, "template", fitted, template_key=template_key, openid=openid,

@@ -12,6 +12,7 @@ import time
 from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
+from wechat_app.domain.notifications import TEMPLATES
 from wechat_app.extensions import db
 from wechat_app.models import WeChatUser
 from wechat_app.simulator.fake_api import fake
@@ -107,7 +108,18 @@ def describe(reply: str, envelope: Envelope | None) -> dict:
 def messages():
     """Template and customer-service messages the fake API has delivered to this user."""
     openid = request.args.get("openid", "")
-    return jsonify(messages=[m for m in fake().sent if m.get("touser") == openid])
+    return jsonify(messages=[as_shown(m) for m in fake().sent if m.get("touser") == openid])
+
+
+def as_shown(message: dict) -> dict:
+    """A template message as WeChat shows it: the template's title, each field's label and value."""
+    if message.get("kind") != "template":
+        return message
+    keys = {current_app.config.get(f"WECHAT_TEMPLATE_{key.upper()}"): key for key in TEMPLATES}
+    title, labels = TEMPLATES.get(keys.get(message.get("template_id"), ""), ("模板消息", {}))
+    lines = [{"label": labels.get(name, name), "value": (value or {}).get("value", "")}
+             for name, value in (message.get("data") or {}).items()]
+    return {**message, "title": title, "lines": lines}
 
 
 @bp.get("/sms")
