@@ -25,7 +25,8 @@ run: install
 	@echo "  定考通 is running with demo data and the WeChat simulator:"
 	@echo "    simulator (chat screen):  http://$(HOST):$(PORT)/_sim"
 	@echo "    pick or create a test user, tap 医师定考 › 定考入口 to go through OAuth to /m/"
-	@echo "    demo physicians log in with their ID number and the initial password 666666"
+	@echo "    demo accounts (ID numbers, passwords, console users): the 演示账号 panel on that page"
+	@echo "    console: http://$(HOST):$(PORT)/console/login    another port: make run PORT=5001"
 	@echo ""
 	PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -63,3 +63,12 @@ def test_every_notice_has_its_template_and_a_field_it_lacks_is_refused(app, db):
     physician = db.session.scalars(select(Physician)).first()
     with pytest.raises(notifications.TemplateFieldError, match="no field thing9"):
         notifications.queue_template(physician, "exam_notice", {"thing9": "x"}, "/m/", "k")
+
+
+def test_the_demo_accounts_panel_lists_physicians_per_state_and_the_console_accounts(client, db):
+    seed_demo()
+    page = client.get("/_sim").get_data(as_text=True)
+    assert "演示账号" in page and "报名完成-等待测评" in page and "已开通报名" in page
+    physician = db.session.scalars(select(Physician).where(Physician.id_type == "身份证").order_by(Physician.id)).first()
+    assert physician.id_number_18 in page and "666666" in page
+    assert "kaohe" in page and "Dkt@2026demo" in page

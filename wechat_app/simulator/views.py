@@ -12,9 +12,12 @@ import time
 from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
+from wechat_app.domain.demo import DEMO_STAFF_PASSWORD
 from wechat_app.domain.notifications import TEMPLATES
+from wechat_app.domain.registration import label
 from wechat_app.extensions import db
-from wechat_app.models import WeChatUser
+from wechat_app.models import Physician, Registration, Staff, WeChatUser
+from wechat_app.models.enums import Role
 from wechat_app.simulator.fake_api import fake
 from wechat_app.wechat.menu import build_menu
 from wechat_app.wechat.protocol import Envelope, cdata, parse_xml, sha1_signature
@@ -36,11 +39,32 @@ def known_users() -> list[dict]:
     return [{"openid": openid, "nickname": nickname} for openid, nickname in users.items()]
 
 
+def demo_accounts() -> tuple[list[dict], list[dict]]:
+    """演示账号 (development only, like the whole simulator): a few demo physicians per state, with
+    the ID number they sign in with, and the console accounts."""
+    physicians, per_state = [], {}
+    rows = db.session.execute(select(Physician, Registration).outerjoin(Registration, Registration.physician_id == Physician.id)
+                              .order_by(Physician.id).limit(200)).all()
+    for physician, registration in rows:
+        state = label(registration.status if registration else None)
+        if per_state.setdefault(state, 0) >= 3 or physician.id_type != "身份证":
+            continue
+        per_state[state] += 1
+        physicians.append({"name": physician.name, "id_number": physician.id_number_18 or physician.id_number,
+                           "password": "666666" if physician.must_change_password else "（已修改）", "state": state,
+                           "institution": physician.institution.name if physician.institution else ""})
+    staff = [{"username": s.username, "role": Role(s.role).label, "name": s.name}
+             for s in db.session.scalars(select(Staff).order_by(Staff.id).limit(20))]
+    return physicians, staff
+
+
 @bp.get("")
 @bp.get("/")
 def chat():
+    physicians, staff = demo_accounts()
     return render_template("simulator/chat.html", menu=build_menu(current_app.config["PUBLIC_BASE_URL"]),
-                           users=known_users())
+                           users=known_users(), demo_physicians=physicians, demo_staff=staff,
+                           staff_password=DEMO_STAFF_PASSWORD)
 
 
 @bp.post("/users")
