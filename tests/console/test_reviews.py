@@ -179,3 +179,14 @@ def test_an_exemption_decision_is_confirmed_and_notified(client, staff, demo):
     notice = demo.session.scalar(select(Notification).where(Notification.idempotency_key == f"exemption-result:{exemption.id}"))
     assert notice.template_key == "exemption_result" and notice.data["phrase2"] == "审核通过"
     assert registration.status == "exempt"
+
+
+def test_a_registration_without_a_submission_offers_no_approval(client, staff, demo):
+    """The demo's 待审核 rows have no snapshot: the page says so and offers no 审核通过."""
+    rmyy = staff("rmyy")
+    registration = demo.session.scalar(
+        select(Registration).join(Physician, Registration.physician_id == Physician.id)
+        .where(Registration.status == "pending_institution", Physician.institution_id == rmyy.institution_id,
+               ~Registration.id.in_(select(RegistrationSnapshot.registration_id))))
+    page = client.get(f"/console/reviews/{registration.id}").get_data(as_text=True)
+    assert "该医师尚未提交报名信息。" in page and 'value="approve"' not in page
