@@ -6,9 +6,11 @@
   const form = document.getElementById("position-form");
   if (!video || !form) return;
   const resume = parseFloat(video.dataset.resume || "0");
-  video.addEventListener("loadedmetadata", () => {
+  function resumeAt() {
     if (resume > 0 && resume < video.duration - 1) video.currentTime = resume;
-  }, { once: true });
+  }
+  // A cached video may have its metadata before this script runs: then there is no event to wait for.
+  if (video.readyState >= 1) resumeAt(); else video.addEventListener("loadedmetadata", resumeAt, { once: true });
   let sent = -1;
   function send(beacon) {
     const position = Math.floor(video.currentTime || 0);

@@ -77,4 +77,10 @@ def test_learning_from_the_menu(app, demo, live, chromium, tmp_path):
     page.click("#recite")
     assert "正确答案：" in page.inner_text("#answer-box")
     page.screenshot(path=str(tmp_path / "recite.png"), full_page=True)
+
+    page.goto(f"{live}/m/study/courses/{course.id}")  # the e-textbook, drawn page by page (pdf.js)
+    page.click("text=电子教材 >> nth=1")
+    page.wait_for_function("() => document.querySelectorAll('#pdf-pages canvas[data-rendered]').length === 5")
+    assert page.inner_text("#pdf-status") == "共5页"
+    page.screenshot(path=str(tmp_path / "textbook.png"))
     page.context.close()
