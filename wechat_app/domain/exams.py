@@ -301,11 +301,14 @@ def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -
     if question_id not in attempt.question_ids:
         raise DomainError("该题不在本试卷中。", status=404)
     with unit_of_work("答案正在保存，请稍后重试。"):
-        question = db.session.get(Question, question_id)
-        if question is None:
+        # The question and this attempt's answer to it in one round trip: autosave is the hot path
+        # of a sitting (make bench, scenario "answer").
+        found = db.session.execute(select(Question, AttemptAnswer).outerjoin(
+            AttemptAnswer, (AttemptAnswer.question_id == Question.id) & (AttemptAnswer.attempt_id == attempt.id))
+            .where(Question.id == question_id)).first()
+        if found is None:
             raise DomainError("该题不在本试卷中。", status=404)
-        row = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
-                                                             AttemptAnswer.question_id == question_id))
+        question, row = found
         if row is None:
             row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
             db.session.add(row)
