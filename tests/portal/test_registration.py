@@ -427,3 +427,40 @@ def test_gender_and_birth_are_filled_from_the_id_number_and_a_contradiction_is_r
     other = "女" if stated_gender == "男" else "男"
     refused = post_step(client, 1, {**step_data(physician, 1), "gender": other}).get_data(as_text=True)
     assert f"性别与证件号码不一致（证件号码显示为{stated_gender}）" in refused
+
+
+def test_the_final_approval_writes_the_registration_into_the_record_with_its_history(client, demo, physician):
+    from wechat_app.domain import record, reviews
+    from wechat_app.domain.submission import initial_draft
+    from wechat_app.models import PhysicianChange, Staff
+
+    fill_all(client, physician)
+    data = {**step_data(physician, 2), "title": "副主任医师", "title_date": "2024-06-01", "post": "科主任",
+            "post_date": "2023-01-01", "scope": "外科专业", "certificate_pages": []}
+    assert post_step(client, 2, data).status_code == 302
+    assert submit(client).status_code == 302
+    registration = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
+    staff = {s.username: s for s in demo.session.scalars(select(Staff))}
+    reviews.review(staff["rmyy"], registration, "institution", reviews.Decision(True, "合格", "合格"), None)
+    assert physician.title != "副主任医师"  # not before the registration is final
+    reviews.review(staff["kaohe"], registration, "assessor", reviews.Decision(True), None)
+    demo.session.refresh(physician)
+    assert (physician.title, f"{physician.title_date}", physician.post, physician.practice_scope, physician.ethnicity) == \
+        ("副主任医师", "2024-06-01", "科主任", "外科专业", "土家族")
+    changes = {c.field: c for c in record.history(physician)}
+    assert changes["title"].old_value == "主治医师" and changes["title"].new_value == "副主任医师"
+    assert changes["title"].changed_by == staff["kaohe"].id and changes["title"].cycle_id == registration.cycle_id
+    assert "gender" not in changes  # the same as the ID number states: nothing changed
+    draft = initial_draft(physician)  # the next cycle starts from the record
+    assert (draft["2"]["title"], draft["2"]["post"], draft["1"]["ethnicity"]) == ("副主任医师", "科主任", "土家族")
+    assert demo.session.scalar(select(func.count(PhysicianChange.id))) == len(changes)
+
+
+def test_the_change_history_page_is_scoped(client, demo, physician, login_as):
+    from wechat_app.models import Staff
+
+    rmyy, rhzs = (demo.session.scalar(select(Staff).where(Staff.username == name)) for name in ("rmyy", "rhzs"))
+    login_as(rmyy)
+    assert "信息变更记录" in client.get(f"/console/physicians/{physician.id}/history").get_data(as_text=True)
+    login_as(rhzs)
+    assert client.get(f"/console/physicians/{physician.id}/history").status_code == 404

@@ -16,7 +16,7 @@ from wechat_app.console.common import (
     staff_required,
     xlsx,
 )
-from wechat_app.domain import enumerations, physicians, spreadsheets
+from wechat_app.domain import enumerations, physicians, record, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
@@ -35,7 +35,7 @@ from wechat_app.forms.console import (
     TransferSearchForm,
 )
 from wechat_app.inputs import parse_id
-from wechat_app.models import AssessorApplication, Department, Physician, Registration
+from wechat_app.models import AssessorApplication, Cycle, Department, Physician, Registration, Staff
 from wechat_app.models.enums import Role
 
 
@@ -177,6 +177,18 @@ def physician_action(physician_id: int, action: str):
     except DomainError as exc:
         flash(str(exc))
     return redirect(url_for("console.physicians_page"))
+
+
+@bp.get("/physicians/<int:physician_id>/history")
+@staff_required()
+def physician_history(physician_id: int):
+    """变更记录: what approved registrations changed in the record, by whom, from which cycle."""
+    physician = in_scope_physician(physician_id)
+    changes = record.history(physician)
+    names = {s.id: s.name for s in db.session.scalars(select(Staff).where(Staff.id.in_({c.changed_by for c in changes})))}
+    cycles = {c.id: c.name for c in db.session.scalars(select(Cycle).where(Cycle.id.in_({c.cycle_id for c in changes})))}
+    return render_template("console/physician_history.html", physician=physician, changes=changes, names=names,
+                           cycles=cycles, labels=record.LABELS)
 
 
 @bp.get("/physicians/transfer-in")

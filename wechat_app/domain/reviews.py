@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import applications, audit, notifications
+from wechat_app.domain import applications, audit, notifications, record
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
@@ -79,7 +79,8 @@ def decide(staff: Staff, registration: Registration, stage: str, decision: Decis
     physician = registration.physician
     if decision.approve:
         registration.rejected_by = registration.reject_reason = registration.resubmit_deadline = None
-        if stage == "assessor":
+        if stage == "assessor":  # the registration is final: the record follows what it declares
+            record.apply_snapshot(registration, snapshot, staff.id)
             notifications.queue_template(
                 physician, "registration_approved",
                 {"thing1": "医师定期考核报名审核通过", "phrase2": "待测评", "thing3": registration.cycle.name},

@@ -40,12 +40,15 @@ def initial_draft(physician: Physician) -> dict:
     """The form starts from what the institution registered, so the physician confirms, not retypes."""
     stated = stated_in(physician.id_number_18)  # the ID number states gender and birth date
     gender, born = stated if stated else (physician.gender, physician.birth_date)
+    day = lambda value: f"{value:%Y-%m-%d}" if value else ""  # noqa: E731
     return {
-        "1": {"gender": gender or "", "birth": f"{born:%Y-%m-%d}" if born else ""},
-        "2": {"department": str(physician.department_id or ""), "level": physician.level or "",
-              "category": physician.category or "", "scope": physician.practice_scope or "",
-              "title": physician.title or "", "certificate_number": physician.certificate_number or "",
-              "certificate_date": f"{physician.certificate_date:%Y-%m-%d}" if physician.certificate_date else ""},
+        "1": {"gender": gender or "", "birth": day(born), "ethnicity": physician.ethnicity or "",
+              "education": physician.education or "", "email": physician.email or ""},
+        "2": {"department": str(physician.department_id or ""), "specialties": list(physician.specialties or []),
+              "level": physician.level or "", "category": physician.category or "",
+              "scope": physician.practice_scope or "", "title": physician.title or "",
+              "title_date": day(physician.title_date), "post": physician.post or "", "post_date": day(physician.post_date),
+              "certificate_number": physician.certificate_number or "", "certificate_date": day(physician.certificate_date)},
     }
 
 

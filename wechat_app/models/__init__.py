@@ -5,7 +5,7 @@ from wechat_app.models.cycle import Cycle
 from wechat_app.models.exam import Arrangement, Attempt, AttemptAnswer, FaceCheck, Paper, Question, Result
 from wechat_app.models.notification import Notification
 from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
-from wechat_app.models.physician import Physician
+from wechat_app.models.physician import Physician, PhysicianChange
 from wechat_app.models.registration import Exemption, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 from wechat_app.models.review import AssessorApplication, Review
 from wechat_app.models.staff import Staff
@@ -21,7 +21,7 @@ from wechat_app.models.training import (
 from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
-    "Course", "CourseMedia", "Enrolment", "LessonProgress", "MockPaper", "PracticeAnswer", "WrongAnswer",
+    "PhysicianChange", "Course", "CourseMedia", "Enrolment", "LessonProgress", "MockPaper", "PracticeAnswer", "WrongAnswer",
     "Arrangement", "Attempt", "AttemptAnswer", "FaceCheck", "Paper", "Question", "Result",
     "Article", "AssessorApplication", "AuditLog", "Review", "Staff", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
     "Exemption", "Notification", "Physician", "Province", "Registration", "RegistrationEvent",

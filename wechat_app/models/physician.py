@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wechat_app import clock, pii
@@ -40,6 +40,9 @@ class Physician(Model):
     email: Mapped[str | None] = mapped_column(String(80))
     ethnicity: Mapped[str | None] = mapped_column(String(20))
     education: Mapped[str | None] = mapped_column(String(20))
+    post: Mapped[str | None] = mapped_column(String(40))  # 职务
+    post_date: Mapped[date | None]
+    specialties: Mapped[list[str] | None] = mapped_column(JSON)  # 从事专业: 诊疗科目 codes
     # 调离: the record leaves its institution (institution_id becomes empty) and waits for 调入.
     left_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     left_reason: Mapped[str | None] = mapped_column(String(200))
@@ -92,3 +95,19 @@ def id_number_indexes(raw: str, strict: bool = True) -> list[str]:
             raise
         canonical = clean(raw)
     return pii.blind_indexes(canonical, "physicians.id_number")
+
+
+class PhysicianChange(Model):
+    """One field of the record changed by an approved registration (domain/record.py): what it was,
+    what it became, from which submission of which cycle, approved by whom."""
+
+    __tablename__ = "physician_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("registration_snapshots.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=clock.now)
