@@ -122,3 +122,9 @@ def test_the_simulators_polls_stay_out_of_the_log():
 
     assert not not_a_simulator_poll(line("/_sim/sms?openid=o1")) and not not_a_simulator_poll(line("/_sim/messages"))
     assert not_a_simulator_poll(line("/m/registration/step/1")) and not_a_simulator_poll(line("/_sim/send"))
+
+
+def test_a_typed_reason_ends_with_one_full_stop():
+    from wechat_app import sentence
+
+    assert sentence("照片不清晰") == "照片不清晰。" and sentence("照片不清晰。") == "照片不清晰。" and sentence("") == ""

@@ -23,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.jinja_env.finalize = lambda value: "" if value is None else value  # a missing value shows as blank
     app.jinja_env.globals["oauth_entry"] = oauth_entry
+    app.jinja_env.filters["sentence"] = sentence
     if config.PROXY_HOPS:  # believe X-Forwarded-* only from the configured proxies (config.py)
         hops = config.PROXY_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -50,6 +51,12 @@ def create_app(config: Config | None = None) -> Flask:
     if app.config["OUTBOX_INLINE_WORKER"]:
         outbox_worker.start_inline(app)
     return app
+
+
+def sentence(text: str | None) -> str:
+    """A reason typed by a person, ended with one 。 however it was typed ("照片不清晰" or "照片不清晰。")."""
+    text = (text or "").strip()
+    return text if not text or text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
 
 
 def refuse_incomplete(config: Config) -> None:

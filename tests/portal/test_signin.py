@@ -314,3 +314,17 @@ def test_id_numbers_never_reach_the_log(app, client, demo, caplog):
     post_login(app, client, "/login", physician.id_number_18)
     assert physician.id_number_18 not in caplog.text and physician.id_number_18[:14] not in caplog.text
     assert demo.session.scalar(select(func.count(AuditLog.id))) >= 0
+
+
+def test_a_refused_captcha_is_not_shown_again_and_the_image_is_large(app, client, demo):
+    from tests.helpers import csrf_token
+
+    page = client.get("/login").get_data(as_text=True)
+    refused = client.post("/login", data={"csrf_token": csrf_token(page), "id_number": "430103198001010012",
+                                          "password": "x", "captcha": "ZZZZ"}).get_data(as_text=True)
+    assert "验证码不正确" in refused and 'value="ZZZZ"' not in refused
+    import io
+
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(client.get("/m/captcha.png").data)).size == (160, 60)

@@ -127,8 +127,9 @@ def first_login_setup(physician: Physician, old: str, new: str, confirm: str, ph
                       code: str | None, actor: Actor) -> None:
     """The seed's 修改密码，绑定手机 page: new password, and the phone when none is bound yet.
     Every problem by field at once; nothing is saved unless everything is right."""
-    fields = {"new_password": "".join(password_errors(physician, new, confirm, old)),
-              "phone": phone_problem(phone, code or "") if phone is not None else None}
+    fields: dict[str, str | None] = {"new_password": "".join(password_errors(physician, new, confirm, old))}
+    if phone is not None:  # a wrong number under 手机号, a wrong code under 验证码
+        fields["phone" if not verification.is_mobile(phone) else "code"] = phone_problem(phone, code or "")
     problems = {name: message for name, message in fields.items() if message}
     if problems:
         raise DomainError("".join(problems.values()), fields=problems)

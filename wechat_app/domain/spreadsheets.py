@@ -118,7 +118,7 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
         problems = row_problems(staff, item, values, departments, seen.get(item.id_number.upper()))
         seen.setdefault(item.id_number.upper(), number)
         if problems:
-            errors.append(f"第{number}行：" + "；".join(problems.values()))
+            errors.append(f"第{number}行：" + "；".join(p.rstrip("。") for p in problems.values()) + "。")
         inputs.append(item)
     if len(rows) > MAX_ROWS + 1:
         errors.append(f"一次最多导入{MAX_ROWS}行。")

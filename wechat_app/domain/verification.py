@@ -29,7 +29,7 @@ SMS_MAX_TRIES = 5
 SMS_DAILY = 10  # per number and per account: a signed-in account cannot flood a stranger's phone
 CODE_TEXT = "【定考通】您的验证码为{code}，5分钟内有效。如非本人操作，请忽略。"
 
-_image = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 38))
+_image = ImageCaptcha(width=160, height=60, font_sizes=(40, 46, 52))  # large enough for older eyes
 
 
 def new_captcha(fixed: str = "") -> tuple[str, str]:
