@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from tests.helpers import enrolled, image_bytes
+from wechat_app.domain.idnumbers import stated_in
 from wechat_app.domain.registration import Action, Actor, Role, apply
 from wechat_app.models import Registration
 
@@ -28,7 +29,7 @@ def fill_five_steps(page, live, tmp_path, physician):
     page.goto(f"{live}/m/registration")
     at_step(page, live, 1)
     page.set_input_files("#photo", images(tmp_path, "photo.jpg"))
-    page.get_by_label("女").check()
+    page.get_by_label(stated_in(physician.id_number_18)[0]).check()  # as the ID number states
     page.select_option("#ethnicity", "苗族")
     page.fill("#birth", f"{physician.birth_date:%Y-%m-%d}")
     page.select_option("#education", "大学本科")
