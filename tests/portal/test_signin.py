@@ -328,3 +328,12 @@ def test_a_refused_captcha_is_not_shown_again_and_the_image_is_large(app, client
     from PIL import Image
 
     assert Image.open(io.BytesIO(client.get("/m/captcha.png").data)).size == (160, 60)
+
+
+def test_the_sign_in_pages_link_real_terms_and_privacy_pages_and_the_hotline(client, demo):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/terms"' in page and 'href="/privacy"' in page and "400-0555-699" in page
+    assert 'href="/console/login"' in page  # the seed's 医师 / 机构 tabs
+    assert "个人信息保护法" in client.get("/privacy").get_data(as_text=True)
+    assert "服务内容" in client.get("/terms").get_data(as_text=True)
+    assert 'href="/terms"' in client.get("/console/login").get_data(as_text=True)

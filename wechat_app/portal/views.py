@@ -138,6 +138,18 @@ def login():
     return sign_in_page(LoginForm(), "portal/login.html")
 
 
+@bp.get("/terms")
+def terms():
+    """《服务协议》, linked from every sign-in page."""
+    return render_template("portal/terms.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    """《隐私条款》: what personal data the service keeps, why, how and for how long."""
+    return render_template("portal/privacy.html")
+
+
 def entry_qr() -> str:
     """A QR code (data URI) that opens 定考入口 in WeChat, for physicians on a desktop browser."""
     image = qrcode.make(oauth_entry("/m/", current_app.config["PUBLIC_BASE_URL"]), box_size=5, border=2)
