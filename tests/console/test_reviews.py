@@ -76,6 +76,8 @@ def test_rejection_needs_a_reason_and_tells_the_physician(client, staff, demo):
     assert notice.data["thing1"] == "医疗卫生机构驳回"
     assert len(notice.data["thing2"]) == 20 and notice.data["thing2"].endswith("…")  # thing ≤ 20 characters
     assert notice.data["time3"] == f"{deadline:%Y年%m月%d日}"
+    page = client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
+    assert "报名审核驳回通知（" in page and "registration_rejected" not in page  # the notice by its Chinese name
 
 
 def test_assessor_approval_completes_registration_and_notifies(client, staff, demo):

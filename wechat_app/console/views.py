@@ -93,7 +93,8 @@ def review_detail(registration_id: int):
     return render_template(
         "console/review_detail.html", registration=registration, snapshot=snapshot, steps=steps,
         identity=snapshot.data["identity"] if snapshot else {}, status_label=label(registration.status), history=reviews.reviews_of(registration),
-        notices=[(n, notifications.delivery_label(n)) for n in notices], form=ConfirmForm(),
+        notices=[(n, notifications.delivery_label(n)) for n in notices], notice_title=notifications.title_of,
+        form=ConfirmForm(),
         blocked=reviews.no_assessment_body_message(registration),
         can_review=can_review(registration) and snapshot is not None,  # nothing submitted: nothing to approve
         subjects=enumerations.subjects(), lists=wizard.LISTS,

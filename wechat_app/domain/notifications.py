@@ -116,6 +116,13 @@ def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | N
                                           "text": text, "code_ref": code_ref}, physician_id=physician_id)
 
 
+def title_of(notice: Notification) -> str:
+    """What a notice is, in Chinese: its template's title, or the kind of message."""
+    if notice.template_key in TEMPLATES:
+        return TEMPLATES[notice.template_key][0]
+    return {"sms": "短信", "custom_text": "客服消息"}.get(notice.channel, "通知")
+
+
 def delivery_label(notice: Notification | None) -> str:
     """What staff see about a notice."""
     if notice is None:
