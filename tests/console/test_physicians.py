@@ -72,6 +72,7 @@ def test_transfer_out_then_in_by_another_institution(client, staff, demo, login_
     page = client.post("/console/physicians/transfer-in/search",
                        data={"csrf_token": token(client), "id_number": id18}).get_data(as_text=True)
     assert "需联系原机构调离后才可调入" in page and "长沙市天心区人民医院" in page
+    assert "长沙市天心区卫生健康局" in page  # 管辖关系
     staff("rmyy")
     client.post(f"/console/physicians/{pid}/transfer-out", data={"csrf_token": token(client), "reason": "调往仁和诊所"})
     staff("rhzs")

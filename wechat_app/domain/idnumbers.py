@@ -79,6 +79,11 @@ def mask(number: str | None) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张** : the first character of a name, as a public page or another province may see it."""
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
 def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""

@@ -13,7 +13,7 @@ from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import canonical_18, clean, stated_in
+from wechat_app.domain.idnumbers import canonical_18, clean, mask_name, stated_in
 from wechat_app.domain.registration import Actor, Role, enroll
 from wechat_app.domain.scopes import own_institution
 from wechat_app.domain.sessions import end_sessions
@@ -212,6 +212,7 @@ class Candidate:
     left_reason: str
     left_at: date | None
     transferable: bool
+    authority: str = ""  # 管辖关系: the health authority the institution answers to
 
 
 def transfer_candidates(staff: Staff, raw_id: str) -> list[Candidate]:
@@ -230,13 +231,10 @@ def candidate(physician: Physician, province_id: int) -> Candidate:
         where = physician.institution.name if physician.institution else f"{home.name}（已调离）"
         return Candidate(physician.id, physician.name, physician.masked_id_number,
                          physician.certificate_number or "", where, physician.left_reason or "",
-                         physician.left_at.date() if physician.left_at else None, transferable)
+                         physician.left_at.date() if physician.left_at else None, transferable,
+                         home.health_authority.name)
     return Candidate(physician.id, mask_name(physician.name), physician.masked_id_number,
                      "", "外省医疗机构" + ("（已调离）" if transferable else ""), "", None, transferable)
-
-
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1)
 
 
 @use_case()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from wechat_app import clock
 from wechat_app.domain import audit, exams, notifications, spreadsheets
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import mask
+from wechat_app.domain.idnumbers import mask, mask_name
 from wechat_app.domain.registration import Action, Actor, apply
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work, use_case
@@ -196,10 +196,6 @@ class Verified:
     published_on: str
 
 
-def masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1)
-
-
 def verify(token: str) -> Verified | None:
     """A printed notice's QR token: its result, or None for a forged, unknown or revoked token."""
     if not token or len(token) > 40:
@@ -208,7 +204,7 @@ def verify(token: str) -> Verified | None:
     if result is None or result.revoked:
         return None
     physician = result.registration.physician
-    return Verified(masked_name(physician.name), mask(physician.id_number_18 or physician.id_number),
+    return Verified(mask_name(physician.name), mask(physician.id_number_18 or physician.id_number),
                     result.registration.cycle.name, result.overall, f"{result.published_at:%Y-%m-%d}")
 
 
