@@ -4,15 +4,11 @@ a generated PDF e-textbook, mock papers from the demo bank, and two demo physici
 and a non-empty 错题本."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
+from wechat_app.documents import FONT, HEIGHT, WIDTH, a4
 from wechat_app.domain import demo_exams
 from wechat_app.extensions import db
 from wechat_app.models import (
@@ -32,7 +28,6 @@ from wechat_app.storage import storage
 
 VIDEO = Path(__file__).parent / "data" / "demo_lesson.mp4"
 VIDEO_SECONDS = 8
-FONT = "STSong-Light"
 TEXTBOOK_CHAPTERS = ("第一章 医师定期考核的法律依据", "第二章 医学伦理学的基本原则", "第三章 医患沟通",
                      "第四章 医疗纠纷的预防和处理", "第五章 病历书写规范")
 HUMANITIES_LESSONS = ("医师法解读", "医学伦理学基本原则", "医患沟通技巧", "医疗纠纷预防与处理", "病历书写与知情同意")
@@ -44,12 +39,8 @@ PROFESSIONAL_MOCK_RULES = [{"kind": "A1", "count": 10, "points": 5, "topic": dem
 
 
 def textbook_pdf(title: str) -> bytes:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    page.setTitle(title)
-    width, height = A4
+    page, buffer = a4(title)
+    width, height = WIDTH, HEIGHT
     for number, chapter in enumerate(TEXTBOOK_CHAPTERS, start=1):
         page.setFont(FONT, 18)
         page.drawCentredString(width / 2, height - 80, title if number == 1 else chapter)

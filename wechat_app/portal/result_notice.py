@@ -1,8 +1,7 @@
 """考核结果通知书: the physician's printable notice of a result, as an HTML page (A4 print styles) and
 as a PDF, each with a QR code of the public verification address (/verify/<token>).
 
-The PDF uses reportlab's built-in CID font STSong-Light, which every PDF reader can show without
-the font being embedded, so no Chinese font file has to ship with the service.
+The PDF is drawn with wechat_app/documents.py (reportlab and its built-in Chinese font).
 """
 from __future__ import annotations
 
@@ -11,17 +10,13 @@ import io
 from dataclasses import dataclass
 
 import qrcode
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
+from wechat_app.documents import FONT, HEIGHT, WIDTH, a4
 from wechat_app.domain.idnumbers import mask
 from wechat_app.models import Result
 
-FONT = "STSong-Light"
 TITLE = "医师定期考核结果通知书"
 
 
@@ -59,12 +54,8 @@ def document(result: Result, verify_url: str) -> Document:
 
 
 def pdf(doc: Document) -> bytes:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    page.setTitle(TITLE)
-    width, height = A4
+    page, buffer = a4(TITLE)
+    width, height = WIDTH, HEIGHT
     page.setFont(FONT, 20)
     page.drawCentredString(width / 2, height - 35 * mm, TITLE)
     page.setFont(FONT, 11)

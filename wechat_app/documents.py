@@ -1,0 +1,23 @@
+"""A4 PDFs with Chinese text (reportlab): the built-in CID font STSong-Light, which every PDF reader
+shows without the font being embedded, so no font file ships with the service."""
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT = "STSong-Light"
+WIDTH, HEIGHT = A4
+
+
+def a4(title: str) -> tuple[canvas.Canvas, io.BytesIO]:
+    """A new A4 document titled `title`, and the buffer it is saved into."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    page.setTitle(title)
+    return page, buffer
