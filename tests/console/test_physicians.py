@@ -185,3 +185,17 @@ def test_new_physician_refuses_values_longer_than_their_columns(client, staff, d
     response = new_physician(client, **{field: "9" * (limit + 1)})
     assert response.status_code == 400 and f"不能超过{limit}个字符" in response.get_data(as_text=True)
     assert demo.session.scalar(select(func.count(Physician.id)).where(Physician.name == "刘新")) == 0
+
+
+def test_departments_are_searched_and_paged(client, staff, demo):
+    from wechat_app.models import Department
+
+    rmyy = staff("rmyy")
+    demo.session.add_all(Department(institution_id=rmyy.institution_id, name=f"专科门诊{n:02d}", subject_codes=["03"],
+                                    enabled=n % 2 == 0) for n in range(30))
+    demo.session.commit()
+    first = client.get("/console/departments").get_data(as_text=True)
+    assert "第1/2页" in first and "下一页" in first
+    found = client.get("/console/departments?name=专科门诊0&status=disabled").get_data(as_text=True)
+    assert "专科门诊01" in found and "专科门诊02" not in found and "专科门诊11" not in found
+    assert client.get("/console/departments?page=abc&status=<x>").status_code == 200  # a bad link is no error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wechat_app.console.common import (
     bp,
@@ -26,6 +26,7 @@ from wechat_app.forms import ConfirmForm, flat_errors
 from wechat_app.forms.console import (
     AssessorApplicationForm,
     DepartmentForm,
+    DepartmentSearch,
     EnrollForm,
     ImportForm,
     PhysicianFilter,
@@ -38,6 +39,8 @@ from wechat_app.inputs import parse_id
 from wechat_app.models import AssessorApplication, Cycle, Department, Physician, Registration, Staff
 from wechat_app.models.enums import Role
 
+PAGE = 20
+
 
 def own_department(department_id: int) -> Department:
     department = db.session.get(Department, department_id)
@@ -49,10 +52,19 @@ def own_department(department_id: int) -> Department:
 @bp.get("/departments")
 @staff_required(Role.INSTITUTION)
 def departments():
-    rows = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)
-                              .order_by(Department.id)).all()
+    """科室管理, searched by name and status, twenty a page."""
+    search = DepartmentSearch(request.args, meta={"csrf": False}).applicable()
+    query = select(Department).where(Department.institution_id == current_user.institution_id)
+    if search.name.data:
+        query = query.where(Department.name.contains(search.name.data))
+    if search.status.data in ("enabled", "disabled"):
+        query = query.where(Department.enabled.is_(search.status.data == "enabled"))
+    page = min(search.page.data or 1, 10_000)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(Department.id).offset((page - 1) * PAGE).limit(PAGE)).all()
     editing = own_department(parse_id(request.args.get("edit")) or 0) if request.args.get("edit") else None
     return render_template("console/departments.html", rows=rows, editing=editing, form=ConfirmForm(),
+                           search=search, page=page, pages=max(1, -(-total // PAGE)), offset=(page - 1) * PAGE,
                            catalogue=enumerations.raw()["clinical_subjects_catalogue"], subjects=enumerations.subjects())
 
 

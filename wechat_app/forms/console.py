@@ -41,7 +41,26 @@ class DepartmentForm(Form):
     subject_codes = several(100, 10)
 
 
-class PhysicianFilter(Form):
+class Search(Form):
+    """Filters read from a link (a GET page's query string)."""
+
+    def applicable(self):
+        """A filter that does not parse is simply not applied: a bad link is no error."""
+        self.validate()
+        for name in self.errors:
+            self[name].data = None
+        return self
+
+
+class DepartmentSearch(Search):
+    """科室管理's search: a part of the name, the status, the page."""
+
+    name = text(Department.name, "科室名称")
+    status = text(10)
+    page = count("页码", 10_000)
+
+
+class PhysicianFilter(Search):
     """The filters of 医师管理 (科室, 首次注册时间, 状态, 是否参加本周期): the page reads them from its
     query string (no CSRF there), the export posts them."""
 
@@ -49,13 +68,6 @@ class PhysicianFilter(Form):
     registered_from = optional_date("首次注册时间")
     enrolled = text(3)
     status = text(30)
-
-    def applicable(self) -> PhysicianFilter:
-        """The page's filters from a link: one that does not parse is simply not applied."""
-        self.validate()
-        for name in self.errors:
-            self[name].data = None
-        return self
 
 
 class PhysicianForm(Form):
