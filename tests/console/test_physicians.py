@@ -199,3 +199,16 @@ def test_departments_are_searched_and_paged(client, staff, demo):
     found = client.get("/console/departments?name=专科门诊0&status=disabled").get_data(as_text=True)
     assert "专科门诊01" in found and "专科门诊02" not in found and "专科门诊11" not in found
     assert client.get("/console/departments?page=abc&status=<x>").status_code == 200  # a bad link is no error
+
+
+def test_a_new_physician_with_post_and_specialties_of_the_department(client, staff, demo):
+    from wechat_app.models import Department
+
+    rmyy = staff("rmyy")
+    department = demo.session.scalar(select(Department).where(Department.institution_id == rmyy.institution_id,
+                                                              Department.name == "内科"))
+    page = new_physician(client, department_id=department.id, specialties=["04"]).get_data(as_text=True)
+    assert "从事专业须为所选科室的诊疗科目" in page
+    assert new_physician(client, department_id=department.id, specialties=["03.01"], post="科副主任").status_code == 302
+    created = demo.session.scalar(select(Physician).where(Physician.name == "刘新"))
+    assert (created.post, created.specialties) == ("科副主任", ["03.01"])

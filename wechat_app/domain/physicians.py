@@ -84,6 +84,8 @@ class PhysicianInput:
     education: str = ""
     email: str = ""
     ethnicity: str = ""
+    post: str = ""  # 职务
+    specialties: list[str] | None = None  # 从事专业: codes of the department's 诊疗科目
 
 
 FIELD_NAMES = {"name": "姓名", "id_number": "证件号码", "level": "执业级别", "category": "执业类别",
@@ -146,9 +148,13 @@ def validate_physician(data: PhysicianInput, institution_id: int | None) -> dict
             errors[key] = f"请填写{label}。"
     for key, limit in column_limits(Physician, data).items():
         errors.setdefault(key, f"{FIELD_NAMES.get(key, key)}不能超过{limit}个字符。")
-    if data.department_id is not None and db.session.scalar(select(Department.id).where(
-            Department.id == data.department_id, Department.institution_id == institution_id)) is None:
+    department = db.session.scalar(select(Department).where(
+        Department.id == data.department_id, Department.institution_id == institution_id)) \
+        if data.department_id is not None else None
+    if data.department_id is not None and department is None:
         errors["department_id"] = "请选择本机构的科室。"
+    if data.specialties and (department is None or not set(data.specialties) <= set(department.subject_codes)):
+        errors["specialties"] = "从事专业须为所选科室的诊疗科目。"
     if "id_number" not in errors:
         holder = find_physician(data.id_number)
         if holder is not None:
@@ -180,6 +186,7 @@ def add_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physici
         certificate_date=data.certificate_date, qualification_number=data.qualification_number.strip(),
         qualification_date=data.qualification_date, title=data.title or None, title_date=data.title_date,
         education=data.education or None, email=data.email or None, ethnicity=data.ethnicity or None,
+        post=data.post or None, specialties=list(data.specialties or []) or None,
         password_hash=passwords.hash_password(passwords.INITIAL_PASSWORD), must_change_password=True)
     db.session.add(physician)
     db.session.flush()

@@ -91,6 +91,8 @@ class PhysicianForm(Form):
     education = text(Physician.education, "学历")
     email = text(Physician.email, "电子邮箱")
     ethnicity = text(Physician.ethnicity, "民族")
+    post = text(Physician.post, "职务")
+    specialties = several(50, 10)
 
     def to_input(self) -> PhysicianInput:
         """What was typed (a date that did not parse is None), also for showing the form again."""
