@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import face_checks, wrong_book
+from wechat_app.domain import face_checks, reviews, wrong_book
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work, use_case
@@ -32,7 +32,6 @@ from wechat_app.models import (
     Physician,
     Question,
     Registration,
-    Review,
 )
 from wechat_app.models.enums import ExamRound, QuestionKind, Rating, Status
 
@@ -78,20 +77,13 @@ def arrangements_for(registration: Registration, exam_round: ExamRound | None = 
     return list(db.session.scalars(query))
 
 
-def ethics_rating(registration: Registration) -> str | None:
-    """职业道德 as the institution rated it when it approved (the latest approval counts)."""
-    return db.session.scalar(select(Review.ethics_rating).where(
-        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
-        .order_by(Review.id.desc()).limit(1))
-
-
 def no_test_reason(registration: Registration | None) -> str | None:
     """Why this registration has no paper to sit now, or None."""
     if registration is None:
         return "您未参加本考核周期，请联系主要执业机构开通报名。"
     if registration.status == Status.EXEMPT:
         return "您的免考申请已审核通过，本周期免于业务水平测评，无需参加考试。"
-    if ethics_rating(registration) == Rating.FAIL:
+    if reviews.ratings(registration)[1] == Rating.FAIL:  # 职业道德 不合格: no test
         return "您的职业道德评定为不合格，本周期不参加测评，考核结果为不合格。"
     if registration.status in (Status.PASSED, Status.FAILED):
         return "本周期测评已结束，请在【考核结果】查看。"

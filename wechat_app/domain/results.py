@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import audit, exams, notifications, spreadsheets
+from wechat_app.domain import audit, exams, notifications, reviews, spreadsheets
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask, mask_name
 from wechat_app.domain.registration import Action, Actor, apply
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Review, Staff
+from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Staff
 from wechat_app.models.enums import ExamRound, Rating, Role, Status
 
 ABSENT = "缺考"
@@ -42,14 +42,6 @@ class Decision:
     overall: Rating
     rule: str
     score: int | None
-
-
-def ratings(registration: Registration) -> tuple[str | None, str | None]:
-    """工作成绩 and 职业道德 as the institution rated them at its (latest) approval."""
-    row = db.session.execute(select(Review.work_rating, Review.ethics_rating).where(
-        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
-        .order_by(Review.id.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else (None, None)
 
 
 def skill_of(registration: Registration, exam_round: ExamRound) -> tuple[str, int | None]:
@@ -71,7 +63,7 @@ def skill_of(registration: Registration, exam_round: ExamRound) -> tuple[str, in
 
 
 def decide(registration: Registration, exam_round: ExamRound) -> Decision:
-    work, ethics = ratings(registration)
+    work, ethics = reviews.ratings(registration)
     if work is None or ethics is None:  # every approval rates both (reviews.check_decision)
         return Decision(work, ethics, NOT_SAT, Rating.FAIL, "工作成绩、职业道德未经医疗卫生机构评定，考核不合格。", None)
     if ethics == Rating.FAIL:
@@ -90,7 +82,7 @@ def decide(registration: Registration, exam_round: ExamRound) -> Decision:
 def ready(registration: Registration, exam_round: ExamRound) -> bool:
     """A result waits for every paper's window to end (an attempt may still be running), unless
     the physician has no test (免考, or 职业道德 不合格)."""
-    if registration.status == Status.EXEMPT or exams.ethics_rating(registration) == Rating.FAIL:
+    if registration.status == Status.EXEMPT or reviews.ratings(registration)[1] == Rating.FAIL:
         return True
     now = clock.now()
     return all(arrangement.ends_at <= now for arrangement in exams.arrangements_for(registration, exam_round))
@@ -120,25 +112,28 @@ def record(staff: Staff, registration: Registration, exam_round: ExamRound, deci
     return result
 
 
-@use_case("考核结果正在由他人发布，请刷新后查看。")
 def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, absentees_only: bool = False) -> int:
     """发布考核结果 for everyone in scope whose papers' windows are over (or, for 缺考, only those
-    who sat none of them — which puts them on the 待补考名单). Returns how many were published."""
+    who sat none of them — which puts them on the 待补考名单). Returns how many were published.
+
+    Papers past their deadline are submitted first, each in its own transaction (exams.submit);
+    the results are then one transaction."""
     if staff.role != Role.ASSESSOR:
         raise DomainError("考核结果由考核机构发布。", status=403)
     exams.submit_overdue()
-    published = 0
-    for registration in candidates(staff, cycle, exam_round):
-        if not ready(registration, exam_round):
-            continue
-        decision = decide(registration, exam_round)
-        if absentees_only and decision.skill != ABSENT:
-            continue
-        record(staff, registration, exam_round, decision)
-        published += 1
-    audit.record("staff", staff.id, "results_absentees" if absentees_only else "results_publish", "cycle", cycle.id,
-                 ip, round=exam_round.value, count=published)
-    return published
+    with unit_of_work("考核结果正在由他人发布，请刷新后查看。"):
+        published = 0
+        for registration in candidates(staff, cycle, exam_round):
+            if not ready(registration, exam_round):
+                continue
+            decision = decide(registration, exam_round)
+            if absentees_only and decision.skill != ABSENT:
+                continue
+            record(staff, registration, exam_round, decision)
+            published += 1
+        audit.record("staff", staff.id, "results_absentees" if absentees_only else "results_publish", "cycle",
+                     cycle.id, ip, round=exam_round.value, count=published)
+        return published
 
 
 def makeup_list(staff: Staff, cycle: Cycle) -> list[Registration]:

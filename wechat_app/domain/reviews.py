@@ -139,5 +139,13 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
                      ip)
 
 
+def ratings(registration: Registration) -> tuple[str | None, str | None]:
+    """工作成绩 and 职业道德 as the institution rated them at its (latest) approval."""
+    row = db.session.execute(select(Review.work_rating, Review.ethics_rating).where(
+        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def reviews_of(registration: Registration) -> list[Review]:
     return list(db.session.scalars(select(Review).where(Review.registration_id == registration.id).order_by(Review.id)))
