@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from wechat_app.documents import FONT, HEIGHT, WIDTH, a4
 from wechat_app.domain import demo_exams
+from wechat_app.domain.course_admin import store
 from wechat_app.extensions import db
 from wechat_app.models import (
     Course,
@@ -24,7 +25,6 @@ from wechat_app.models import (
     WrongAnswer,
 )
 from wechat_app.models.enums import MediaKind
-from wechat_app.storage import storage
 
 VIDEO = Path(__file__).parent / "data" / "demo_lesson.mp4"
 VIDEO_SECONDS = 8
@@ -53,15 +53,6 @@ def textbook_pdf(title: str) -> bytes:
     return buffer.getvalue()
 
 
-def store(course: Course, kind: MediaKind, title: str, data: bytes, suffix: str, content_type: str, position: int,
-          duration: int | None = None) -> CourseMedia:
-    name = storage().save(data, suffix)
-    media = CourseMedia(course_id=course.id, kind=kind.value, title=title, position=position, stored_name=name,
-                        content_type=content_type, size=len(data), duration_seconds=duration)
-    db.session.add(media)
-    return media
-
-
 def mock_papers(course: Course, count: int, rules: list[dict]) -> None:
     for number in range(1, count + 1):
         title = f"{course.subject}模拟试卷{number}"
@@ -77,9 +68,9 @@ def seed_course(province: Province, title: str, subject: str, lessons: tuple[str
     db.session.add(course)
     db.session.flush()
     video = VIDEO.read_bytes()
-    for position, lesson in enumerate(lessons, start=1):
-        store(course, MediaKind.LESSON, lesson, video, ".mp4", "video/mp4", position, VIDEO_SECONDS)
-    store(course, MediaKind.TEXTBOOK, f"{title}电子教材", textbook_pdf(title), ".pdf", "application/pdf", 99)
+    for lesson in lessons:  # stored as the console stores an upload (in order, removed if the seed fails)
+        store(course, MediaKind.LESSON, lesson, video, ".mp4", "video/mp4", VIDEO_SECONDS)
+    store(course, MediaKind.TEXTBOOK, f"{title}电子教材", textbook_pdf(title), ".pdf", "application/pdf", None)
     mock_papers(course, mocks, MOCK_RULES if subject == "人文医学" else PROFESSIONAL_MOCK_RULES)
     return course
 
