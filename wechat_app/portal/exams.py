@@ -22,7 +22,7 @@ from wechat_app.face import verifier
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.exams import AnswerForm, FrameForm
 from wechat_app.inputs import parse_count
-from wechat_app.models import Arrangement, Attempt, Result
+from wechat_app.models import Arrangement, Attempt, Registration, Result
 from wechat_app.models.enums import ExamRound, Status
 from wechat_app.portal import result_notice
 
@@ -35,13 +35,14 @@ def my_registration():
     return registration
 
 
-def my_arrangement(arrangement_id: int) -> Arrangement:
-    """An arrangement this physician must sit in their current round; anything else is a 404."""
+def my_arrangement(arrangement_id: int) -> tuple[Registration, Arrangement]:
+    """An arrangement this physician must sit in their current round, with the registration it is
+    for; anything else is a 404."""
     registration = my_registration()
     arrangement = db.session.get(Arrangement, arrangement_id)
     if registration is None or arrangement is None or arrangement not in exams.arrangements_for(registration):
         abort(404)
-    return arrangement
+    return registration, arrangement
 
 
 def my_attempt(attempt_id: int) -> Attempt:
@@ -70,7 +71,7 @@ def index():
 @physician_required
 def check(arrangement_id: int):
     """进入测评: the device check and the camera, unless the face is already verified."""
-    arrangement = my_arrangement(arrangement_id)
+    _, arrangement = my_arrangement(arrangement_id)
     ongoing = exams.ongoing_attempt(current_user.id, arrangement.id, clock.now())
     if ongoing is not None:
         return redirect(url_for("exams.attempt", attempt_id=ongoing.id))
@@ -85,12 +86,12 @@ def check(arrangement_id: int):
 @limiter.limit("20/minute", key_func=per_physician)
 def face(arrangement_id: int):
     """One camera frame (JPEG from the page's canvas); answers JSON for the page's script."""
-    arrangement = my_arrangement(arrangement_id)
+    registration, arrangement = my_arrangement(arrangement_id)
     form = FrameForm()
     if not form.validate_on_submit():
         return {"ok": False, "message": "请先开启摄像头并拍摄照片。"}, 400
     try:
-        row = face_checks.check(my_registration(), arrangement, form.frame.data.read(FRAME_READ_LIMIT), verifier(),
+        row = face_checks.check(registration, arrangement, form.frame.data.read(FRAME_READ_LIMIT), verifier(),
                                 current_app.config["FACE_MAX_TRIES"])
     except DomainError as exc:
         return {"ok": False, "message": exc.message}, exc.status
@@ -103,7 +104,7 @@ def face(arrangement_id: int):
 @physician_required
 def instructions(arrangement_id: int):
     """考前须知, then 我知晓--开始考试."""
-    arrangement = my_arrangement(arrangement_id)
+    _, arrangement = my_arrangement(arrangement_id)
     if not face_checks.cleared(current_user.id, arrangement.id):
         return redirect(url_for("exams.check", arrangement_id=arrangement.id))
     return render_template("exams/instructions.html", arrangement=arrangement, form=ConfirmForm())
@@ -113,11 +114,11 @@ def instructions(arrangement_id: int):
 @physician_required
 @limiter.limit("10/minute", key_func=per_physician)
 def start(arrangement_id: int):
-    arrangement = my_arrangement(arrangement_id)
+    registration, arrangement = my_arrangement(arrangement_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        attempt = exams.start(my_registration(), arrangement)
+        attempt = exams.start(registration, arrangement)
     except DomainError as exc:
         flash(exc.message)
         return redirect(url_for("exams.index"))

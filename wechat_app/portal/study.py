@@ -28,11 +28,15 @@ def my_course(course_id: int) -> Course:
         abort(404)
 
 
-def my_media(media_id: int) -> CourseMedia:
+def my_media(media_id: int, kind: MediaKind | None = None) -> CourseMedia:
+    """A lesson or textbook of a course for this physician (of `kind` when given); else a 404."""
     try:
-        return training.media_for(current_user, media_id)
+        media = training.media_for(current_user, media_id)
     except DomainError:
         abort(404)
+    if kind is not None and media.kind != kind:
+        abort(404)
+    return media
 
 
 def enrolled_ids() -> set[int]:
@@ -93,9 +97,7 @@ def course(course_id: int):
 @bp.get("/m/study/lessons/<int:media_id>")
 @physician_required
 def lesson(media_id: int):
-    media = my_media(media_id)
-    if media.kind != MediaKind.LESSON:
-        abort(404)
+    media = my_media(media_id, MediaKind.LESSON)
     progress = training.progress_of(current_user, [media]).get(media.id)
     return render_template("study/lesson.html", media=media, progress=progress, form=PositionForm())
 
@@ -105,7 +107,7 @@ def lesson(media_id: int):
 @limiter.limit("60/minute")
 def position(media_id: int):
     """Where the video is (the page posts it every few seconds and when it is left)."""
-    media = my_media(media_id)
+    media = my_media(media_id, MediaKind.LESSON)
     form = PositionForm()
     if not form.validate_on_submit():
         return {"ok": False}, 400
@@ -127,9 +129,7 @@ def media_file(media_id: int):
 @bp.get("/m/study/textbooks/<int:media_id>")
 @physician_required
 def textbook(media_id: int):
-    media = my_media(media_id)
-    if media.kind != MediaKind.TEXTBOOK:
-        abort(404)
+    media = my_media(media_id, MediaKind.TEXTBOOK)
     return render_template("study/textbook.html", media=media)
 
 
