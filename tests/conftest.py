@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -183,10 +184,41 @@ def login_as(client):
     return sign_in
 
 
+_seeded: dict[tuple, tuple[dict, dict]] = {}  # (database, day) → the demo's rows by table and its files
+
+
 @pytest.fixture
-def demo(db):
-    """The demo data set (湖南, institutions, 50 physicians, the current cycle, FAQ)."""
+def demo(db, app):
+    """The demo data set (湖南, institutions, 50 physicians, the current cycle, FAQ). Seeded through
+    the use cases once per database and day, then copied into each test's empty database."""
     from wechat_app.domain.demo import seed_demo
 
-    seed_demo()
+    key = (_db.engine.dialect.name, clock.today())
+    if key in _seeded:
+        restore(app, *_seeded[key])
+    else:
+        seed_demo()
+        _seeded[key] = capture(app)
     return db
+
+
+def capture(app) -> tuple[dict, dict]:
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    rows = {table.name: [dict(row) for row in _db.session.execute(table.select()).mappings()]
+            for table in _db.metadata.sorted_tables}
+    files = {path.relative_to(upload_dir): path.read_bytes() for path in upload_dir.rglob("*") if path.is_file()}
+    return rows, files
+
+
+def restore(app, rows: dict, files: dict) -> None:
+    for table in _db.metadata.sorted_tables:
+        if rows[table.name]:
+            _db.session.execute(table.insert(), rows[table.name])
+            if _db.engine.dialect.name == "postgresql" and "id" in table.c:
+                _db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                         f"(SELECT max(id) FROM {table.name}))"))
+    _db.session.commit()
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    for relative, data in files.items():
+        (upload_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (upload_dir / relative).write_bytes(data)

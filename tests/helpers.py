@@ -137,34 +137,56 @@ def enrolled(db, status: str = "open"):
     raise AssertionError(f"no demo physician in {status}")
 
 
+def registration_in(db, physician, status: str, procedure: str | None = "一般程序", cycle_id: int | None = None):
+    """A registration put straight into `status` (in the physician's province's current cycle, or
+    `cycle_id`), for a test that needs what the state machine would take many steps to reach, or
+    only a fault could leave behind; real ones (and the demo's) move through the table."""
+    from sqlalchemy import select
+
+    from wechat_app.models import Cycle, Registration
+
+    if cycle_id is None:
+        cycle_id = db.session.scalar(select(Cycle.id).where(
+            Cycle.is_current.is_(True), Cycle.province_id == physician.institution.province_id))
+    registration = Registration(physician_id=physician.id, cycle_id=cycle_id, status=status, procedure=procedure, draft={})
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
 def ready_for_exam(db, procedure: str = "简易程序", work: str = "合格", ethics: str = "合格",
                    photo: bytes | None = None, status: str = "awaiting_test"):
-    """A demo registration waiting for the test as the reviews leave it: a submitted snapshot (with
-    the registration photo when given) and the institution's approval with its two ratings."""
+    """A demo registration waiting for the test as the reviews leave it: its submission again as a new
+    snapshot, with `photo` as the registration photo (none when not given), and the institution's
+    approval of that snapshot with the two ratings."""
+    import copy
+
     from sqlalchemy import case, select
 
+    from wechat_app.domain.submission import latest_snapshot
     from wechat_app.domain.uploads import store_image
     from wechat_app.models import Attempt, Institution, Physician, Registration, RegistrationSnapshot, Review, Staff
 
-    # Demo registrations not used yet (no snapshot, no attempt), of an institution with an assessment
-    # body: those waiting for the test first, then ones a few steps before it.
+    # Demo registrations nobody has used yet (the physician never signed in, no attempt), of an
+    # institution with an assessment body: those waiting for the test first, then ones before it.
     registration = db.session.scalar(
         select(Registration).join(Physician, Registration.physician_id == Physician.id)
         .join(Institution, Physician.institution_id == Institution.id)
         .where(Registration.status.in_(["awaiting_test", "pending_assessor", "pending_institution"]),
-               Institution.assessment_body_id.is_not(None),
-               ~Registration.id.in_(select(RegistrationSnapshot.registration_id)),
+               Institution.assessment_body_id.is_not(None), Physician.must_change_password.is_(True),
                ~Registration.physician_id.in_(select(Attempt.physician_id)))
         .order_by(case((Registration.status == "awaiting_test", 0), else_=1), Registration.id).limit(1))
     physician = registration.physician
     physician.must_change_password = False
     registration.procedure, registration.status = procedure, status
-    basic = {"photo": [store_image(physician.id, "photo", "me.jpg", photo).id]} if photo else {}
-    snapshot = RegistrationSnapshot(registration_id=registration.id, number=1, procedure=procedure, data={
-        "steps": {"1": basic, "2": {"category": "临床", "level": physician.level}}, "identity": {}})
+    submitted = latest_snapshot(registration)
+    data = copy.deepcopy(submitted.data)
+    data["steps"]["1"]["photo"] = [store_image(physician.id, "photo", "me.jpg", photo).id] if photo else []
+    snapshot = RegistrationSnapshot(registration_id=registration.id, number=submitted.number + 1, procedure=procedure,
+                                    data=data)
     db.session.add(snapshot)
     db.session.flush()
-    reviewer = db.session.scalar(select(Staff).where(Staff.username == "rmyy"))
+    reviewer = db.session.scalar(select(Staff).where(Staff.institution_id == physician.institution_id))
     db.session.add(Review(registration_id=registration.id, snapshot_id=snapshot.id, stage="institution",
                           decision="approve", work_rating=work, ethics_rating=ethics, reviewer_id=reviewer.id))
     db.session.commit()

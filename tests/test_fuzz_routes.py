@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from wechat_app.domain.demo import seed_demo
 from wechat_app.extensions import db
-from wechat_app.models import Physician, Registration, RegistrationSnapshot, Staff
+from wechat_app.models import Physician, Registration, Staff
 
 HOSTILE = ["2147483648", "9223372036854775808", "-1", "a\x00b", "x" * 3000, "２０２６-１３-４５", "'\"<>%;\u202e", "1e999"]
 PATH_VALUES = {"int": ["2147483648", "1", "3"], "default": ["%00", "x" * 600, "reset-password"]}
@@ -31,12 +31,7 @@ def site(app):
         seed_demo()
         physician = db.session.scalar(select(Physician).join(Registration, Registration.physician_id == Physician.id)
                                       .where(Registration.status == "open", Physician.department_id.is_not(None)))
-        physician.must_change_password = False
-        # Submitted registrations, so that their review pages carry the review form (审核通过 / 驳回).
-        for registration in db.session.scalars(select(Registration).where(
-                Registration.status.in_(["pending_institution", "pending_assessor"]))):
-            db.session.add(RegistrationSnapshot(registration_id=registration.id, number=1, procedure="一般程序",
-                                                data={"identity": {}, "steps": {}, "conditions": []}))
+        physician.must_change_password = False  # the demo's submitted registrations carry the review form
         db.session.commit()
         return physician.id
 

@@ -5,31 +5,48 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, registration_in
 from wechat_app import clock
 from wechat_app.domain.submission import sealed_identity
-from wechat_app.models import Notification, Physician, Registration, RegistrationSnapshot, Review, WeChatUser
+from wechat_app.models import (
+    Institution,
+    Notification,
+    Physician,
+    Registration,
+    RegistrationSnapshot,
+    Review,
+    WeChatUser,
+)
 
 
 def submitted(db, institution="长沙市天心区人民医院", status="pending_institution", openid="oREVIEW") -> Registration:
-    """A registration in `status` with a snapshot (what a physician's submission leaves)."""
-    for reg in db.session.scalars(select(Registration).where(Registration.status == status).order_by(Registration.id)):
-        if reg.physician.institution.name == institution:
-            break
-    else:
+    """A demo registration of `institution` in `status`, submitted as the demo submits it (through the
+    use cases), its physician following the account as `openid`. The clinic's physicians cannot
+    submit (it keeps no departments): there a registration is put in `status` with a snapshot."""
+    reg = db.session.scalar(
+        select(Registration).join(Physician, Registration.physician_id == Physician.id)
+        .join(Institution, Physician.institution_id == Institution.id)
+        .where(Registration.status == status, Institution.name == institution,
+               Registration.id.in_(select(RegistrationSnapshot.registration_id))).order_by(Registration.id).limit(1))
+    if reg is None:
         physician = next(p for p in db.session.scalars(select(Physician)) if p.institution.name == institution)
-        from wechat_app.domain.registration import Status, demo_registration
-
-        reg = demo_registration(physician.id, db.session.scalar(select(Registration.cycle_id)), Status(status), "一般程序")
-        db.session.add(reg)
-        db.session.flush()
-    db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure="一般程序", data={
-        "identity": sealed_identity(reg.physician),
-        "steps": {"1": {"ethnicity": "侗族"}}, "conditions": []}))
+        reg = registration_in(db, physician, status)
+        db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure="一般程序", data={
+            "identity": sealed_identity(reg.physician), "steps": {"1": {"ethnicity": "侗族"}}, "conditions": []}))
     if openid:
         db.session.add(WeChatUser(openid=openid, physician_id=reg.physician_id, subscribed=True))
     db.session.commit()
     return reg
+
+
+def unsubmitted(db, staff) -> Registration:
+    """A registration of `staff`'s institution put in 待审核 without a submission (no demo row is so)."""
+    physician = db.session.scalar(select(Physician).where(
+        Physician.institution_id == staff.institution_id, ~Physician.id.in_(select(Registration.physician_id)))
+        .order_by(Physician.id).limit(1))
+    registration = registration_in(db, physician, "pending_institution")
+    db.session.commit()
+    return registration
 
 
 def post(client, registration_id, **data):
@@ -41,7 +58,9 @@ def test_detail_shows_the_snapshot_with_a_masked_id(client, staff, demo):
     reg = submitted(demo)
     staff("rmyy")
     page = client.get(f"/console/reviews/{reg.id}").get_data(as_text=True)
-    assert "侗族" in page and "第1次提交" in page and reg.physician.id_number_18 not in page
+    ethnicity = demo.session.scalar(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == reg.id)
+                                    ).data["steps"]["1"]["ethnicity"]
+    assert ethnicity in page and "第1次提交" in page and reg.physician.id_number_18 not in page
     assert reg.physician.id_number_18[:3] + "*" * 11 in page
 
 
@@ -112,18 +131,18 @@ def test_institution_without_assessment_body_cannot_review(client, staff, demo):
 
 def test_batch_approve(client, staff, demo):
     a = submitted(demo, openid="oA")
-    staff("rmyy")
+    rmyy = staff("rmyy")
+    lacking = unsubmitted(demo, rmyy)  # the batch reports it and goes on
     page = client.get("/console/reviews").get_data(as_text=True)
-    assert a.physician.name in page
+    assert a.physician.name in page and lacking.physician.name in page
     ids = sorted(r.id for r in demo.session.scalars(select(Registration).where(Registration.status == "pending_institution"))
                  if r.physician.institution.name == "长沙市天心区人民医院")
-    assert ids[0] == a.id
-    assert len(ids) > 1  # the others have no snapshot: the batch reports them and goes on
+    assert a.id in ids and lacking.id in ids and len(ids) > 2
     client.post("/console/reviews/batch", data={"csrf_token": csrf_token(page), "registration_id": ids})
     demo.session.expire_all()
-    assert demo.session.get(Registration, a.id).status == "pending_assessor"
-    assert {demo.session.get(Registration, i).status for i in ids if i != a.id} == {"pending_institution"}
-    assert f"批量通过1人。{demo.session.get(Registration, ids[1]).physician.name}：该医师尚未提交报名信息。" in \
+    assert {demo.session.get(Registration, i).status for i in ids if i != lacking.id} == {"pending_assessor"}
+    assert demo.session.get(Registration, lacking.id).status == "pending_institution"
+    assert f"批量通过{len(ids) - 1}人。{lacking.physician.name}：该医师尚未提交报名信息。" in \
         client.get("/console/reviews").get_data(as_text=True)
 
 
@@ -184,11 +203,7 @@ def test_an_exemption_decision_is_confirmed_and_notified(client, staff, demo):
 
 
 def test_a_registration_without_a_submission_offers_no_approval(client, staff, demo):
-    """The demo's 待审核 rows have no snapshot: the page says so and offers no 审核通过."""
-    rmyy = staff("rmyy")
-    registration = demo.session.scalar(
-        select(Registration).join(Physician, Registration.physician_id == Physician.id)
-        .where(Registration.status == "pending_institution", Physician.institution_id == rmyy.institution_id,
-               ~Registration.id.in_(select(RegistrationSnapshot.registration_id))))
+    """A 待审核 row without a snapshot (only a fault could leave one): the page says so, offers no 审核通过."""
+    registration = unsubmitted(demo, staff("rmyy"))
     page = client.get(f"/console/reviews/{registration.id}").get_data(as_text=True)
     assert "该医师尚未提交报名信息。" in page and 'value="approve"' not in page

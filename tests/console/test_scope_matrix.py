@@ -9,8 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.helpers import csrf_token, image_bytes
-from wechat_app.domain.registration import Status, demo_registration
+from tests.helpers import csrf_token, image_bytes, registration_in
 from wechat_app.domain.submission import sealed_identity
 from wechat_app.domain.uploads import store_image
 from wechat_app.models import (
@@ -51,9 +50,7 @@ def foreign(demo):
                           password_hash=template.password_hash, phone="13900000000")
     db.session.add(physician)
     db.session.flush()
-    registration = demo_registration(physician.id, cycle.id, Status.PENDING_ASSESSOR, "一般程序")
-    db.session.add(registration)
-    db.session.flush()
+    registration = registration_in(db, physician, "pending_assessor", cycle_id=cycle.id)
     db.session.add(RegistrationSnapshot(registration_id=registration.id, number=1, procedure="一般程序",
                                         data={"identity": sealed_identity(physician), "steps": {}, "conditions": []}))
     upload = store_image(physician.id, "photo", "x.jpg", image_bytes())

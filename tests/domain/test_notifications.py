@@ -48,7 +48,7 @@ def queue(db, physician, key="k1"):
 def test_the_same_event_is_queued_once(demo, bound):
     queue(demo, bound)
     queue(demo, bound)
-    assert demo.session.scalar(select(func.count(Notification.id))) == 1
+    assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.idempotency_key == "k1")) == 1
 
 
 def test_worker_sends_the_template_with_client_msg_id_and_stores_msgid(demo, bound, fake_wechat):

@@ -124,7 +124,7 @@ def test_apply_writes_an_event(db, monkeypatch):
     clock.freeze(clock.datetime.combine(reg.cycle.review_start, clock.datetime.min.time()))
     apply(reg, Action.INSTITUTION_REJECT, Actor(Role.INSTITUTION, 7), reason="照片不清晰")
     db.session.commit()
-    event = db.session.query(RegistrationEvent).filter_by(registration_id=reg.id).one()
+    event = db.session.query(RegistrationEvent).filter_by(registration_id=reg.id).order_by(RegistrationEvent.id.desc()).first()
     assert (event.from_status, event.to_status, event.action, event.actor_type, event.actor_id, event.reason) == (
         "pending_institution", "rejected", "institution_reject", "institution", "7", "照片不清晰")
 

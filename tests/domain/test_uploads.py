@@ -15,24 +15,27 @@ from wechat_app.models import Upload
 
 
 @pytest.fixture
-def stored(app):
-    """The stored files other than the demo courses' lessons and textbooks."""
-    def files() -> list[str]:
-        from wechat_app.extensions import db
-        from wechat_app.models import CourseMedia
+def owner(demo):
+    from wechat_app.models import Physician
 
-        names = set(os.listdir(app.config["UPLOAD_DIR"])) if os.path.isdir(app.config["UPLOAD_DIR"]) else set()
-        return sorted(names - set(db.session.scalars(select(CourseMedia.stored_name))))
+    return demo.session.query(Physician).first().id
+
+
+@pytest.fixture
+def stored(app, owner):
+    """The stored files other than the demo's own (its registrations' pictures, its courses' media)."""
+    def names() -> set[str]:
+        return set(os.listdir(app.config["UPLOAD_DIR"])) if os.path.isdir(app.config["UPLOAD_DIR"]) else set()
+    demo_files = names()
+
+    def files() -> list[str]:
+        return sorted(names() - demo_files)
     return files
 
 
 @pytest.fixture
-def owner(db):
-    from wechat_app.domain.demo import seed_demo
-    from wechat_app.models import Physician
-
-    seed_demo()
-    return db.session.query(Physician).first().id
+def demo_uploads(db, owner) -> int:
+    return db.session.query(Upload).count()
 
 
 def bomb() -> bytes:
@@ -54,10 +57,10 @@ def bomb() -> bytes:
     ("tiny.jpg", image_bytes("JPEG", size=(20, 20)), "尺寸不合适"),
     ("empty.jpg", b"", "文件是空的"),
 ])
-def test_bad_uploads_are_refused_and_nothing_is_stored(db, stored, owner, name, data, message):
+def test_bad_uploads_are_refused_and_nothing_is_stored(db, stored, owner, demo_uploads, name, data, message):
     with pytest.raises(DomainError, match=message):
         store_image(owner, "photo", name, data)
-    assert stored() == [] and db.session.query(Upload).count() == 0
+    assert stored() == [] and db.session.query(Upload).count() == demo_uploads
 
 
 def test_a_good_photo_is_reencoded_without_exif(db, app, stored, owner):

@@ -38,6 +38,11 @@ def step_data(physician: Physician, step: int) -> dict:
     }[step]
 
 
+def snapshots_of(db, physician) -> int:
+    return db.session.scalar(select(func.count(RegistrationSnapshot.id)).join(
+        Registration, RegistrationSnapshot.registration_id == Registration.id).where(Registration.physician_id == physician.id))
+
+
 def post_step(client, step: int, data: dict, action: str = "next"):
     token = csrf_token(client.get(f"/m/registration/step/{step}").get_data(as_text=True))
     return client.post(f"/m/registration/step/{step}", data={"csrf_token": token, "action": action, **data},
@@ -86,7 +91,7 @@ def test_full_flow_to_pending_institution(client, demo, physician):
     assert snapshot.data["steps"]["1"]["ethnicity"] == "土家族"
     actions = demo.session.scalars(select(RegistrationEvent.action).where(RegistrationEvent.registration_id == reg.id)
                                    .order_by(RegistrationEvent.id)).all()
-    assert actions == ["save", "submit"]  # open → draft, draft → pending (saves within draft are not transitions)
+    assert actions == ["enroll", "save", "submit"]  # enrolled by the institution; saves within draft are no transitions
 
 
 def test_save_keeps_an_incomplete_step_and_next_explains_each_field(client, demo, physician):
@@ -170,12 +175,12 @@ def test_a_bad_upload_is_refused_and_the_rest_is_kept(client, demo, physician):
     data = {**step_data(physician, 1), "photo": (io.BytesIO(b"not an image"), "x.jpg"), "email": "kept@example.cn"}
     page = post_step(client, 1, data).get_data(as_text=True)
     assert "不是有效的jpg或png图片" in page and 'value="kept@example.cn"' in page
-    assert demo.session.scalar(select(func.count(Upload.id))) == 0
+    assert demo.session.scalar(select(func.count(Upload.id)).where(Upload.physician_id == physician.id)) == 0
 
 
 def test_uploads_are_served_only_to_their_owner(app, client, demo, physician, login_as):
     post_step(client, 1, step_data(physician, 1), action="save")
-    upload = demo.session.scalar(select(Upload))
+    upload = demo.session.scalar(select(Upload).where(Upload.physician_id == physician.id))
     response = client.get(f"/m/uploads/{upload.id}")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -196,7 +201,7 @@ def test_double_tapped_submit_creates_one_submission(client, demo, physician):
     first = client.post("/m/registration/submit", data={"csrf_token": token})
     second = client.post("/m/registration/submit", data={"csrf_token": token})
     assert first.headers["Location"] == second.headers["Location"] == "/m/registration/done"
-    assert demo.session.scalar(select(func.count(RegistrationSnapshot.id))) == 1
+    assert snapshots_of(demo, physician) == 1
 
 
 def test_submit_racing_a_review_cannot_both_win(app, client, demo, physician):
@@ -244,7 +249,7 @@ def test_two_simultaneous_submits_make_one_submission(app, client, demo, physici
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["submitted", "报名信息已提交，请勿重复提交。"]
-    assert demo.session.scalar(select(func.count(RegistrationSnapshot.id))) == 1
+    assert snapshots_of(demo, physician) == 1
 
 
 def test_two_simultaneous_saves_keep_both(app, demo, physician):
@@ -309,7 +314,8 @@ def test_rejected_registration_is_fixed_and_resubmitted(client, demo, physician)
     demo.session.expire_all()
     reg = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
     assert reg.status == "pending_institution"
-    snapshots = demo.session.scalars(select(RegistrationSnapshot).order_by(RegistrationSnapshot.number)).all()
+    snapshots = demo.session.scalars(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == reg.id)
+                                     .order_by(RegistrationSnapshot.number)).all()
     assert [s.number for s in snapshots] == [1, 2]
     assert snapshots[0].data["steps"]["1"]["email"] == "doc@example.cn"  # the first submission is unchanged
     assert snapshots[1].data["steps"]["1"]["email"] == "fixed@example.cn"
@@ -453,7 +459,8 @@ def test_the_final_approval_writes_the_registration_into_the_record_with_its_his
     assert "gender" not in changes  # the same as the ID number states: nothing changed
     draft = initial_draft(physician)  # the next cycle starts from the record
     assert (draft["2"]["title"], draft["2"]["post"], draft["1"]["ethnicity"]) == ("副主任医师", "科主任", "土家族")
-    assert demo.session.scalar(select(func.count(PhysicianChange.id))) == len(changes)
+    assert demo.session.scalar(select(func.count(PhysicianChange.id)).where(PhysicianChange.physician_id == physician.id)) \
+        == len(changes)
 
 
 def test_the_change_history_page_is_scoped(client, demo, physician, login_as):

@@ -15,9 +15,10 @@ from werkzeug.security import generate_password_hash
 from wechat_app import clock
 from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.demo_exams import seed_arrangements, seed_bank, seed_results
+from wechat_app.domain.demo_registrations import registered
 from wechat_app.domain.demo_training import seed_courses
 from wechat_app.domain.idnumbers import check_character, stated_in, to_15
-from wechat_app.domain.registration import Status, demo_registration
+from wechat_app.domain.registration import Status
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import (
@@ -163,8 +164,8 @@ def seed_demo(schedule: str = "live") -> dict:
         get_or_create(Department, {"institution_id": centre.id, "name": "预防保健科"}, subject_codes=["01"]),
     ]
     current = seed_cycles(hunan, schedule)
+    seed_staff(hospital, centre, clinic, body, tianxin, hn_commission)
     seed_physicians(hospital, centre, clinic, departments, current)
-    seed_staff(hospital, clinic, body, tianxin, hn_commission)
     seed_bank(hunan.id)
     seed_arrangements(current, body.id)
     seed_results(current, hospital.id)
@@ -242,19 +243,19 @@ def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
         db.session.add(physician)
         db.session.flush()
         status = statuses[serial % len(statuses)]
-        if status is not None:
-            procedure = None if status == Status.OPEN else ("简易程序" if serial % 2 else "一般程序")
-            db.session.add(demo_registration(physician.id, cycle.id, status, procedure))
+        if physician.department_id is None and status not in (None, Status.OPEN):
+            status = Status.OPEN  # the clinic keeps no departments yet, so step 2 cannot be completed (FAQ 4)
+        registered(physician, cycle, status, "简易程序" if serial % 2 else "一般程序", serial)
 
 
 DEMO_STAFF_PASSWORD = "Dkt@2026demo"  # development demo only; production staff are created by the authority
 
 
-def seed_staff(hospital, clinic, body, tianxin, province_authority) -> None:
-
+def seed_staff(hospital, centre, clinic, body, tianxin, province_authority) -> None:
     password_hash = generate_password_hash(DEMO_STAFF_PASSWORD)
     accounts = [
         ("rmyy", "人民医院定考负责人", "institution", {"institution_id": hospital.id}),
+        ("pzjzx", "坡子街社区卫生服务中心定考负责人", "institution", {"institution_id": centre.id}),
         ("rhzs", "仁和诊所定考负责人", "institution", {"institution_id": clinic.id}),
         ("kaohe", "考核办公室审核员", "assessor", {"assessment_body_id": body.id}),
         ("txwjj", "天心区卫健局", "authority", {"health_authority_id": tianxin.id}),

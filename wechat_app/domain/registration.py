@@ -144,9 +144,3 @@ def enroll(physician_id: int, cycle, actor: Actor):
                                      to_status=Status.OPEN.value, action=Action.ENROLL.value,
                                      actor_type=actor.role.value, actor_id=None if actor.id is None else str(actor.id)))
     return registration
-
-
-def demo_registration(physician_id: int, cycle_id: int, status: Status, procedure: str | None):
-    """A registration already in `status`, for demo data only: real ones move through the table."""
-    return Registration(physician_id=physician_id, cycle_id=cycle_id, status=status.value, procedure=procedure,
-                        draft={})

@@ -4,6 +4,9 @@
 It commits at the end and rolls back on any error. A lost race (the version check of a row two
 people changed at once, or a unique key two requests claimed at once) becomes the one
 `DomainError`, with status 409 and a message for people. Views never commit; GETs never write.
+
+A unit of work opened inside another joins it: the outer one commits or rolls back the whole, so
+that a use case made of use cases (the demo goes through submission and review) is one transaction.
 """
 from __future__ import annotations
 
@@ -19,10 +22,15 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 
 CONFLICT = "该记录刚被他人修改，请刷新页面后重试。"
+OPEN = "unit_of_work_open"  # Session.info key: a unit of work is running on this session
 
 
 @contextmanager
 def unit_of_work(conflict: str = CONFLICT) -> Iterator[None]:
+    if db.session.info.get(OPEN):
+        yield
+        return
+    db.session.info[OPEN] = True
     try:
         yield
         db.session.commit()
@@ -32,6 +40,8 @@ def unit_of_work(conflict: str = CONFLICT) -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        db.session.info.pop(OPEN, None)
 
 
 P = ParamSpec("P")
