@@ -124,6 +124,7 @@
     });
     document.addEventListener("keydown", onEscape);
     document.body.append(mask, sheet);
+    [years, months, days].forEach((list) => select(list, Number(list.dataset.index), false));  // scrolls only once shown
     years.focus();
   }
 

@@ -21,7 +21,7 @@
         tile.className = "uploader-file pending";
         const img = document.createElement("img");
         img.src = URL.createObjectURL(file);
-        img.alt = `待保存的图片${index + 1}`;
+        img.alt = `所选的第${index + 1}张图片`;
         const status = document.createElement("span");
         status.className = "uploader-status";
         status.textContent = "待保存";
@@ -29,7 +29,7 @@
         remove.type = "button";
         remove.className = "uploader-undo";
         remove.textContent = "移除";
-        remove.setAttribute("aria-label", `移除待保存的图片${index + 1}`);
+        remove.setAttribute("aria-label", `移除所选的第${index + 1}张图片`);
         remove.addEventListener("click", () => { input.value = ""; clearPreviews(); input.focus(); });
         tile.append(img, status, remove);
         files.insertBefore(tile, input.closest(".uploader-add"));

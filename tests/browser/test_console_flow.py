@@ -7,9 +7,8 @@ import re
 
 from sqlalchemy import select
 
-from wechat_app.domain.submission import sealed_identity
 from wechat_app.extensions import kv
-from wechat_app.models import Registration, RegistrationSnapshot, WeChatUser
+from wechat_app.models import Registration, WeChatUser
 from wechat_app.outbox_worker import run_worker
 from wechat_app.simulator.fake_api import fake
 
@@ -17,12 +16,9 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 def two_submitted(db):
+    """Two of the hospital's demo registrations waiting for its review (the demo submitted them)."""
     regs = [r for r in db.session.scalars(select(Registration).where(Registration.status == "pending_institution")
                                           .order_by(Registration.id)) if r.physician.institution.name == "长沙市天心区人民医院"][:2]
-    for reg in regs:
-        db.session.add(RegistrationSnapshot(registration_id=reg.id, number=1, procedure=reg.procedure or "一般程序", data={
-            "identity": sealed_identity(reg.physician),
-            "steps": {"1": {"ethnicity": "汉族"}}, "conditions": []}))
     regs[1].physician.must_change_password = False
     db.session.add(WeChatUser(openid="oSIMrejected00000000000001", physician_id=regs[1].physician_id, subscribed=True))
     db.session.commit()

@@ -32,3 +32,56 @@ def test_the_step_forms_at_360_px(app, demo, live, chromium, signed_in):
         return c.measureText(i.placeholder).width <= i.clientWidth; }""")
     assert fits
     page.context.close()
+
+
+def test_uploaders_and_date_pickers_speak_chinese_at_360_px(app, demo, live, chromium, signed_in, tmp_path):
+    """No "Choose File" and no mm/dd/yyyy: a WeUI uploader tile with a preview and 移除, example
+    pictures beside it, and a 年/月/日 picker that fills the field and is saved with the step."""
+    from tests.helpers import image_bytes
+
+    physician = enrolled(demo, "open")
+    page = chromium.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="en-US").new_page()
+    signed_in(page, physician)
+    page.goto(f"{live}/m/registration/step/1")
+    body = page.locator("body").inner_text()
+    assert "Choose" not in body and "No file" not in body and "mm/dd" not in body
+    tile = page.locator(".uploader-add").first
+    box = tile.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44  # a touch target
+    assert page.get_attribute("#photo", "aria-label") == "上传照片"
+    example = page.locator(".uploader-example img").first
+    assert example.get_attribute("alt").startswith("证件照示例") and example.evaluate("img => img.naturalWidth > 0")
+
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(image_bytes())
+    page.set_input_files("#photo", str(photo))
+    assert page.locator(".uploader-file.pending img").count() == 1
+    page.click(".uploader-undo")  # 移除: the choice is taken back
+    assert page.locator(".uploader-file.pending").count() == 0 and page.eval_on_selector("#photo", "i => i.files.length") == 0
+    page.set_input_files("#photo", str(photo))
+
+    page.click("#birth")
+    sheet = page.locator(".picker[role=dialog]")
+    assert sheet.get_attribute("aria-label") == "出生年月"
+    assert [c.get_attribute("aria-label") for c in sheet.locator("[role=listbox]").all()] == ["年", "月", "日"]
+    born = physician.birth_date
+    for name, value, suffix in (("年", born.year, "年"), ("月", born.month, "月"), ("日", born.day, "日")):
+        option = sheet.locator(f"[role=listbox][aria-label={name}] [role=option]", has_text=f"{value}{suffix}").first
+        option.scroll_into_view_if_needed()
+        option.click()
+        page.wait_for_function(f"() => document.querySelector('[role=listbox][aria-label={name}] [aria-selected=true]')"
+                               f".dataset.value === '{value}'")
+    page.click(".picker-ok")
+    assert page.input_value("#birth") == f"{born:%Y-%m-%d}"
+    assert page.locator(".picker").count() == 0
+    page.click("#birth")
+    page.keyboard.press("Escape")  # 取消 leaves the field as it was
+    assert page.input_value("#birth") == f"{born:%Y-%m-%d}" and page.locator(".picker").count() == 0
+
+    page.click("button[name=action][value=save]")
+    page.wait_for_load_state()
+    assert page.locator(".uploader-file img").count() == 1 and page.input_value("#birth") == f"{born:%Y-%m-%d}"
+    assert page.get_attribute("#photo", "aria-label") == "重新上传照片"
+    page.goto(f"{live}/m/registration/step/2")
+    assert [img.get_attribute("alt")[:4] for img in page.locator(".uploader-example img").all()] == ["纸质医师", "医师电子"]
+    page.context.close()

@@ -38,7 +38,7 @@ def fill_five_steps(page, live, tmp_path, physician):
     page.wait_for_selector("text=已保存。")
     page.reload()
     assert page.input_value("#email") == "miao@example.cn" and page.input_value("#ethnicity") == "苗族"
-    assert page.locator(".thumb img").count() == 1
+    assert page.locator(".uploader-file img").count() == 1
     page.get_by_role("button", name="下一步").click()
 
     at_step(page, live, 2)

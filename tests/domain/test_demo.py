@@ -58,3 +58,31 @@ def test_seed_demo_command_if_empty(app, db):
     assert "physicians 50" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     assert "left as it is" in runner.invoke(args=["seed-demo", "--if-empty"]).output
     assert db.session.scalar(select(func.count(Faq.id))) == 11
+
+
+def test_submitted_demo_registrations_went_through_the_use_cases(demo):
+    """Each demo registration past 已开通报名 holds what a real one holds at that point: a complete
+    submission (snapshot, 提交时间, the uploaded pictures), the events of the table, the reviews."""
+    from wechat_app.domain import face_checks
+    from wechat_app.domain.submission import latest_snapshot
+    from wechat_app.models import Registration, RegistrationEvent, Review, Upload
+
+    trails = {"pending_institution": ["enroll", "save", "submit"],
+              "pending_assessor": ["enroll", "save", "submit", "institution_approve"],
+              "awaiting_test": ["enroll", "save", "submit", "institution_approve", "assessor_approve"]}
+    seen = set()
+    for registration in demo.session.scalars(select(Registration).where(Registration.status.in_(list(trails)))):
+        seen.add(registration.status)
+        snapshot = latest_snapshot(registration)
+        assert snapshot is not None and registration.submitted_at == snapshot.submitted_at
+        steps = snapshot.data["steps"]
+        assert steps["5"]["procedure"] == registration.procedure and len(steps["2"]["certificate_pages"]) == 2
+        photo = face_checks.registration_photo(registration)
+        assert photo is not None and demo.session.get(Upload, photo.id).physician_id == registration.physician_id
+        events = demo.session.scalars(select(RegistrationEvent.action).where(
+            RegistrationEvent.registration_id == registration.id).order_by(RegistrationEvent.id)).all()
+        assert events == trails[registration.status]
+        reviews = demo.session.scalars(select(Review).where(Review.registration_id == registration.id)).all()
+        assert [r.stage for r in reviews] == [e.split("_")[0] for e in events if e.endswith("_approve")]
+        assert all(r.snapshot_id == snapshot.id and r.decision == "approve" for r in reviews)
+    assert seen == set(trails)
