@@ -67,6 +67,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = False
         self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down: each process counts on its own until Redis answers again (fail open, but
+        # bounded per process); sign-in itself fails closed on the lockout counters (errors.py).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # Off only for load tests from one address (make bench); never in production.
         self.RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", "true").lower() != "false"
         # Demo clock: "2026-04-20T10:00:00" freezes the application's clock (development only).

@@ -67,11 +67,12 @@ def refuse_incomplete(config: Config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from wechat_app import clock, models  # noqa: F401  (registers the models with the metadata)
+    from wechat_app import clock, database, models  # noqa: F401  (models: registers them with the metadata)
     from wechat_app.extensions import csrf, db, kv, limiter, migrate
     from wechat_app.wechat import callback
     from wechat_app.wechat.client import wechat
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

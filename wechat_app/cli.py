@@ -1,5 +1,6 @@
 """Flask commands: `flask seed-demo`, `flask wechat sync-menu`, `flask notify worker`,
-`flask staff create`, `flask pii rotate`, `flask uploads prune`, `flask exams remind|close` (`flask db ...` comes from Flask-Migrate)."""
+`flask staff create`, `flask pii rotate`, `flask uploads prune`, `flask exams remind|close`, `flask backup create|restore`
+(`flask db ...` comes from Flask-Migrate)."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(pii_group)
     app.cli.add_command(uploads_group)
     app.cli.add_command(exams_group)
+    app.cli.add_command(backup_group)
 
 
 @click.command("seed-demo")
@@ -63,6 +65,39 @@ def uploads_prune(older_than_hours: int) -> None:
 
     rows, files = prune(timedelta(hours=older_than_hours))
     click.echo(f"removed {rows} upload rows and {files} files")
+
+
+backup_group = AppGroup("backup", help="The database and the uploaded files (personal data stays sealed).")
+
+
+@backup_group.command("create")
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_create(directory: str) -> None:
+    """Write a backup into DIRECTORY (new or empty)."""
+    from pathlib import Path
+
+    from wechat_app import backup
+
+    try:
+        manifest = backup.create(Path(directory))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup of the {manifest['dialect']} database and the uploads written to {directory}")
+
+
+@backup_group.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def backup_restore(directory: str) -> None:
+    """Restore DIRECTORY into this app's empty database and upload directory."""
+    from pathlib import Path
+
+    from wechat_app import backup
+
+    try:
+        manifest = backup.restore(Path(directory))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored the backup of {manifest['created_at']}")
 
 
 wechat_group = AppGroup("wechat", help="WeChat platform tasks.")

@@ -12,6 +12,15 @@ from sqlalchemy import event
 from wechat_app.extensions import db
 
 
+def engine_options(config) -> dict:
+    """The configured engine options, with a connect timeout on PostgreSQL: while the database
+    is down or failing over, a request gets its 503 page in seconds instead of hanging."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+    return options
+
+
 def enforce_sqlite_foreign_keys(app: Flask) -> None:
     """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always checks them.
     The embedded default must refuse what production refuses."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis import exceptions as redis_errors
+from sqlalchemy import exc as sa_errors
 from werkzeug.exceptions import HTTPException
 
 from wechat_app.domain.errors import DomainError
-from wechat_app.extensions import db
+from wechat_app.extensions import db, login_manager
 from wechat_app.logconfig import safe_exc_info
 
 log = logging.getLogger("wechat_app.errors")
@@ -22,7 +24,13 @@ MESSAGES = {
     413: "上传的内容过大。",
     429: "操作过于频繁，请稍后再试。",
     500: "系统繁忙，请稍后再试。",
+    503: "系统繁忙，请稍后再试。",
 }
+# A database that is down, restarting or out of connections; Redis that does not answer. Neither
+# is a bug: the person gets 503 and "系统繁忙，请稍后再试", WeChat's clients retry, nothing is half-saved
+# (the request's transaction is rolled back).
+UNAVAILABLE = (sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError,
+               redis_errors.ConnectionError, redis_errors.TimeoutError)
 
 
 def wants_json() -> bool:
@@ -34,6 +42,19 @@ def render_error(status: int, message: str | None = None):
     if wants_json():
         return jsonify(error=message), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def dropped_connection(exc: Exception) -> bool:
+    return isinstance(exc, sa_errors.DBAPIError) and exc.connection_invalidated
+
+
+def forget_session() -> None:
+    """Roll back what the request did; with the database gone even that may fail."""
+    try:
+        db.session.rollback()
+    except UNAVAILABLE:
+        db.session.invalidate()
+    db.session.remove()
 
 
 def register(app: Flask) -> None:
@@ -50,6 +71,28 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return render_error(exc.code or 500)
+
+    @app.errorhandler(sa_errors.OperationalError)
+    @app.errorhandler(sa_errors.InterfaceError)
+    @app.errorhandler(sa_errors.TimeoutError)
+    @app.errorhandler(redis_errors.ConnectionError)
+    @app.errorhandler(redis_errors.TimeoutError)
+    def unavailable(exc: Exception):
+        forget_session()
+        if dropped_connection(exc) and request.method in ("GET", "HEAD") and not g.get("read_retried"):
+            # A pooled connection that died with a database restart: SQLAlchemy has invalidated
+            # the pool, so a read run again gets a fresh connection and the person sees nothing.
+            g.read_retried = True
+            g.pop("_login_user", None)
+            try:
+                return current_app.preprocess_request() or current_app.dispatch_request()
+            except UNAVAILABLE as again:
+                forget_session()
+                exc = again
+        log.warning("service unavailable on %s: %s", request.path, type(exc).__name__)
+        g._login_user = login_manager.anonymous_user()  # the page must not load the user from a database that is down
+        body, status = render_error(503)
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

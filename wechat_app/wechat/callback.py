@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, request
+from redis import exceptions as redis_errors
 
 from wechat_app.domain import outbox
 from wechat_app.extensions import kv
@@ -186,7 +187,14 @@ def answer(msg: dict, conf: CallbackSettings) -> str:
         # Nothing claimed: WeChat's retry may succeed. The user never sees an error page.
         log.error("handler failed for %s", msg.get("MsgType"), exc_info=safe_exc_info())
         return SUCCESS
-    previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
+    try:
+        previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+        # Redis is down: answer anyway. A reply is a function of the message, so a retry computes
+        # the same one again; every effect is keyed in the database (outbox idempotency keys,
+        # one follower row per openid), so running it again does nothing twice.
+        log.warning("de-dup store unavailable; answering without it")
+        previous = None
     if previous is not None:
         return previous
     if outcome.effects:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import Blueprint, current_app, redirect, render_template, request, session
+from redis import exceptions as redis_errors
 from wechatpy.exceptions import WeChatOAuthException
 
 from wechat_app.auth import remember_openid
@@ -63,16 +64,32 @@ def callback():
     if not code:
         return problem("未获得授权", "您取消了授权，或微信未返回授权码。请返回公众号重新进入。", 400)
     code_key = "oauth:code:" + hashlib.sha256(f"{state}:{code}".encode()).hexdigest()
-    openid = kv.get(code_key) or (exchange(code) if fresh else None)
+    openid = remembered(code_key) or (exchange(code) if fresh else None)
     if openid is None:
         return problem("授权码已失效", "授权码只能使用一次且5分钟内有效。请返回公众号重新进入。", 400)
     if isinstance(openid, tuple):
         return problem(*openid)
-    kv.set(code_key, openid, CODE_TTL_SECONDS)
+    remember(code_key, openid)
     session.pop("oauth_state", None)
     session["oauth_used_state"] = state
     remember_openid(openid)
     return redirect(safe_next(session.get("oauth_next")))
+
+
+# The code → openid cache only spares WeChat a second exchange when a page is reloaded; WeChat
+# itself refuses a code used twice. With Redis down, sign-in through OAuth goes on without it.
+def remembered(code_key: str) -> str | None:
+    try:
+        return kv.get(code_key)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+        return None
+
+
+def remember(code_key: str, openid: str) -> None:
+    try:
+        kv.set(code_key, openid, CODE_TTL_SECONDS)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+        log.warning("OAuth code cache unavailable")
 
 
 def matches(state: str, expected: str | None) -> bool:
