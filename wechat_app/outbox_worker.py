@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
-from wechat_app import sms
+from wechat_app import clock, sms
 from wechat_app.domain import exam_admin, exams, outbox
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
@@ -59,7 +59,11 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
         while True:
             notices = outbox.claim_due(batch)
             if notices:
-                outbox.record(list(pool.map(lambda notice: attempt(app, notice), notices)))
+                results = list(pool.map(lambda notice: attempt(app, notice), notices))
+                if any(result.status == "quota" for result in results):
+                    until = outbox.pause_templates(clock.now())
+                    log.warning("template quota used up (45009): template messages paused until %s", until)
+                outbox.record(results)
                 handled += len(notices)
                 continue
             if time.monotonic() - jobs_at >= JOBS_EVERY:

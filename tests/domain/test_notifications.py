@@ -3,11 +3,13 @@ what staff see."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
+from wechat_app import clock
 from wechat_app.domain import notifications, outbox
 from wechat_app.domain.notifications import TemplateFieldError, fit
 from wechat_app.models import Notification, Physician, WeChatUser
@@ -66,13 +68,13 @@ def test_transient_errors_are_retried_permanent_ones_are_not(demo, bound, live, 
     from wechat_app import clock
 
     a, b = queue(demo, bound, "a"), queue(demo, bound, "b")
-    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": 45009})
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": -1})
     requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": 43004})
     run_worker(once=True)  # the batch is sent on several threads: either notice may meet either fault
     demo.session.refresh(a), demo.session.refresh(b)
     retried, refused = sorted((a, b), key=lambda n: n.status)
     assert (retried.status, refused.status) == ("pending", "undeliverable")
-    assert retried.last_error == "errcode 45009" and notifications.delivery_label(refused) == "未关注公众号"
+    assert retried.last_error == "errcode -1" and notifications.delivery_label(refused) == "未关注公众号"
     clock.freeze(retried.next_attempt_at)
     run_worker(once=True)
     demo.session.refresh(retried)
@@ -105,3 +107,57 @@ def test_two_workers_never_send_the_same_row(app, demo, bound, fake_wechat):
     assert len(ids) == 40 and len(set(ids)) == 40
     assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.status == "sent")) == 40
     assert outbox.claim_due(10) == []
+
+
+def fan_out(db, count: int, template_key: str = "assessment_result") -> None:
+    """A results fan-out, queued as results.publish queues it: one template notice per physician."""
+    from sqlalchemy import insert
+
+    from wechat_app.domain.notifications import priority_of
+
+    db.session.execute(insert(Notification), [
+        dict(idempotency_key=f"fan:{i}", channel="template", template_key=template_key, openid=f"oFAN{i:024d}",
+             data={"thing1": "2023-2025年度", "phrase2": "合格", "thing3": "工作成绩、职业道德、业务水平合格"},
+             status="pending", attempts=0, next_attempt_at=clock.now(), priority=priority_of("template", template_key))
+        for i in range(count)])
+    db.session.commit()
+
+
+def test_an_sms_code_queued_behind_a_fan_out_is_claimed_first(demo, bound):
+    """Urgent notices (SMS codes, customer-service replies, rejections) take the first lane."""
+    fan_out(demo, 300)
+    clock.freeze(clock.now() + timedelta(seconds=1))  # queued after the fan-out
+    notifications.queue_sms("13800138000", "【定考通】验证码{code}", "sms:code", code_ref="sms:code:x")
+    queue(demo, bound, key="rejected")  # registration_rejected
+    notifications.queue_custom_text("oSOMEONE", "您好", "custom:1")
+    demo.session.commit()
+    first = {c.idempotency_key for c in outbox.claim_due(3)}
+    assert first == {"sms:code", "rejected", "custom:1"}  # queued last, claimed first
+
+
+def test_the_daily_quota_pauses_templates_until_midnight_and_nothing_else(demo, bound, live, fake_wechat):
+    """45009: template sends stop for every worker until the quota resets; SMS and customer-service
+    messages go on; the rows wait without spending their attempts."""
+    fan_out(demo, 30)
+    notifications.queue_custom_text("oSOMEONE", "您好", "custom:1")
+    demo.session.commit()
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": 45009,
+                                                     "count": 1000})
+    run_worker(once=True, batch=10)
+    tomorrow = datetime.combine(clock.today() + timedelta(days=1), datetime.min.time())
+    assert outbox.templates_paused_until() == tomorrow
+    waiting = demo.session.scalars(select(Notification).where(Notification.template_key == "assessment_result")).all()
+    assert all(n.status == "pending" and n.attempts == 0 for n in waiting)
+    calls = fake_wechat.calls["cgi-bin/message/template/send"]
+    assert calls <= 10  # the first batch met the quota; nothing more was tried
+    assert demo.session.scalar(select(Notification.status).where(Notification.idempotency_key == "custom:1")) == "sent"
+    run_worker(once=True)
+    assert fake_wechat.calls["cgi-bin/message/template/send"] == calls  # still paused
+    assert outbox.backlog() == outbox.Backlog(30, tomorrow)
+
+    fake_wechat.faults.clear()
+    clock.freeze(tomorrow)  # the quota is back: the fan-out resumes where it stopped
+    run_worker(drain=True)
+    assert all(n.status == "sent" for n in demo.session.scalars(
+        select(Notification).where(Notification.template_key == "assessment_result").execution_options(
+            populate_existing=True)))

@@ -12,6 +12,7 @@ from wechat_app.domain import (
     authority,
     enumerations,
     notifications,
+    outbox,
     reviews,
     scopes,
     sessions,
@@ -67,7 +68,7 @@ def logout():
 @staff_required()
 def dashboard():
     columns, rows = authority.progress(current_user)
-    return render_template("console/dashboard.html", columns=columns, rows=rows)
+    return render_template("console/dashboard.html", columns=columns, rows=rows, backlog=outbox.backlog())
 
 
 def stage() -> str:

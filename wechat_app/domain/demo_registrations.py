@@ -60,6 +60,8 @@ def _jpeg(image: Image.Image) -> bytes:
 def steps(physician: Physician, procedure: str, serial: int) -> list[tuple[dict, dict[str, list[IncomingFile]]]]:
     """What the physician types and uploads on each of the five steps."""
     department = physician.department
+    if department is None:
+        raise AssertionError("seed_physicians enrols only physicians with a department past 已开通报名")
     simple = procedure == "简易程序"
     basic = {"gender": physician.gender, "ethnicity": "汉族" if serial % 4 else "土家族",
              "birth": f"{physician.birth_date:%Y-%m-%d}", "education": "大学本科", "email": f"demo{serial}@example.cn"}
@@ -98,8 +100,10 @@ def registered(physician: Physician, cycle: Cycle, status: Status | None, proced
 
 def reviewer_of(physician: Physician, stage: str) -> Staff:
     institution = physician.institution
-    scope = (Staff.institution_id == institution.id if stage == "institution"
-             else Staff.assessment_body_id == institution.assessment_body_id)
+    if institution is None:
+        raise AssertionError("every demo physician has an institution")
+    scope = (Staff.institution_id == institution.id) if stage == "institution" else (
+        Staff.assessment_body_id == institution.assessment_body_id)
     staff = db.session.scalar(select(Staff).where(scope).order_by(Staff.id).limit(1))
     if staff is None:
         raise AssertionError(f"the demo has no {stage} reviewer for {institution.name}")

@@ -69,6 +69,19 @@ def entry_link(next_path: str) -> str:
     return oauth_entry(next_path, current_app.config["PUBLIC_BASE_URL"])
 
 
+# Claimed in this order (0 first): a person waiting on the other side (an SMS code, a customer-service
+# reply, a rejection with a resubmission deadline, a change to their account) goes before a fan-out
+# (exam notices and reminders, results), whose 100,000 rows must never delay an SMS code.
+URGENT, NORMAL = 0, 1
+URGENT_TEMPLATES = frozenset({"registration_rejected", "account_notice"})
+
+
+def priority_of(channel: str, template_key: str | None) -> int:
+    if channel in ("sms", "custom_text") or template_key in URGENT_TEMPLATES:
+        return URGENT
+    return NORMAL
+
+
 def queue(idempotency_key: str, channel: str, data: dict, **fields) -> Notification:
     """The one way into the outbox: a row in the caller's transaction, at most once per key (a second
     call for the same (recipient, event) returns the first row). The worker delivers it."""
@@ -76,7 +89,7 @@ def queue(idempotency_key: str, channel: str, data: dict, **fields) -> Notificat
     if existing is not None:
         return existing
     notice = Notification(idempotency_key=idempotency_key, channel=channel, data=data, next_attempt_at=clock.now(),
-                          **fields)
+                          priority=priority_of(channel, fields.get("template_key")), **fields)
     db.session.add(notice)
     return notice
 

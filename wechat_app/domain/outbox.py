@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
 from wechat_app.domain.notifications import queue_custom_text
-from wechat_app.extensions import db
+from wechat_app.extensions import db, kv
 from wechat_app.models import Notification
 
 
@@ -52,7 +52,7 @@ class Claimed:
 @dataclass(frozen=True)
 class Result:
     id: int
-    status: str  # sent / retry / undeliverable
+    status: str  # sent / retry / undeliverable / quota
     attempts: int
     msgid: str | None = None
     error: str | None = None
@@ -64,8 +64,11 @@ def claim_due(limit: int) -> list[Claimed]:
     row another worker took meanwhile is not taken twice; PostgreSQL skips rows being claimed
     instead of waiting for them (SKIP LOCKED); SQLite has one writer at a time anyway."""
     now = clock.now()
-    due = (Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now)
-    chosen = select(Notification.id).where(*due).order_by(Notification.next_attempt_at, Notification.id).limit(limit)
+    due: list[ColumnElement[bool]] = [Notification.status.in_(("pending", "sending")), Notification.next_attempt_at <= now]
+    if templates_paused_until(now) is not None:
+        due.append(Notification.channel != "template")  # SMS and customer-service messages go on
+    chosen = (select(Notification.id).where(*due)
+              .order_by(Notification.priority, Notification.next_attempt_at, Notification.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         # A CTE, not `id IN (subquery)`: PostgreSQL may run such a subquery more than once per
         # statement, and its LIMIT would then not bound the claim.
@@ -93,6 +96,9 @@ def record(results: list[Result]) -> None:
             row = {"id": result.id, "status": "sent", "msgid": result.msgid, "sent_at": now, "last_error": None}
             if result.redacted_data is not None:
                 row["data"] = result.redacted_data
+        elif result.status == "quota":  # not the notice's failure: it waits for the quota, attempts kept
+            row = {"id": result.id, "status": "pending", "attempts": result.attempts - 1,
+                   "last_error": "45009 今日配额已用尽", "next_attempt_at": quota_resets(now)}
         elif result.status == "undeliverable":
             row = {"id": result.id, "status": "undeliverable", "last_error": (result.error or "")[:200]}
         elif result.attempts >= MAX_ATTEMPTS:
@@ -104,6 +110,43 @@ def record(results: list[Result]) -> None:
     for rows in by_shape.values():
         db.session.execute(update(Notification), rows)  # bulk UPDATE by primary key
     db.session.commit()
+
+
+# WeChat caps template messages per account per day and answers 45009 beyond it; the count starts
+# again at midnight, Beijing time (the clock's time). Sending on would only collect more 45009s, so
+# every worker stops template sends until then. The mark is a hint in the shared store: if it is
+# lost, the next send meets 45009 and sets it again.
+QUOTA_KEY = "outbox:template-quota-until"
+
+
+def quota_resets(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), time.min)
+
+
+def pause_templates(now: datetime) -> datetime:
+    until = quota_resets(now)
+    kv.set(QUOTA_KEY, until.isoformat(), int((until - now).total_seconds()) + 1)
+    return until
+
+
+def templates_paused_until(now: datetime | None = None) -> datetime | None:
+    stored = kv.get(QUOTA_KEY)
+    until = datetime.fromisoformat(stored) if stored else None
+    return until if until is not None and until > (now or clock.now()) else None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What the console says about sending: template messages still to go, and the quota pause."""
+
+    templates: int
+    paused_until: datetime | None
+
+
+def backlog() -> Backlog:
+    waiting = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.status.in_(("pending", "sending")), Notification.channel == "template")) or 0
+    return Backlog(waiting, templates_paused_until())
 
 
 def undelivered() -> int:

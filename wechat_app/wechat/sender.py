@@ -1,6 +1,7 @@
 """Delivers outbox rows through the WeChat API: customer-service texts and template messages.
 
-Retried with backoff: -1 (系统繁忙), 45009 (quota), timeouts and HTTP errors. Not retried: 43004
+Retried with backoff: -1 (系统繁忙), timeouts and HTTP errors. 45009 (the daily quota) pauses template
+sends until midnight (domain/outbox.py) without counting as an attempt. Not retried: 43004
 (the user does not follow us) and 40003 (not our openid): recorded as undeliverable.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from wechat_app.wechat.client import wechat
 
 log = logging.getLogger("wechat.sender")
 
+QUOTA_EXCEEDED = 45009  # the account's daily template quota (domain/outbox.py pauses templates)
 PERMANENT = {43004: "未关注公众号", 40003: "openid无效", 40037: "模板未配置或无效"}
 
 
@@ -27,6 +29,8 @@ def attempt(notice: Claimed) -> Result:
     try:
         msgid = deliver(notice)
     except WeChatClientException as exc:
+        if exc.errcode == QUOTA_EXCEEDED:
+            return Result(notice.id, "quota", notice.attempts, error="45009")
         if exc.errcode in PERMANENT:
             return Result(notice.id, "undeliverable", notice.attempts, error=f"{exc.errcode} {PERMANENT[exc.errcode]}")
         return Result(notice.id, "retry", notice.attempts, error=f"errcode {exc.errcode}")
