@@ -6,7 +6,7 @@ FLASK := APP_ENV=development $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench worker clean
+.PHONY: install run test lint bench chaos worker clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,11 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.fanout
+
+# The fault campaign (issue 14): Redis and PostgreSQL stopped under load, workers killed, two nodes
+# behind nginx, a soak, a backup drill. Outside the test suite; CHAOS_* settings in bench/chaos.py.
+chaos: install
+	$(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) instance/dingkao.db

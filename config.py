@@ -87,6 +87,9 @@ class Config:
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
         # Development and scripted demos only: every captcha is this text (production refuses to start).
         self.CAPTCHA_FIXED_ANSWER = env("CAPTCHA_FIXED_ANSWER", "")
+        # A claimed outbox row is another worker's again after this long (domain/outbox.py): shorter
+        # than WeChat's 10-minute client_msg_id window; `make chaos` shortens it to watch a recovery.
+        self.OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300") or 300)
         # 错题本: a question leaves after this many right answers in a row.
         self.WRONG_BOOK_STREAK = int(env("WRONG_BOOK_STREAK", "2") or 2)
 

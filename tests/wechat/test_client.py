@@ -142,3 +142,18 @@ def test_menu_fits_wechat_limits_and_syncs(app, fake_wechat):
 def test_menu_limits_are_checked():
     too_long = {"button": [{"name": "医师定考医师定考", "sub_button": [{"type": "click", "name": "x", "key": "k" * 129}]}]}
     assert len(menu_problems(too_long)) == 2
+
+
+def test_a_failed_token_fetch_holds_back_every_sender_for_a_few_seconds(app, fake_wechat, live):
+    """The token endpoint down during a fan-out: one request, then every sender (any thread, worker
+    or node sharing the store) is told to retry later instead of asking again."""
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/stable_token", "errcode": -1, "count": 100})
+    with app.app_context():
+        for _ in range(20):
+            with pytest.raises(WeChatClientException):
+                wechat.client.access_token
+        assert fake_wechat.calls["cgi-bin/stable_token"] == 1
+        app.extensions["kv"].delete(f"wx:refresh-failed:{app.config['WECHAT_APP_ID']}:{wechat.client.access_token_key}")
+        requests.delete(f"{live}/_sim/api/_faults")  # REFRESH_BACKOFF_SECONDS (5 s) later: the endpoint is back
+        assert wechat.client.access_token == fake_wechat.token
+    assert fake_wechat.calls["cgi-bin/stable_token"] == 2

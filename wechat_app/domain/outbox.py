@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -29,9 +30,13 @@ def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
 
 # Delivery bookkeeping for `flask notify worker`. A claimed row is leased: if the worker dies
 # before recording the result, the lease runs out and another worker takes the row again. The
-# lease (5 min) is shorter than WeChat's client_msg_id window (10 min), so a message re-sent after
-# a crash reaches the physician once.
+# lease (OUTBOX_LEASE_SECONDS, 5 min) is shorter than WeChat's client_msg_id window (10 min), so a
+# message re-sent after a crash reaches the physician once.
 LEASE = timedelta(minutes=5)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
 MAX_ATTEMPTS = 6
 
 
@@ -78,7 +83,7 @@ def claim_due(limit: int) -> list[Claimed]:
         matches = Notification.id.in_(chosen.scalar_subquery())
     rows = db.session.execute(
         update(Notification).where(matches, *due)
-        .values(status="sending", attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
+        .values(status="sending", attempts=Notification.attempts + 1, next_attempt_at=now + lease())
         .returning(Notification.id, Notification.channel, Notification.openid, Notification.template_key,
                    Notification.data, Notification.url, Notification.idempotency_key, Notification.attempts)
         .execution_options(synchronize_session=False)

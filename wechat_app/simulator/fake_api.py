@@ -260,6 +260,14 @@ def add_fault():
     return jsonify(ok=True)
 
 
+@bp.delete("/api/_faults")
+def clear_faults():
+    state = fake()
+    with state.lock:
+        state.faults.clear()
+    return jsonify(ok=True)
+
+
 @bp.get("/api/_state")
 def inspect_state():
     state = fake()

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import requests
 from flask import Flask, current_app
 from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.exceptions import WeChatClientException
@@ -29,6 +30,7 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 HTTP_TIMEOUT = (3.05, 5)  # connect, read: well inside a gunicorn worker's 30 s
 # Refresh a little before WeChat's expiry (stable_token guarantees ≥ 300 s of overlap).
 EXPIRY_MARGIN_SECONDS = 120
+REFRESH_BACKOFF_SECONDS = 5
 
 
 class StoreSession(SessionStorage):
@@ -76,10 +78,19 @@ class DingkaoClient(WeChatClient):
         value = self.session.get(key)
         if value:
             return value
+        failed = f"wx:refresh-failed:{self.appid}:{key}"
+        if self.store.get(failed):  # the endpoint just failed: every sender waits, not asks again
+            raise WeChatClientException(-1, "token endpoint unavailable; retried later")
         with self.store.lock(f"wx:refresh:{self.appid}:{key}", timeout=10):
             value = self.session.get(key)  # another process may have refreshed while we waited
             if not value:
-                refresh()
+                try:
+                    refresh()
+                except (WeChatClientException, requests.RequestException):
+                    # One failed fetch stands for all workers and nodes for a few seconds: when the
+                    # token endpoint is down, a fan-out must not turn into a storm of token requests.
+                    self.store.set(failed, "1", REFRESH_BACKOFF_SECONDS)
+                    raise
                 value = self.session.get(key)
         return value
 
