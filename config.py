@@ -90,6 +90,8 @@ class Config:
         # A claimed outbox row is another worker's again after this long (domain/outbox.py): shorter
         # than WeChat's 10-minute client_msg_id window; `make chaos` shortens it to watch a recovery.
         self.OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300") or 300)
+        # Deliveries in flight per outbox worker: at WeChat's ~80 ms a message, 32 are ~400 a second.
+        self.OUTBOX_SEND_THREADS = int(env("OUTBOX_SEND_THREADS", "32") or 32)
         # 错题本: a question leaves after this many right answers in a row.
         self.WRONG_BOOK_STREAK = int(env("WRONG_BOOK_STREAK", "2") or 2)
 

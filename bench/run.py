@@ -1,17 +1,20 @@
-"""`make bench`: the app under gunicorn against a bare WSGI app, same load, same run.
+"""`make bench`: the app under gunicorn against two baselines in the same run: a bare WSGI app, and
+for pages the textbook Flask page (bench/textbook.py: Flask-Login, Flask-SQLAlchemy, one query, a
+Jinja layout, on the same database and session cookie).
 
-Both servers get the same gunicorn settings and the same wrk load. Scenarios:
+Every server gets the same gunicorn settings and the same wrk load. Scenarios:
 - callback: signed text messages to /wechat with unique MsgIds from many users (de-duplication and
   routing on);
-- home: the physician's home page (/m/) with a signed-in session cookie;
+- home, step, exams, results, study: pages of a signed-in physician (/m/, /m/registration/step/2,
+  /m/exams, /m/results, /m/study), each also against the textbook page;
 - save: 保存 of a registration step (POST with session and CSRF token);
 - submit: 提交信息, each request by another physician with a complete draft (validation of all five
   steps, snapshot, state transition);
 - answer: exam takers (BENCH_TAKERS, 2,000) saving answers, as the paper's autosave posts them.
 It also prints the database queries each portal page makes.
 PostgreSQL and Redis are used when BENCH_DATABASE_URL / BENCH_REDIS_URL (or the TEST_ ones) are
-set, else SQLite and the in-process store. For each scenario: requests/s, p50 and p99 for both
-servers (median of alternating rounds) and the ratio.
+set, else SQLite and the in-process store. For each scenario: requests/s, p50 and p99 for each
+server (median of alternating rounds), the ratios, each aim and whether it is met.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "6s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = os.environ.get("BENCH_WORKERS", "4")
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,save,submit,answer").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,step,exams,results,study,save,submit,answer").split(",")
 TAKERS = int(os.environ.get("BENCH_TAKERS", "2000"))
 SUBMITTERS_PER_ROUND = int(os.environ.get("BENCH_SUBMITTERS", "1500"))
 
@@ -46,6 +49,7 @@ class Scenario:
     path: str
     aim_ratio: float | None
     aim_p99_ms: float | None
+    aim_textbook: float | None = None  # a page: its aim as a ratio to the textbook Flask page
     script: str | None = None
     headers: tuple[str, ...] = ()
     sessions: str | None = None  # sessions.tsv for bench/sessions.lua
@@ -135,7 +139,11 @@ def run(workdir: Path, env: dict) -> None:
     query = f"/wechat?signature={sha1_signature(TOKEN, '1700000000', '42')}&timestamp=1700000000&nonce=42"
     scenarios = [s for s in (
         Scenario("callback", query, 0.6, 50, script="bench/callback.lua"),
-        Scenario("home", "/m/", 0.3, 100, headers=(f"Cookie: session={cookie}",)),
+        Scenario("home", "/m/", None, 100, aim_textbook=1.5, headers=(f"Cookie: session={cookie}",)),
+        Scenario("step", "/m/registration/step/2", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
+        Scenario("exams", "/m/exams", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
+        Scenario("results", "/m/results", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
+        Scenario("study", "/m/study", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
         Scenario("save", "/m/registration/step/4", None, None, script="bench/sessions.lua", sessions=str(sessions),
                  body="&action=save&good_record=%E6%97%A0&bad_record=%E6%97%A0&workload=%E5%90%88%E6%A0%BC"),
         Scenario("submit", "/m/registration/submit", None, None, script="bench/sessions.lua", sessions=str(sessions),
@@ -145,19 +153,24 @@ def run(workdir: Path, env: dict) -> None:
     ) if s.name in SCENARIOS]
     servers = {}
     try:
-        for name, target in (("bare", "bench.bare:app"), ("app", "wsgi:app")):
+        for name, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("app", "wsgi:app")):
             servers[name] = serve(target, env)
         # Alternate the servers for several rounds and keep each one's median round: the machine's
         # own noise (other processes, CPU frequency) then hits both alike.
-        runs = {(s.name, server): [] for s in scenarios for server in servers}
+        runs = {(s.name, server): [] for s in scenarios for server in servers_for(s, servers)}
         for round_index in range(ROUNDS):
             for scenario in scenarios:
-                for server, (_, port) in servers.items():
-                    runs[(scenario.name, server)].append(load(port, scenario, round_index))
+                for server in servers_for(scenario, servers):
+                    runs[(scenario.name, server)].append(load(servers[server][1], scenario, round_index))
     finally:
         for process, _ in servers.values():
             stop(process)
     report(env, scenarios, servers, runs, queries)
+
+
+def servers_for(scenario: Scenario, servers: dict) -> list[str]:
+    """The textbook page is the baseline of pages only (it has no callback, forms or exams)."""
+    return [name for name in servers if name != "textbook" or scenario.aim_textbook]
 
 
 def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) -> None:
@@ -169,17 +182,31 @@ def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) 
     print(f"{'scenario':<10}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for scenario in scenarios:
         median = {}
-        for server in servers:
+        for server in servers_for(scenario, servers):
             rounds = sorted(runs[(scenario.name, server)], key=lambda r: r["rps"])
             median[server] = r = rounds[len(rounds) // 2]
             print(f"{scenario.name:<10}{server:<8}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>9}")
-        ratio = median["app"]["rps"] / median["bare"]["rps"]
-        aims = ([f"≥ {scenario.aim_ratio}x"] if scenario.aim_ratio else []) + \
-            ([f"p99 < {scenario.aim_p99_ms:.0f} ms"] if scenario.aim_p99_ms else [])
-        aim = "aim " + ", ".join(aims) if aims else "no aim set"
-        print(f"{scenario.name:<10}ratio app/bare {ratio:.2f}x  ({aim})")
+        print(verdict(scenario, median))
     print("\ndatabase queries per page (a signed-in physician with a complete draft):")
     print(queries.rstrip())
+
+
+def verdict(scenario: Scenario, median: dict) -> str:
+    """The app's ratios to the bare app and to the textbook page, each aim and whether it is met."""
+    app = median["app"]
+    to_bare = app["rps"] / median["bare"]["rps"]
+    to_textbook = app["rps"] / median["textbook"]["rps"] if "textbook" in median else None
+    aims = []
+    if scenario.aim_ratio:
+        aims.append(f"≥ {scenario.aim_ratio}x bare: {'met' if to_bare >= scenario.aim_ratio else 'NOT met'}")
+    if scenario.aim_textbook and to_textbook is not None:
+        aims.append(f"≥ {scenario.aim_textbook}x textbook: {'met' if to_textbook >= scenario.aim_textbook else 'NOT met'}")
+    if scenario.aim_p99_ms:
+        aims.append(f"p99 < {scenario.aim_p99_ms:.0f} ms: {'met' if app['p99'] < scenario.aim_p99_ms else 'NOT met'}")
+    if app["errors"]:
+        aims.append(f"{app['errors']} non-2xx/3xx")
+    textbook = f"  app/textbook {to_textbook:.2f}x" if to_textbook is not None else ""
+    return f"{scenario.name:<10}app/bare {to_bare:.2f}x{textbook}  ({'; '.join(aims) or 'no aim set'})"
 
 
 if __name__ == "__main__":

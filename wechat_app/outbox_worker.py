@@ -23,7 +23,8 @@ from wechat_app.wechat.sender import attempt as send
 log = logging.getLogger("wechat_app.worker")
 
 
-# Deliveries of one batch run on a few threads: each is mostly waiting on the WeChat API.
+# Deliveries of one batch run on threads: each is mostly waiting on the WeChat API (tens of ms from
+# China's data centres), so throughput is the number in flight (OUTBOX_SEND_THREADS per worker).
 SEND_THREADS = 8
 # How often an idle worker runs the exam jobs (submit papers past their deadline, queue reminders).
 JOBS_EVERY = 60.0
@@ -55,7 +56,8 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
     to deliver at all (rows waiting for a retry included). Returns the rows handled."""
     app = current_app._get_current_object()
     handled, jobs_at = 0, 0.0
-    with ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="outbox-send") as pool:
+    threads = app.config.get("OUTBOX_SEND_THREADS", SEND_THREADS)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-send") as pool:
         while True:
             notices = outbox.claim_due(batch)
             if notices:

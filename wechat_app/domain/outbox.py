@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from redis import exceptions as redis_errors
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -35,9 +36,11 @@ def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
 LEASE = timedelta(minutes=5)
 
 
+MAX_ATTEMPTS = 6
+
+
 def lease() -> timedelta:
     return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
-MAX_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def record(results: list[Result]) -> None:
 # WeChat caps template messages per account per day and answers 45009 beyond it; the count starts
 # again at midnight, Beijing time (the clock's time). Sending on would only collect more 45009s, so
 # every worker stops template sends until then. The mark is a hint in the shared store: if it is
-# lost, the next send meets 45009 and sets it again.
+# lost (or Redis is down), the next send meets 45009 and sets it again.
 QUOTA_KEY = "outbox:template-quota-until"
 
 
@@ -135,7 +138,10 @@ def pause_templates(now: datetime) -> datetime:
 
 
 def templates_paused_until(now: datetime | None = None) -> datetime | None:
-    stored = kv.get(QUOTA_KEY)
+    try:
+        stored = kv.get(QUOTA_KEY)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+        return None
     until = datetime.fromisoformat(stored) if stored else None
     return until if until is not None and until > (now or clock.now()) else None
 
