@@ -3,13 +3,10 @@ database and upload directory, after which a physician signs in and sees their r
 their photo. Personal data stays sealed in the backup."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
+from bench.common import fresh_database
 from tests.conftest import build_config
 from tests.helpers import captcha_answer, csrf_token
 from wechat_app import create_app
@@ -19,19 +16,9 @@ from wechat_app.models import Physician, Registration
 
 @pytest.fixture
 def empty_database(tmp_path):
-    """A URL of a database with nothing in it, of the kind the suite runs on."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"dingkao_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A URL of a database with nothing in it, of the kind the suite runs on (the bench's helper)."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 def test_a_restored_backup_lets_a_physician_sign_in_and_see_their_registration(app, demo, live, tmp_path,

@@ -35,3 +35,21 @@ def test_no_serious_accessibility_violations(app, demo, live, chromium, signed_i
     page.goto(f"{live}{path}")
     assert violations(page) == [], path
     page.context.close()
+
+
+def test_the_date_picker_and_a_chosen_picture_have_no_serious_violations(app, demo, live, chromium, signed_in, tmp_path):
+    """The two widgets that are ours, in their open states: the 年/月/日 sheet and an uploader with a
+    picture chosen but not saved."""
+    from tests.helpers import image_bytes
+
+    page = chromium.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="zh-CN",
+                                bypass_csp=True).new_page()
+    signed_in(page, enrolled(demo, "open"))
+    page.goto(f"{live}/m/registration/step/1")
+    picture = tmp_path / "me.jpg"
+    picture.write_bytes(image_bytes())
+    page.set_input_files("#photo", str(picture))
+    page.click("#birth")
+    page.wait_for_selector(".picker[role=dialog]")
+    assert violations(page) == []
+    page.context.close()
