@@ -199,6 +199,7 @@ def scenario_wechat_api(stack: services.Stack) -> Row:
     # A few users writing in (the rest of the machine is busy with the fan-out and the fake API).
     with load.Load(stack, app.port, mix=("callback",), connections=8) as traffic:
         time.sleep(OUTAGE)
+        during_outage = token_requests(fake.stats())
         fake.clear()
         fake.fault("cgi-bin/message/template/send", errcode=-1, rate=0.3)
         fake.fault("cgi-bin/message/template/send", errcode=40001, count=200)
@@ -206,15 +207,20 @@ def scenario_wechat_api(stack: services.Stack) -> Row:
         fake.clear()
         outcome = stack.drain_outbox(workers, "api", notices)
     stats = fake.stats()
-    tokens = stats["calls"].get("cgi-bin/stable_token", 0) + stats["calls"].get("cgi-bin/token", 0)
+    tokens = token_requests(stats)
     row = Row("5. WeChat API: token down, 5xx, 40001", errors=f"{traffic.errors()} callback errors",
               lost=str(outcome["lost"]), duplicated=str(stats["templates"] - stats["distinct"]),
               recovery=f"drained in {outcome['seconds']:.0f} s after the API came back")
-    row.notes = [f"token requests: {tokens} by 3 workers over {OUTAGE:.0f} s of outage and the drain",
+    row.notes = [f"token requests: {during_outage} by 3 workers during the {OUTAGE:.0f} s outage (one per "
+                 f"5 s back-off across all), {tokens - during_outage} after (the 40001 storm expires each token)",
                  f"callback slowest {traffic.slowest():.2f} s", traffic.per_second_summary()]
     row.verdict = verdict(outcome["lost"] == 0 and traffic.errors() == 0 and traffic.slowest() < 5
-                          and tokens <= OUTAGE / 5 + 10)
+                          and during_outage <= OUTAGE / 5 + 3)
     return row
+
+
+def token_requests(stats: dict) -> int:
+    return stats["calls"].get("cgi-bin/stable_token", 0) + stats["calls"].get("cgi-bin/token", 0)
 
 
 # --- 6. two app nodes behind nginx --------------------------------------------------------------

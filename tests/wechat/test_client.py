@@ -148,8 +148,24 @@ def test_a_failed_token_fetch_holds_back_every_sender_for_a_few_seconds(app, fak
     """The token endpoint down during a fan-out: one request, then every sender (any thread, worker
     or node sharing the store) is told to retry later instead of asking again."""
     requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/stable_token", "errcode": -1, "count": 100})
+    config, refused = app.config, []
+
+    def sender():  # a thread of a worker, with the other senders waiting on the refresh lock
+        with app.app_context():
+            client = DingkaoClient(config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"], config["WECHAT_API_BASE_URL"],
+                                   app.extensions["kv"])
+            try:
+                client.access_token
+            except WeChatClientException:
+                refused.append(1)
+    threads = [threading.Thread(target=sender) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(refused) == 12 and fake_wechat.calls["cgi-bin/stable_token"] == 1
     with app.app_context():
-        for _ in range(20):
+        for _ in range(5):
             with pytest.raises(WeChatClientException):
                 wechat.client.access_token
         assert fake_wechat.calls["cgi-bin/stable_token"] == 1

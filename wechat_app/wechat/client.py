@@ -79,11 +79,11 @@ class DingkaoClient(WeChatClient):
         if value:
             return value
         failed = f"wx:refresh-failed:{self.appid}:{key}"
-        if self.store.get(failed):  # the endpoint just failed: every sender waits, not asks again
-            raise WeChatClientException(-1, "token endpoint unavailable; retried later")
+        self.refuse_while_failing(failed)
         with self.store.lock(f"wx:refresh:{self.appid}:{key}", timeout=10):
             value = self.session.get(key)  # another process may have refreshed while we waited
             if not value:
+                self.refuse_while_failing(failed)  # ... or failed to, while we waited for the lock
                 try:
                     refresh()
                 except (WeChatClientException, requests.RequestException):
@@ -93,6 +93,10 @@ class DingkaoClient(WeChatClient):
                     raise
                 value = self.session.get(key)
         return value
+
+    def refuse_while_failing(self, failed: str) -> None:
+        if self.store.get(failed):  # the endpoint just failed: every sender waits, not asks again
+            raise WeChatClientException(-1, "token endpoint unavailable; retried later")
 
     def _request(self, method, url_or_endpoint, **kwargs):
         params = dict(kwargs.pop("params", None) or {})
