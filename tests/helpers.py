@@ -154,6 +154,24 @@ def registration_in(db, physician, status: str, procedure: str | None = "一般�
     return registration
 
 
+def fan_out(db, count: int, prefix: str = "fan", url: str | None = None) -> None:
+    """A results fan-out as results.publish leaves it: one 考核结果通知 per physician (openids o<PREFIX>…),
+    inserted in bulk."""
+    from sqlalchemy import insert
+
+    from wechat_app import clock
+    from wechat_app.domain.notifications import priority_of
+    from wechat_app.models import Notification
+
+    db.session.execute(insert(Notification), [
+        dict(idempotency_key=f"{prefix}:{i}", channel="template", template_key="assessment_result",
+             openid=f"o{prefix.upper()}{i:024d}", url=url,
+             data={"thing1": "2023-2025年度", "phrase2": "合格", "thing3": "工作成绩、职业道德、业务水平合格"},
+             status="pending", attempts=0, next_attempt_at=clock.now(), priority=priority_of("template", "assessment_result"))
+        for i in range(count)])
+    db.session.commit()
+
+
 def ready_for_exam(db, procedure: str = "简易程序", work: str = "合格", ethics: str = "合格",
                    photo: bytes | None = None, status: str = "awaiting_test"):
     """A demo registration waiting for the test as the reviews leave it: its submission again as a new

@@ -9,7 +9,7 @@ from flask import g
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import build_config
-from tests.helpers import Pusher, csrf_token, enrolled, reply_of, text_message
+from tests.helpers import Pusher, csrf_token, enrolled, fan_out, reply_of, text_message
 from wechat_app import create_app
 from wechat_app.models import Registration
 
@@ -136,8 +136,6 @@ def test_a_killed_outbox_worker_loses_nothing(app, db, live):
     import time
     from datetime import timedelta
 
-    from sqlalchemy import insert
-
     from wechat_app import clock
     from wechat_app.domain.outbox import LEASE
     from wechat_app.models import Notification
@@ -145,12 +143,7 @@ def test_a_killed_outbox_worker_loses_nothing(app, db, live):
     from wechat_app.simulator.fake_api import Fault, fake
 
     total = 240
-    db.session.execute(insert(Notification), [
-        dict(idempotency_key=f"kill:{i}", channel="template", template_key="registration_rejected",
-             openid=f"oKILL{i:023d}", data={"thing1": "医疗卫生机构驳回", "thing2": "照片不清晰", "time3": "2026年05月06日"},
-             url=f"{live}/m/registration", status="pending", attempts=0, next_attempt_at=clock.now())
-        for i in range(total)])
-    db.session.commit()
+    fan_out(db, total, "kill", url=f"{live}/m/results")
     fake().faults.append(Fault("cgi-bin/message/template/send", count=0, latency_ms=25, rate=1.0))  # WeChat's pace, not instant
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": app.config.get("REDIS_URL") or "", "PUBLIC_BASE_URL": live, "OUTBOX_INLINE_WORKER": "0"}

@@ -6,10 +6,10 @@ import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 from werkzeug.exceptions import HTTPException
 
+from wechat_app import kv
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db, login_manager
 from wechat_app.logconfig import safe_exc_info
@@ -29,8 +29,7 @@ MESSAGES = {
 # A database that is down, restarting or out of connections; Redis that does not answer. Neither
 # is a bug: the person gets 503 and "系统繁忙，请稍后再试", WeChat's clients retry, nothing is half-saved
 # (the request's transaction is rolled back).
-UNAVAILABLE = (sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError,
-               redis_errors.ConnectionError, redis_errors.TimeoutError)
+UNAVAILABLE = (sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError, *kv.UNAVAILABLE)
 
 
 def wants_json() -> bool:
@@ -72,11 +71,6 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         return render_error(exc.code or 500)
 
-    @app.errorhandler(sa_errors.OperationalError)
-    @app.errorhandler(sa_errors.InterfaceError)
-    @app.errorhandler(sa_errors.TimeoutError)
-    @app.errorhandler(redis_errors.ConnectionError)
-    @app.errorhandler(redis_errors.TimeoutError)
     def unavailable(exc: Exception):
         forget_session()
         if dropped_connection(exc) and request.method in ("GET", "HEAD") and not g.get("read_retried"):
@@ -93,6 +87,9 @@ def register(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()  # the page must not load the user from a database that is down
         body, status = render_error(503)
         return body, status, {"Retry-After": "5"}
+
+    for unavailable_kind in UNAVAILABLE:
+        app.register_error_handler(unavailable_kind, unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

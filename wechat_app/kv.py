@@ -30,6 +30,11 @@ return 0
 """
 
 
+# Redis did not answer (stopped, restarting, unreachable): what a caller that can go on without the
+# store catches, and what errors.py turns into the 503 page for one that cannot.
+UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError)
+
+
 class Backend(Protocol):
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl: int | None = None) -> None: ...

@@ -9,6 +9,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from tests.helpers import fan_out
 from wechat_app import clock
 from wechat_app.domain import notifications, outbox
 from wechat_app.domain.notifications import TemplateFieldError, fit
@@ -107,20 +108,6 @@ def test_two_workers_never_send_the_same_row(app, demo, bound, fake_wechat):
     assert len(ids) == 40 and len(set(ids)) == 40
     assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.status == "sent")) == 40
     assert outbox.claim_due(10) == []
-
-
-def fan_out(db, count: int, template_key: str = "assessment_result") -> None:
-    """A results fan-out, queued as results.publish queues it: one template notice per physician."""
-    from sqlalchemy import insert
-
-    from wechat_app.domain.notifications import priority_of
-
-    db.session.execute(insert(Notification), [
-        dict(idempotency_key=f"fan:{i}", channel="template", template_key=template_key, openid=f"oFAN{i:024d}",
-             data={"thing1": "2023-2025年度", "phrase2": "合格", "thing3": "工作成绩、职业道德、业务水平合格"},
-             status="pending", attempts=0, next_attempt_at=clock.now(), priority=priority_of("template", template_key))
-        for i in range(count)])
-    db.session.commit()
 
 
 def test_an_sms_code_queued_behind_a_fan_out_is_claimed_first(demo, bound):

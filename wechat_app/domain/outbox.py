@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from redis import exceptions as redis_errors
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
 from wechat_app.domain.notifications import queue_custom_text
 from wechat_app.extensions import db, kv
+from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
 from wechat_app.models import Notification
 
 
@@ -133,14 +133,17 @@ def quota_resets(now: datetime) -> datetime:
 
 def pause_templates(now: datetime) -> datetime:
     until = quota_resets(now)
-    kv.set(QUOTA_KEY, until.isoformat(), int((until - now).total_seconds()) + 1)
+    try:
+        kv.set(QUOTA_KEY, until.isoformat(), int((until - now).total_seconds()) + 1)
+    except KV_UNAVAILABLE:
+        pass  # the rows wait for `until` all the same (record); only the other workers' hint is lost
     return until
 
 
 def templates_paused_until(now: datetime | None = None) -> datetime | None:
     try:
         stored = kv.get(QUOTA_KEY)
-    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+    except KV_UNAVAILABLE:
         return None
     until = datetime.fromisoformat(stored) if stored else None
     return until if until is not None and until > (now or clock.now()) else None

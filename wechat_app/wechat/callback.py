@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, request
-from redis import exceptions as redis_errors
 
 from wechat_app.domain import outbox
 from wechat_app.extensions import kv
+from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
 from wechat_app.links import oauth_entry
 from wechat_app.logconfig import safe_exc_info
 from wechat_app.wechat.protocol import (
@@ -189,7 +189,7 @@ def answer(msg: dict, conf: CallbackSettings) -> str:
         return SUCCESS
     try:
         previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
-    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+    except KV_UNAVAILABLE:
         # Redis is down: answer anyway. A reply is a function of the message, so a retry computes
         # the same one again; every effect is keyed in the database (outbox idempotency keys,
         # one follower row per openid), so running it again does nothing twice.

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import Blueprint, current_app, redirect, render_template, request, session
-from redis import exceptions as redis_errors
 from wechatpy.exceptions import WeChatOAuthException
 
 from wechat_app.auth import remember_openid
 from wechat_app.extensions import kv
+from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
 from wechat_app.wechat.client import wechat
 
 log = logging.getLogger("wechat.oauth")
@@ -81,14 +81,14 @@ def callback():
 def remembered(code_key: str) -> str | None:
     try:
         return kv.get(code_key)
-    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+    except KV_UNAVAILABLE:
         return None
 
 
 def remember(code_key: str, openid: str) -> None:
     try:
         kv.set(code_key, openid, CODE_TTL_SECONDS)
-    except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+    except KV_UNAVAILABLE:
         log.warning("OAuth code cache unavailable")
 
 
