@@ -16,7 +16,7 @@ from bench.run import TOKEN
 
 TIMEOUT = 10.0  # a request that takes longer is a hang, counted as an error
 # Python threads, not wrk: 32 keep the two cores busy; 64 mostly measure the generator itself.
-CONNECTIONS = int(os.environ.get("CHAOS_CONNECTIONS", "32"))
+CONNECTIONS = int(os.environ.get("CHAOS_CONNECTIONS", "64"))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -12,14 +13,16 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import BIN, ROOT, free_port, fresh_database, wait_for_port
-from bench.run import app_environment
+from bench.run import SECRET, app_environment
 from config import TEMPLATE_KEYS
+from wechat_app.domain.demo import DEMO_STAFF_PASSWORD
 
 PHYSICIANS, TAKERS = 600, 200
 LEASE_SECONDS = 5  # outbox leases run out quickly here, to watch another worker take over
@@ -50,6 +53,58 @@ with app.app_context():
                       "registration photo": photo.status_code == 200 and len(photo.data) > 500,
                       "ID numbers sealed in the backup": physician.id_number_18.encode() not in dump}))
 """
+
+
+class Browser:
+    """A browser's cookie jar, by hand: the production session cookie is Secure, which `requests`
+    would not send over the loopback's plain HTTP."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.cookies, self.location = port, {}, ""
+
+    def moved(self, port: int) -> Browser:
+        self.port = port
+        return self
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        url = path if path.startswith("http") else f"http://127.0.0.1:{self.port}{path}"
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = requests.request(method, url, headers={"Cookie": cookie} if cookie else {}, timeout=10,
+                                    allow_redirects=False, **kwargs)
+        self.cookies.update(response.cookies.get_dict())
+        self.location = response.headers.get("Location", "")
+        return response
+
+    def staff_login(self, stack: Stack, username: str, password: str) -> str:
+        """The console's sign-in page as a person fills it in; the captcha's answer is read from Redis."""
+        token = re.search(r'name="csrf_token" [^>]*value="([^"]+)"', self.get("/console/login").text).group(1)
+        self.get("/m/captcha.png")
+        captcha_id = session_data(self.cookies["session"])["captcha_id"]
+        answer = redis_client(stack.redis.url).get(f"captcha:{captcha_id}")
+        return self.request("POST", "/console/login", data={
+            "csrf_token": token, "username": username, "password": password, "captcha": answer}).text
+
+    def oauth_code(self, openid: str) -> tuple[str, str]:
+        """Through /wechat/oauth/entry and the fake's silent authorize page: (code, state)."""
+        self.get("/wechat/oauth/entry")
+        authorize = requests.get(self.location, cookies={"sim_openid": openid}, allow_redirects=False, timeout=10)
+        query = parse_qs(urlsplit(authorize.headers["Location"]).query)
+        return query["code"][0], query["state"][0]
+
+
+def session_data(cookie: str) -> dict:
+    from flask import Flask
+    app = Flask(__name__)
+    app.secret_key = SECRET
+    return app.session_interface.get_signing_serializer(app).loads(cookie)
+
+
+def redis_client(url: str):
+    import redis
+    return redis.Redis.from_url(url, decode_responses=True)
 
 
 class Redis:
@@ -322,6 +377,7 @@ class Stack:
             self.fake.stop()
         self.fake = FakeWeChat(self.env)
         self.env["WECHAT_API_BASE_URL"] = f"{self.fake.base}/_sim/api/"
+        self.env["WECHAT_OAUTH_BASE_URL"] = f"{self.fake.base}/_sim/connect/"
         self.redis.stop()  # a new fake issues new tokens: forget the old one cached in Redis
         self.redis.start()
         if latency_ms:
@@ -401,6 +457,37 @@ class Stack:
                                   headers={"Cookie": f"session={cookie}"}, timeout=10,
                                   allow_redirects=False).status_code for port in [port_a, port_b] * 6]
         return 429 not in statuses[:10] and statuses.count(429) >= 1
+
+    def global_lockout(self, port_a: int, port_b: int) -> bool:
+        """Five wrong passwords for one staff account, sent to the two nodes in turn, lock it (counters
+        in Redis): the counter goes 4, 3, 2, 1 across nodes, and then even the right password is
+        refused on either node."""
+        pages = [Browser(port).staff_login(self, "pzjzx", "wrong-password")
+                 for port in (port_a, port_b, port_a, port_b, port_a)]
+        right = [Browser(port).staff_login(self, "pzjzx", DEMO_STAFF_PASSWORD) for port in (port_b, port_a)]
+        counted = all(f"还可尝试{left}次" in page for left, page in zip((4, 3, 2, 1), pages[:4], strict=True))
+        return counted and all("密码错误次数过多" in page for page in [pages[4], *right])
+
+    def oauth_code_single_use(self, port_a: int, port_b: int) -> bool:
+        """A code exchanged on node A: a reload of the same browser on node B signs in from the shared
+        cache without a second exchange; another browser on node B, with its own state, is refused
+        (WeChat refuses a used code), and without that state it is refused before any exchange."""
+        fake = self.fake
+        assert fake is not None
+        first = Browser(port_a)
+        code, state = first.oauth_code("oCHAOSOAUTH0000000000000001")
+        signed_in = first.get(f"/wechat/oauth/callback?code={code}&state={state}").status_code == 302
+        exchanges = fake.stats()["calls"].get("sns/oauth2/access_token", 0)
+        reload_on_b = first.moved(port_b).get(f"/wechat/oauth/callback?code={code}&state={state}").status_code == 302
+        no_second_exchange = fake.stats()["calls"].get("sns/oauth2/access_token", 0) == exchanges
+        other = Browser(port_b)
+        other.get("/wechat/oauth/entry")
+        other_state = parse_qs(urlsplit(other.location).query)["state"][0]
+        replay = other.get(f"/wechat/oauth/callback?code={code}&state={other_state}")
+        stolen_state = Browser(port_b).get(f"/wechat/oauth/callback?code={code}&state={state}")
+        return (signed_in and reload_on_b and no_second_exchange and replay.status_code == 400
+                and "授权码已失效" in replay.text and stolen_state.status_code == 400
+                and other.get("/m/").status_code == 302)
 
     def backup_and_restore(self) -> tuple[float, dict[str, bool]]:
         backup = self.workdir / "backup"
