@@ -9,11 +9,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from wechat_app import clock
 from wechat_app.domain import exams, wrong_book
-from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
@@ -21,6 +20,7 @@ from wechat_app.models import (
     Attempt,
     Course,
     CourseMedia,
+    Cycle,
     Enrolment,
     LessonProgress,
     MockPaper,
@@ -47,9 +47,9 @@ class Learner:
 
 def learner(physician: Physician) -> Learner:
     province_id = physician.institution.province_id if physician.institution else None
-    cycle = current_cycle(province_id) if province_id else None
-    registration = db.session.scalar(select(Registration).where(
-        Registration.physician_id == physician.id, Registration.cycle_id == cycle.id)) if cycle else None
+    registration = db.session.scalar(select(Registration).join(Cycle, Cycle.id == Registration.cycle_id).where(
+        Registration.physician_id == physician.id, Cycle.province_id == province_id,
+        Cycle.is_current.is_(True))) if province_id else None
     if registration is None:
         return Learner(province_id, None, physician.category, physician.level)
     target = exams.target_of(registration)
@@ -84,46 +84,37 @@ class Progress:
 class Card:
     course: Course
     progress: Progress = field(default_factory=Progress)
+    enrolled: bool = False
 
 
-def cards(physician: Physician) -> list[Card]:
-    """The course cards with their counts and this physician's progress: seven queries in all."""
-    found = {c.id: Card(c) for c in db.session.scalars(visible_courses(learner(physician)))}
-    if not found:
-        return []
-    ids = list(found)
-    for course_id, kind, count in db.session.execute(select(CourseMedia.course_id, CourseMedia.kind, func.count())
-                                                     .where(CourseMedia.course_id.in_(ids))
-                                                     .group_by(CourseMedia.course_id, CourseMedia.kind)):
-        progress = found[course_id].progress
-        if kind == MediaKind.LESSON:
-            progress.lessons = count
-        else:
-            progress.textbooks = count
-    for course_id, count in db.session.execute(select(MockPaper.course_id, func.count()).where(
-            MockPaper.course_id.in_(ids)).group_by(MockPaper.course_id)):
-        found[course_id].progress.mock_papers = count
-    for course_id, count in db.session.execute(select(CourseMedia.course_id, func.count()).join(
-            LessonProgress, LessonProgress.media_id == CourseMedia.id).where(
-            CourseMedia.course_id.in_(ids), LessonProgress.physician_id == physician.id,
-            LessonProgress.done.is_(True)).group_by(CourseMedia.course_id)):
-        found[course_id].progress.lessons_done = count
-    for course_id, taken, best in db.session.execute(
-            select(MockPaper.course_id, func.count(Attempt.id), func.max(Attempt.score))
-            .join(Attempt, Attempt.mock_paper_id == MockPaper.id)
-            .where(MockPaper.course_id.in_(ids), Attempt.physician_id == physician.id,
-                   Attempt.submitted_at.is_not(None)).group_by(MockPaper.course_id)):
-        found[course_id].progress.papers_taken, found[course_id].progress.best_score = taken, best
-    for course_id, count in db.session.execute(select(WrongAnswer.course_id, func.count()).where(
-            WrongAnswer.course_id.in_(ids), WrongAnswer.physician_id == physician.id).group_by(WrongAnswer.course_id)):
-        found[course_id].progress.wrong = count
-    for course_id, seen, right in db.session.execute(
-            select(PracticeAnswer.course_id, func.count(func.distinct(PracticeAnswer.question_id)),
-                   func.count(func.distinct(case((PracticeAnswer.right.is_(True), PracticeAnswer.question_id)))))
-            .where(PracticeAnswer.course_id.in_(ids), PracticeAnswer.physician_id == physician.id)
-            .group_by(PracticeAnswer.course_id)):
-        found[course_id].progress.seen, found[course_id].progress.right = seen, right
-    return list(found.values())
+def cards(physician: Physician, who: Learner | None = None) -> list[Card]:
+    """The course cards with their counts and this physician's progress and enrolment: one query,
+    each figure a correlated subquery over the few visible courses."""
+    me = physician.id
+
+    def count(*what, of=None):
+        return select(func.count(of) if of is not None else func.count()).where(*what).correlate(Course).scalar_subquery()
+
+    lesson = CourseMedia.kind == MediaKind.LESSON
+    finished = (Attempt.physician_id == me, Attempt.submitted_at.is_not(None),
+                Attempt.mock_paper_id.in_(select(MockPaper.id).where(MockPaper.course_id == Course.id)))
+    practised = (PracticeAnswer.course_id == Course.id, PracticeAnswer.physician_id == me)
+    figures = {
+        "lessons": count(CourseMedia.course_id == Course.id, lesson),
+        "textbooks": count(CourseMedia.course_id == Course.id, ~lesson),
+        "mock_papers": count(MockPaper.course_id == Course.id),
+        "lessons_done": count(CourseMedia.course_id == Course.id, LessonProgress.media_id == CourseMedia.id,
+                              LessonProgress.physician_id == me, LessonProgress.done.is_(True)),
+        "papers_taken": count(*finished),
+        "best_score": select(func.max(Attempt.score)).where(*finished).correlate(Course).scalar_subquery(),
+        "wrong": count(WrongAnswer.course_id == Course.id, WrongAnswer.physician_id == me),
+        "seen": count(*practised, of=func.distinct(PracticeAnswer.question_id)),
+        "right": count(*practised, PracticeAnswer.right.is_(True), of=func.distinct(PracticeAnswer.question_id)),
+    }
+    enrolled = select(Enrolment.id).where(Enrolment.course_id == Course.id, Enrolment.physician_id == me).exists()
+    query = visible_courses(who or learner(physician)).add_columns(*figures.values(), enrolled)
+    return [Card(course, Progress(**dict(zip(figures, values, strict=True))), bool(is_enrolled))
+            for course, *values, is_enrolled in db.session.execute(query)]
 
 
 def course_for(physician: Physician, course_id: int) -> Course:

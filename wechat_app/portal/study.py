@@ -47,16 +47,16 @@ def enrolled_ids() -> set[int]:
 @physician_required
 def index():
     """首页: the courses for this physician, the required ones first."""
-    return render_template("study/index.html", cards=training.cards(current_user), tab="home",
-                           learner=training.learner(current_user), enrolled=enrolled_ids(), form=ConfirmForm())
+    who = training.learner(current_user)
+    return render_template("study/index.html", cards=training.cards(current_user, who), tab="home", learner=who,
+                           form=ConfirmForm())
 
 
 @bp.get("/m/study/learning")
 @physician_required
 def learning():
     """课程学习: the courses this physician has started, with their progress."""
-    mine = enrolled_ids()
-    return render_template("study/learning.html", cards=[c for c in training.cards(current_user) if c.course.id in mine],
+    return render_template("study/learning.html", cards=[c for c in training.cards(current_user) if c.enrolled],
                            tab="learning")
 
 
