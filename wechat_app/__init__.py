@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     # The application's modules are imported when an app is built, not when the package is: importing
     # any `wechat_app.x` (models in a migration, a pure helper in a test) must not load them all.
     from wechat_app import auth, cli, database, errors, face, inputs, logconfig, outbox_worker, pii, security, storage
+    from wechat_app.portal import home_cache
     from wechat_app.wechat.callback import PushEndpoint
 
     app.wsgi_app = PushEndpoint(app, app.wsgi_app)  # POST /wechat, before any of Flask's machinery
@@ -42,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
     face.init_app(app)
     inputs.install_converters(app)
     register_blueprints(app)
+    home_cache.init_app(app)
     inputs.register(app)
     database.register(app)
     auth.register(app)

@@ -37,6 +37,7 @@ UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError)
 
 class Backend(Protocol):
     def get(self, key: str) -> str | None: ...
+    def get_many(self, keys: list[str]) -> list[str | None]: ...
     def set(self, key: str, value: str, ttl: int | None = None) -> None: ...
     def delete(self, key: str) -> None: ...
     def take(self, key: str) -> str | None: ...
@@ -67,6 +68,10 @@ class MemoryBackend:
     def get(self, key: str) -> str | None:
         with self._mutex:
             return self._live(key)
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        with self._mutex:
+            return [self._live(key) for key in keys]
 
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
         with self._mutex:
@@ -141,6 +146,9 @@ class RedisBackend:
 
     def get(self, key: str) -> str | None:
         return self.redis.get(key)
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        return self.redis.mget(keys)
 
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
         self.redis.set(key, value, ex=ttl)

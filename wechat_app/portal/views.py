@@ -39,6 +39,7 @@ from wechat_app.forms.portal import (
 from wechat_app.links import oauth_entry
 from wechat_app.models import Article, Faq, Physician, Province
 from wechat_app.models.enums import Role
+from wechat_app.portal import home_cache
 from wechat_app.wechat.oauth import safe_next
 
 bp = Blueprint("portal", __name__)
@@ -66,6 +67,9 @@ def viewer_province_id() -> int | None:
 
 @bp.get("/m/")
 def home():
+    cached = home_cache.lookup()  # one round trip to Redis, no database (portal/home_cache.py)
+    if cached is not None:
+        return cached
     if signed_in_physician():
         return home_page()
     openid = session.get("openid")
@@ -85,7 +89,9 @@ def home():
 
 @physician_required
 def home_page():
-    return render_template("portal/home.html", home=home_for(current_user), span=span, today=clock.today())
+    html = render_template("portal/home.html", home=home_for(current_user), span=span, today=clock.today())
+    home_cache.store(current_user, html)
+    return html
 
 
 @bp.route("/m/province", methods=["GET", "POST"])
