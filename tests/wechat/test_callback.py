@@ -10,9 +10,11 @@ from tests.helpers import OPENID, event_message, message_xml, reply_of, text_mes
 from wechat_app.domain import status
 from wechat_app.domain.demo import seed_demo
 from wechat_app.extensions import db as _db
+from wechat_app.extensions import kv
 from wechat_app.models import Notification, Physician, WeChatEvent, WeChatUser
 from wechat_app.wechat.callback import finish_background
-from wechat_app.wechat.protocol import sha1_signature
+from wechat_app.wechat.protocol import parse_xml, sha1_signature
+from wechat_app.wechat.router import dedup_key
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
@@ -64,6 +66,27 @@ def test_retried_text_gets_the_identical_reply(push, db):
     seed_demo()
     first, second = push(text_message("科室", msg_id="777")), push(text_message("科室", msg_id="777"))
     assert first.data == second.data
+    assert kv.get("wx:seen:m:777") is None  # a pure reply is computed again: no round trip to the store
+
+
+def test_a_retried_event_writes_its_row_once_even_without_the_store(push, db, monkeypatch):
+    """The event log is idempotent in the database (its unique de-dup key), not through Redis."""
+    claims = []
+    monkeypatch.setattr(kv.backend, "claim", lambda *args: claims.append(args))
+    scan = event_message("SCAN", "hospital42", CreateTime="1700000003")
+    assert push(scan).data == push(scan).data == b"success"
+    finish_background()
+    db.session.remove()
+    assert db.session.scalar(select(func.count(WeChatEvent.id))) == 1 and claims == []
+
+
+def test_subscribe_and_my_status_claim_their_reply(push, db):
+    """Their retries must not run an effect twice: they claim the reply in the store."""
+    subscribe, status_click = event_message("subscribe", CreateTime="1700000004"), \
+        event_message("CLICK", "MY_STATUS", CreateTime="1700000005")
+    assert push(subscribe).data == push(subscribe).data
+    assert push(status_click).data == push(status_click).data
+    assert kv.get(dedup_key(parse_xml(subscribe.encode()))) and kv.get(dedup_key(parse_xml(status_click.encode())))
 
 
 def test_distinct_events_in_the_same_second_are_not_merged(push, db):

@@ -6,6 +6,7 @@ database never delays a reply to WeChat.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
 from wechat_app.domain.transaction import unit_of_work, use_case
@@ -45,9 +46,17 @@ def record_unsubscribe(openid: str) -> None:
     user.unsubscribed_at = clock.now()
 
 
-@use_case()
-def log_event(openid: str, event: str, detail: dict) -> None:
-    db.session.add(WeChatEvent(openid=openid, event=event[:40], detail=detail, created_at=clock.now()))
+def log_event(openid: str, event: str, detail: dict, dedup_key: str) -> bool:
+    """One transaction: the event's row, or nothing when a retry of the same push already wrote it
+    (the unique de-dup key decides, so the callback needs no claim in Redis for it)."""
+    db.session.add(WeChatEvent(openid=openid, event=event[:40], detail=detail, created_at=clock.now(),
+                               dedup_key=dedup_key[:200]))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 @use_case()

@@ -35,3 +35,5 @@ class WeChatEvent(Model):
     event: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # The push's de-duplication key (router.dedup_key): WeChat's retry of the push writes no second row.
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)

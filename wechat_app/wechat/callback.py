@@ -2,7 +2,8 @@
 
 The 5-second rule drives everything here: WeChat drops the connection after 5 s and retries
 three times in all, and shows the user "该公众号暂时无法提供服务" when no valid answer comes.
-So: verify, parse, route, claim the reply for this message in one store round trip, answer; side
+So: verify, parse, route, answer; a handler whose retry must not repeat an effect first claims its
+reply in one store round trip (router.py says which and why the others need none); side
 effects and anything slow run on a thread after the answer, and a handler that needs the database
 gets `WECHAT_REPLY_BUDGET` seconds before we answer `success` and send its text later through the
 outbox as a customer-service message.
@@ -188,7 +189,7 @@ def answer(msg: dict, conf: CallbackSettings) -> str:
         log.error("handler failed for %s", msg.get("MsgType"), exc_info=safe_exc_info())
         return SUCCESS
     try:
-        previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS)
+        previous = kv.claim(key, outcome.reply, DEDUP_TTL_SECONDS) if handler.claim else None
     except KV_UNAVAILABLE:
         # Redis is down: answer anyway. A reply is a function of the message, so a retry computes
         # the same one again; every effect is keyed in the database (outbox idempotency keys,

@@ -1,9 +1,14 @@
 """The message router: one table from (MsgType, Event, EventKey) to a handler.
 
 A handler returns an `Outcome`: the reply (text, transfer, or `success`) and the side effects to
-run once the reply has been claimed for this message (so a WeChat retry never repeats them).
-Handlers marked `needs_db` run on a worker thread under the reply budget; the rest are pure and
-answer from process memory.
+run after the answer. WeChat retries a push it got no answer to in time; what a retry may do:
+- most replies are a pure function of the message (FAQ keywords, help, menu texts): a retry simply
+  computes the same reply again, and their effects are idempotent in the database (an event row
+  keyed by the push's de-dup key, a follower's flag set again, a delivery report written again);
+- a handler marked `claim` (subscribe, 我的状态, anything that queues a message) claims its reply
+  in Redis first, so a retry gets the first reply and runs no effect twice.
+Handlers marked `needs_db` run on a worker thread under the reply budget; the rest answer from
+process memory.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ class Context:
 class Handler:
     run: Callable[[dict, Context], Outcome]
     needs_db: bool = False
+    claim: bool = False  # a retry must get the first reply and repeat no effect (see the docstring)
 
 
 # Menu keys (see menu.py); WeChat sends them back as EventKey of CLICK events.
@@ -81,12 +87,14 @@ def on_unsubscribe(msg: dict, ctx: Context) -> Outcome:
 
 def on_scan(msg: dict, ctx: Context) -> Outcome:
     openid, scene = msg.get("FromUserName", ""), str(msg.get("EventKey") or "")
-    return Outcome(SUCCESS, (lambda: followers.log_event(openid, "SCAN", {"scene": scene[:64]}),))
+    key = dedup_key(msg)
+    return Outcome(SUCCESS, (lambda: followers.log_event(openid, "SCAN", {"scene": scene[:64]}, key),))
 
 
 def on_view(msg: dict, ctx: Context) -> Outcome:
     openid, url = msg.get("FromUserName", ""), str(msg.get("EventKey") or "")
-    return Outcome(SUCCESS, (lambda: followers.log_event(openid, "VIEW", {"url": url[:500]}),))
+    key = dedup_key(msg)
+    return Outcome(SUCCESS, (lambda: followers.log_event(openid, "VIEW", {"url": url[:500]}, key),))
 
 
 def on_template_finish(msg: dict, ctx: Context) -> Outcome:
@@ -98,7 +106,8 @@ def on_template_finish(msg: dict, ctx: Context) -> Outcome:
 def on_subscribe_msg_event(msg: dict, ctx: Context) -> Outcome:
     openid, event = msg.get("FromUserName", ""), str(msg.get("Event") or "")
     detail = {k: v for k, v in msg.items() if k not in ("ToUserName", "FromUserName", "MsgType", "Event")}
-    return Outcome(SUCCESS, (lambda: followers.log_event(openid, event, detail),))
+    key = dedup_key(msg)
+    return Outcome(SUCCESS, (lambda: followers.log_event(openid, event, detail, key),))
 
 
 def on_click_faq(msg: dict, ctx: Context) -> Outcome:
@@ -136,7 +145,7 @@ def on_other(msg: dict, ctx: Context) -> Outcome:
 
 
 ROUTES: dict[tuple[str, str, str], Handler] = {
-    ("event", "subscribe", ""): Handler(on_subscribe),
+    ("event", "subscribe", ""): Handler(on_subscribe, claim=True),
     ("event", "unsubscribe", ""): Handler(on_unsubscribe),
     ("event", "scan", ""): Handler(on_scan),
     ("event", "view", ""): Handler(on_view),
@@ -146,7 +155,7 @@ ROUTES: dict[tuple[str, str, str], Handler] = {
     ("event", "subscribe_msg_sent_event", ""): Handler(on_subscribe_msg_event),
     ("event", "click", KEY_FAQ): Handler(on_click_faq),
     ("event", "click", KEY_SUPPORT): Handler(on_click_support),
-    ("event", "click", KEY_MY_STATUS): Handler(on_click_my_status, needs_db=True),
+    ("event", "click", KEY_MY_STATUS): Handler(on_click_my_status, needs_db=True, claim=True),
     ("text", "", ""): Handler(on_text),
 }
 
