@@ -181,6 +181,7 @@ def scenario_outbox_kill(stack: services.Stack) -> Row:
     row = Row(f"4. outbox worker SIGKILL ×{kills} ({notices} notices)", errors="0", lost=str(outcome["lost"]),
               duplicated=f"{duplicated} delivered twice; {stats['resends']} re-sent, answered by client_msg_id",
               recovery=f"drained in {outcome['seconds']:.0f} s")
+    row.notes = [f"delivered twice: {stats['twice']}"] if stats["twice"] else []
     row.verdict = verdict(outcome["lost"] == 0 and duplicated == 0)
     return row
 

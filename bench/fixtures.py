@@ -1,7 +1,8 @@
 """Bench fixtures, run inside the app's environment: N physicians with a complete registration
 draft, each with a signed-in session cookie and its CSRF token (what a phone would hold), written
 to OUT/sessions.tsv; T exam takers in an attempt each, with the answers they will send, written to
-OUT/answers.tsv; and the database queries each portal page makes, printed as a table.
+OUT/answers.tsv; for each page scenario the session of a physician in the state that page is for
+(OUT/pages.tsv); and the database queries each of those pages makes, printed as a table.
 
     python -m bench.fixtures OUT N [T]
 """
@@ -129,19 +130,48 @@ def session_for(physician: Physician) -> tuple[str, str]:
     return cookie, token
 
 
-def query_counts(physician: Physician) -> list[tuple[str, int]]:
+# Each page scenario, the page and the state of the physician who opens it: a draft for the home
+# page and the steps, 待考核机构复核 for the status page, 等待测评 for the exams and the study pages,
+# 考核合格 for the results.
+PAGES = {
+    "home": ("/m/", None), "step": ("/m/registration/step/2", None),
+    "status": ("/m/registration", Status.PENDING_ASSESSOR), "exams": ("/m/exams", Status.AWAITING_TEST),
+    "results": ("/m/results", Status.PASSED), "study": ("/m/study", Status.AWAITING_TEST),
+}
+
+
+def page_physicians(draft: Physician) -> dict[str, Physician]:
+    """The physician for each page scenario: the bench's own for a draft, else a demo physician
+    (past the first sign-in's setup) in the state the page is for."""
+    chosen = {}
+    for name, (_, status) in PAGES.items():
+        if status is None:
+            chosen[name] = draft
+            continue
+        physician = db.session.scalar(select(Physician).join(Registration, Registration.physician_id == Physician.id)
+                                      .where(Registration.status == status.value).order_by(Physician.id).limit(1))
+        physician.must_change_password = False
+        chosen[name] = physician
+    db.session.commit()
+    return chosen
+
+
+def query_counts(physicians: dict[str, Physician]) -> list[tuple[str, int]]:
     client = app.test_client()
-    cookie, _ = session_for(physician)
-    client.set_cookie("session", cookie)
     seen: list[str] = []
     listener = lambda *args: seen.append(args[2])  # noqa: E731
     rows = []
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        for path in ["/m/", *(f"/m/registration/step/{n}" for n in range(1, 6)), "/m/registration/preview", "/m/faq"]:
-            seen.clear()
-            status = client.get(path).status_code
-            rows.append((f"GET {path} ({status})", len(seen)))
+        for name, (path, _) in PAGES.items():
+            client.set_cookie("session", session_for(physicians[name])[0])
+            for page in [path, *(f"/m/registration/step/{n}" for n in range(1, 6) if name == "step" and n != 2)]:
+                for attempt in ("", " again"):  # the second request of the home page is served from its cache
+                    seen.clear()
+                    status = client.get(page).status_code
+                    rows.append((f"GET {page}{attempt} ({status})", len(seen)))
+                    if name != "home":
+                        break
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     return rows
@@ -155,7 +185,9 @@ def main() -> None:
         (out / "sessions.tsv").write_text("".join(f"{c}\t{t}\n" for c, t in lines))
         if takers:
             (out / "answers.tsv").write_text("".join(answer_lines(make_takers(takers))))
-        for label, count in query_counts(physicians[-1]):
+        pages = page_physicians(physicians[0])
+        (out / "pages.tsv").write_text("".join(f"{name}\t{session_for(p)[0]}\n" for name, p in pages.items()))
+        for label, count in query_counts(pages):
             print(f"{label}\t{count}")
 
 

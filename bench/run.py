@@ -5,8 +5,10 @@ Jinja layout, on the same database and session cookie).
 Every server gets the same gunicorn settings and the same wrk load. Scenarios:
 - callback: signed text messages to /wechat with unique MsgIds from many users (de-duplication and
   routing on);
-- home, step, exams, results, study: pages of a signed-in physician (/m/, /m/registration/step/2,
-  /m/exams, /m/results, /m/study), each also against the textbook page;
+- home, step, status, exams, results, study: pages of a signed-in physician (/m/,
+  /m/registration/step/2, /m/registration, /m/exams, /m/results, /m/study), each opened by a
+  physician in the state the page is for, each also against the textbook page; home is one
+  physician reloading (its cache), home-first each request another physician (never cached);
 - save: 保存 of a registration step (POST with session and CSRF token);
 - submit: 提交信息, each request by another physician with a complete draft (validation of all five
   steps, snapshot, state transition);
@@ -38,7 +40,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "6s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = os.environ.get("BENCH_WORKERS", "4")
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,step,exams,results,study,save,submit,answer").split(",")
+SCENARIOS = os.environ.get("BENCH_SCENARIOS", "callback,home,home-first,step,status,exams,results,study,save,submit,"
+                           "answer").split(",")
 TAKERS = int(os.environ.get("BENCH_TAKERS", "2000"))
 SUBMITTERS_PER_ROUND = int(os.environ.get("BENCH_SUBMITTERS", "1500"))
 
@@ -135,15 +138,22 @@ def run(workdir: Path, env: dict) -> None:
     from wechat_app.wechat.protocol import sha1_signature
 
     sessions, queries = prepare(env, workdir)
-    cookie = sessions.read_text().split("\t", 1)[0]
+    cookies = dict(line.split("\t") for line in (workdir / "pages.tsv").read_text().splitlines())
     query = f"/wechat?signature={sha1_signature(TOKEN, '1700000000', '42')}&timestamp=1700000000&nonce=42"
+
+    def page(name: str, path: str, aim: float, p99: float | None = None) -> Scenario:
+        return Scenario(name, path, None, p99, aim_textbook=aim, headers=(f"Cookie: session={cookies[name]}",))
+
     scenarios = [s for s in (
         Scenario("callback", query, 0.6, 50, script="bench/callback.lua"),
-        Scenario("home", "/m/", None, 100, aim_textbook=1.5, headers=(f"Cookie: session={cookie}",)),
-        Scenario("step", "/m/registration/step/2", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
-        Scenario("exams", "/m/exams", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
-        Scenario("results", "/m/results", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
-        Scenario("study", "/m/study", None, None, aim_textbook=1.0, headers=(f"Cookie: session={cookie}",)),
+        page("home", "/m/", 1.5, 100),
+        Scenario("home-first", "/m/", None, None, aim_textbook=1.0, script="bench/sessions.lua", sessions=str(sessions),
+                 body="GET", per_round_offset=SUBMITTERS_PER_ROUND),
+        page("step", "/m/registration/step/2", 1.0),
+        page("status", "/m/registration", 1.0),
+        page("exams", "/m/exams", 1.0),
+        page("results", "/m/results", 1.0),
+        page("study", "/m/study", 1.0),
         Scenario("save", "/m/registration/step/4", None, None, script="bench/sessions.lua", sessions=str(sessions),
                  body="&action=save&good_record=%E6%97%A0&bad_record=%E6%97%A0&workload=%E5%90%88%E6%A0%BC"),
         Scenario("submit", "/m/registration/submit", None, None, script="bench/sessions.lua", sessions=str(sessions),
@@ -153,7 +163,8 @@ def run(workdir: Path, env: dict) -> None:
     ) if s.name in SCENARIOS]
     servers = {}
     try:
-        for name, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("app", "wsgi:app")):
+        for name, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("werobot", "bench.werobot_echo:app"),
+                             ("app", "wsgi:app")):
             servers[name] = serve(target, env)
         # Alternate the servers for several rounds and keep each one's median round: the machine's
         # own noise (other processes, CPU frequency) then hits both alike.
@@ -169,8 +180,10 @@ def run(workdir: Path, env: dict) -> None:
 
 
 def servers_for(scenario: Scenario, servers: dict) -> list[str]:
-    """The textbook page is the baseline of pages only (it has no callback, forms or exams)."""
-    return [name for name in servers if name != "textbook" or scenario.aim_textbook]
+    """The textbook page is the baseline of pages only (it has no callback, forms or exams), WeRoBot's
+    echo robot of the callback only."""
+    return [name for name in servers if (name != "textbook" or scenario.aim_textbook)
+            and (name != "werobot" or scenario.name == "callback")]
 
 
 def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) -> None:
@@ -196,9 +209,12 @@ def verdict(scenario: Scenario, median: dict) -> str:
     app = median["app"]
     to_bare = app["rps"] / median["bare"]["rps"]
     to_textbook = app["rps"] / median["textbook"]["rps"] if "textbook" in median else None
+    to_werobot = app["rps"] / median["werobot"]["rps"] if "werobot" in median else None
     aims = []
     if scenario.aim_ratio:
         aims.append(f"≥ {scenario.aim_ratio}x bare: {'met' if to_bare >= scenario.aim_ratio else 'NOT met'}")
+    if to_werobot is not None:
+        aims.append(f"≥ 1.0x WeRoBot: {'met' if to_werobot >= 1.0 else 'NOT met'}")
     if scenario.aim_textbook and to_textbook is not None:
         aims.append(f"≥ {scenario.aim_textbook}x textbook: {'met' if to_textbook >= scenario.aim_textbook else 'NOT met'}")
     if scenario.aim_p99_ms:
@@ -206,6 +222,7 @@ def verdict(scenario: Scenario, median: dict) -> str:
     if app["errors"]:
         aims.append(f"{app['errors']} non-2xx/3xx")
     textbook = f"  app/textbook {to_textbook:.2f}x" if to_textbook is not None else ""
+    textbook += f"  app/WeRoBot {to_werobot:.2f}x" if to_werobot is not None else ""
     return f"{scenario.name:<10}app/bare {to_bare:.2f}x{textbook}  ({'; '.join(aims) or 'no aim set'})"
 
 

@@ -1,5 +1,6 @@
 -- wrk script: POSTs by many signed-in physicians, each request by the next one in sessions.tsv
--- (args[1]), starting at line args[2]; args[3] is the rest of the form body (after the CSRF token).
+-- (args[1]), starting at line args[2]; args[3] is the rest of the form body (after the CSRF token),
+-- or "GET" for a page opened by each of them in turn.
 -- Each thread takes every other line, so no two requests in a round act for the same physician.
 local sessions = {}
 local counter = 0
@@ -21,6 +22,9 @@ end
 request = function()
   local s = sessions[(counter % #sessions) + 1]
   counter = counter + 2
+  if extra == "GET" then
+    return wrk.format("GET", wrk.path, {["Cookie"] = "session=" .. s[1]})
+  end
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "session=" .. s[1]},
                     "csrf_token=" .. s[2] .. extra)
 end

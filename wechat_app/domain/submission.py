@@ -27,13 +27,13 @@ class IncomingFile:
 def context_for(registration: Registration) -> wizard.Context:
     physician, cycle = registration.physician, registration.cycle
     departments = db.session.execute(
-        select(Department.id, Department.subject_codes)
+        select(Department.id, Department.name, Department.subject_codes)
         .where(Department.institution_id == physician.institution_id, Department.enabled.is_(True))
         .order_by(Department.id)).all()
     return wizard.Context(
         id_number_18=physician.id_number_18, departments={str(d.id): list(d.subject_codes or []) for d in departments},
         period_start=cycle.period_start, period_end=cycle.period_end, cutoff=cycle.cutoff_date,
-        rules=cycle.province.procedure_rules or {})
+        rules=cycle.province.procedure_rules or {}, department_names={str(d.id): d.name for d in departments})
 
 
 def initial_draft(physician: Physician) -> dict:

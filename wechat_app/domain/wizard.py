@@ -7,7 +7,7 @@ Chinese. Labels, hints and limits follow the seed's pages (第二步 to 第七�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from wechat_app.domain import eligibility, enumerations
@@ -46,6 +46,7 @@ class Context:
     period_end: date
     cutoff: date
     rules: dict
+    department_names: dict[str, str] = field(default_factory=dict)  # for the form's choices
 
 
 def parse_date(value: str | None) -> date | None:

@@ -46,18 +46,16 @@ def step_context(registration, step: int, errors: dict | None = None, typed: dic
     draft = submission.draft_of(registration)
     data = draft.get(str(step), {}) if typed is None else typed
     ctx = submission.context_for(registration)
-    departments = db.session.query(Department).filter(Department.id.in_([int(i) for i in ctx.departments])).all() \
-        if ctx.departments else []
     return dict(
         registration=registration, step=step, steps=wizard.STEPS, data=data, errors=errors or {},
-        physician=current_user, departments=departments, subjects=enumerations.subjects(),
+        physician=current_user, departments=ctx.departments, subjects=enumerations.subjects(),
         ethnicities=enumerations.ethnicities(), education_levels=enumerations.education_levels(),
         titles=enumerations.titles(), levels=enumerations.levels(), categories=enumerations.categories(),
         scopes_by_category={c: enumerations.scopes(c) for c in enumerations.categories()},
         lists=wizard.LISTS, good_kinds=wizard.GOOD_KINDS, good_levels=wizard.GOOD_LEVELS, bad_kinds=wizard.BAD_KINDS,
         conditions=wizard.conditions(draft, ctx) if step == 5 else [],
         files={field: submission.uploads_of(current_user.id, data.get(field) or []) for field in FILES.get(step, ())},
-        department_labels={str(d.id): d.name for d in departments},
+        department_labels=ctx.department_names,
         status_label=label(registration.status), confirm_form=ConfirmForm(),
     )
 

@@ -281,8 +281,13 @@ def stats():
     state = fake()
     with state.lock:
         templates = [m for m in state.sent if m["kind"] == "template"]
-        return jsonify(calls=dict(state.calls), templates=len(templates),
-                       distinct=len({(m["touser"], m["client_msg_id"]) for m in templates}),
+        seen: dict[tuple, dict] = {}
+        twice = []  # a few messages delivered twice, with the first copy: what a load test needs to see why
+        for m in templates:
+            first = seen.setdefault((m["touser"], m["client_msg_id"]), m)
+            if first is not m and len(twice) < 5:
+                twice.append({"first": first, "again": m})
+        return jsonify(calls=dict(state.calls), templates=len(templates), distinct=len(seen), twice=twice,
                        resends=state.calls.get("cgi-bin/message/template/send", 0) - len(templates))
 
 
