@@ -225,15 +225,16 @@ class Node:
 
 
 class FakeWeChat(Node):
-    """The simulator's fake WeChat API in one process (its state is in memory), many threads."""
+    """The simulator's fake WeChat API alone in one process (its state is in memory), many threads."""
 
     def __init__(self, env: dict) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         fake_env = {**env, "APP_ENV": "development", "OUTBOX_INLINE_WORKER": "0", "PUBLIC_BASE_URL": self.base}
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "-k", "gthread", "--threads", "32",
-             "--log-level", "critical", "wsgi:app"], cwd=ROOT, env=fake_env, start_new_session=True)
+            [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", "1", "-k", "gthread", "--threads", "128",
+             "--log-level", "critical", "wechat_app.simulator.fake_api:create_standalone_app()"], cwd=ROOT,
+            env=fake_env, start_new_session=True)
         wait_for_port(self.port)
 
     def fault(self, path: str, **fault) -> None:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
 
 from bench.common import BIN, ROOT, free_port, fresh_database, stop, wait_for_port
 
@@ -30,7 +31,8 @@ def environment(database_url: str, fake_base: str) -> dict:
     env.update(APP_ENV="development", DATABASE_URL=database_url, PUBLIC_BASE_URL=fake_base,
                WECHAT_API_BASE_URL=f"{fake_base}/_sim/api/", WECHAT_OAUTH_BASE_URL=f"{fake_base}/_sim/connect/",
                REDIS_URL=os.environ.get("BENCH_REDIS_URL") or os.environ.get("TEST_REDIS_URL") or "",
-               GUNICORN_ACCESSLOG="/dev/null", SMS_PROVIDER="bench.sms:Discard")
+               GUNICORN_ACCESSLOG="/dev/null", SMS_PROVIDER="bench.sms:Discard",
+               WECHAT_APP_ID="wxbenchfanout00001", WECHAT_APP_SECRET="bench-fanout")
     return env
 
 
@@ -74,23 +76,17 @@ with app.app_context():
 """
 
 
-def sent_count(env: dict) -> int:
-    code = """
-from sqlalchemy import func, select
-from wechat_app.extensions import db
-from wechat_app.models import Notification
-from wsgi import app
-with app.app_context():
-    print(db.session.scalar(select(func.count()).where(Notification.status == "sent")))
-"""
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return int(out.stdout.strip().splitlines()[-1])
+def sent_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM notifications WHERE status = 'sent'")).scalar()
 
 
 def urgent_sms_delay(env: dict) -> float:
     """Waits for half the fan-out to be sent, then queues the SMS and returns its delay."""
-    while sent_count(env) < NOTICES // 2:
+    engine = create_engine(env["DATABASE_URL"])
+    while sent_count(engine) < NOTICES // 2:
         time.sleep(1)
+    engine.dispose()
     out = subprocess.run([sys.executable, "-c", URGENT_SMS], cwd=ROOT, env=env, check=True, capture_output=True,
                          text=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -118,9 +114,12 @@ def main() -> None:
         subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
         fill_outbox(env)
-        # The fake WeChat API: one process (its state is in memory), many threads.
+        # The fake WeChat API: one process (its state is in memory), a thread for every send the
+        # workers keep in flight, or its own threads would be the limit (16 threads at 80 ms: 200/s).
+        threads = WORKERS * int(env.get("OUTBOX_SEND_THREADS", "32")) + 16
         fake = subprocess.Popen([str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread",
-                                 "--threads", "16", "--log-level", "warning", "wsgi:app"],
+                                 "--threads", str(threads), "--log-level", "warning",
+                                 "wechat_app.simulator.fake_api:create_standalone_app()"],
                                 cwd=ROOT, env={**env, "OUTBOX_INLINE_WORKER": "0"}, start_new_session=True)
         try:
             wait_for_port(port)

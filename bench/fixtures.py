@@ -157,13 +157,13 @@ def page_physicians(draft: Physician) -> dict[str, Physician]:
 
 
 def query_counts(physicians: dict[str, Physician]) -> list[tuple[str, int]]:
-    client = app.test_client()
     seen: list[str] = []
     listener = lambda *args: seen.append(args[2])  # noqa: E731
     rows = []
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         for name, (path, _) in PAGES.items():
+            client = app.test_client()  # its own cookie jar: a cookie the last page set must not stay
             client.set_cookie("session", session_for(physicians[name])[0])
             for page in [path, *(f"/m/registration/step/{n}" for n in range(1, 6) if name == "step" and n != 2)]:
                 for attempt in ("", " again"):  # the second request of the home page is served from its cache

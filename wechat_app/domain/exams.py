@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
 from wechat_app.domain import face_checks, reviews, wrong_book
@@ -73,7 +74,7 @@ def arrangements_for(registration: Registration, exam_round: ExamRound | None = 
         (Arrangement.category.is_(None)) | (Arrangement.category == target.category),
         (Arrangement.level.is_(None)) | (Arrangement.level == target.level),
         (Arrangement.assessment_body_id.is_(None)) | (Arrangement.assessment_body_id == target.assessment_body_id),
-    ).order_by(Arrangement.starts_at, Arrangement.id)
+    ).options(joinedload(Arrangement.paper)).order_by(Arrangement.starts_at, Arrangement.id)
     return list(db.session.scalars(query))
 
 
@@ -109,9 +110,17 @@ def attempts_of(physician_id: int, arrangement_id: int) -> list[Attempt]:
 
 
 def cards(registration: Registration, now: datetime) -> list[Card]:
+    """The cards with their papers and this physician's attempts: two queries however many."""
     found = []
-    for arrangement in arrangements_for(registration):
-        attempts = attempts_of(registration.physician_id, arrangement.id)
+    arrangements = arrangements_for(registration)
+    attempts_by: dict[int | None, list[Attempt]] = {a.id: [] for a in arrangements}
+    if arrangements:
+        for attempt in db.session.scalars(select(Attempt).where(
+                Attempt.physician_id == registration.physician_id, Attempt.arrangement_id.in_(attempts_by))
+                .order_by(Attempt.number)):
+            attempts_by[attempt.arrangement_id].append(attempt)
+    for arrangement in arrangements:
+        attempts = attempts_by[arrangement.id]
         ongoing = next((a for a in attempts if a.submitted_at is None and a.deadline > now), None)
         scored = [a for a in attempts if a.score is not None]
         best = max(scored, key=lambda a: a.score or 0) if scored else None

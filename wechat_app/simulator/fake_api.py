@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 
 bp = Blueprint("fake_api", __name__, url_prefix="/_sim")
 
@@ -295,3 +295,16 @@ def stats():
 def reset():
     current_app.extensions["fake_wechat"] = FakeWeChat()
     return jsonify(ok=True)
+
+
+def create_standalone_app() -> Flask:
+    """The fake API alone in its own process, for load tests (`make bench`, `make chaos`): the same
+    endpoints and state as under the simulator, without the portal's request hooks (sessions,
+    database, security headers), which would make the fake, not the sender, the thing measured."""
+    import os
+    from pathlib import Path
+
+    app = Flask(__name__, template_folder=str(Path(__file__).resolve().parents[2] / "templates_mobile"))
+    app.config.update(WECHAT_APP_ID=os.environ["WECHAT_APP_ID"], WECHAT_APP_SECRET=os.environ["WECHAT_APP_SECRET"])
+    app.register_blueprint(bp)
+    return app
