@@ -138,3 +138,35 @@ def test_a_failed_physician_sees_the_makeup_arrangement(client, demo, login_as):
     login_as(registration.physician)
     page = client.get("/m/results").get_data(as_text=True)
     assert "考核不合格" in page and "针对考核不合格的医师，等待补考。" in page and "补考安排尚未发布" in page
+
+
+def test_the_exams_page_makes_as_many_queries_for_three_papers_as_for_one(client, demo, login_as):
+    from sqlalchemy import event
+
+    from wechat_app.extensions import db as _db
+    from wechat_app.models import Arrangement
+
+    registration = ready_for_exam(demo)
+    login_as(registration.physician)
+
+    def queries() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(_db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/m/exams").status_code == 200
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    queries()  # the first request also fills what a process keeps once
+    before = queries()
+    arrangement = exams.arrangements_for(registration)[0]
+    for number in range(2):
+        demo.session.add(Arrangement(cycle_id=arrangement.cycle_id, paper_id=arrangement.paper_id, name=f"加考{number}",
+                                     procedure=arrangement.procedure, starts_at=arrangement.starts_at,
+                                     ends_at=arrangement.ends_at, published_at=arrangement.published_at))
+    demo.session.commit()
+    page = client.get("/m/exams").get_data(as_text=True)
+    assert page.count('class="cells exam-card"') == 3
+    assert queries() == before
