@@ -8,8 +8,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from wechat_app import clock
 from wechat_app.domain import exams, wrong_book
@@ -59,11 +61,16 @@ def learner(physician: Physician) -> Learner:
 def visible_courses(who: Learner):
     """Published courses of the physician's province for them; before a procedure is chosen, both
     procedures' courses (a physician may study before registering)."""
-    query = select(Course).where(Course.province_id == who.province_id, Course.published.is_(True))
-    if who.procedure:
-        query = query.where((Course.procedure.is_(None)) | (Course.procedure == who.procedure))
-    query = query.where((Course.category.is_(None)) | (Course.category == who.category),
-                        (Course.level.is_(None)) | (Course.level == who.level))
+    return courses_for(who.province_id, who.procedure, who.category, who.level)
+
+
+def courses_for(province_id: Any, procedure: Any, category: Any, level: Any):
+    """`visible_courses` for values or bind parameters (a statement built once, `cards_statement`)."""
+    query = select(Course).where(Course.province_id == province_id, Course.published.is_(True))
+    if procedure is not None:
+        query = query.where((Course.procedure.is_(None)) | (Course.procedure == procedure))
+    query = query.where((Course.category.is_(None)) | (Course.category == category),
+                        (Course.level.is_(None)) | (Course.level == level))
     return query.order_by(Course.required.desc(), Course.id)
 
 
@@ -88,9 +95,24 @@ class Card:
 
 
 def cards(physician: Physician, who: Learner | None = None) -> list[Card]:
-    """The course cards with their counts and this physician's progress and enrolment: one query,
-    each figure a correlated subquery over the few visible courses."""
-    me = physician.id
+    """The course cards with their counts and this physician's progress and enrolment: one query."""
+    who = who or learner(physician)
+    rows = db.session.execute(cards_statement(bool(who.procedure)), {
+        "me": physician.id, "province_id": who.province_id, "procedure": who.procedure, "category": who.category,
+        "level": who.level})
+    return [Card(course, Progress(**dict(zip(CARD_FIGURES, values, strict=True))), bool(is_enrolled))
+            for course, *values, is_enrolled in rows]
+
+
+CARD_FIGURES = ("lessons", "textbooks", "mock_papers", "lessons_done", "papers_taken", "best_score", "wrong", "seen",
+                "right")
+
+
+@lru_cache(maxsize=2)
+def cards_statement(with_procedure: bool):
+    """The cards' query, built once per process (building it costs more than running it): each figure
+    a correlated subquery over the few visible courses, the physician and the learner as parameters."""
+    me: Any = bindparam("me")
 
     def count(*what, of=None):
         return select(func.count(of) if of is not None else func.count()).where(*what).correlate(Course).scalar_subquery()
@@ -111,10 +133,10 @@ def cards(physician: Physician, who: Learner | None = None) -> list[Card]:
         "seen": count(*practised, of=func.distinct(PracticeAnswer.question_id)),
         "right": count(*practised, PracticeAnswer.right.is_(True), of=func.distinct(PracticeAnswer.question_id)),
     }
+    assert tuple(figures) == CARD_FIGURES
     enrolled = select(Enrolment.id).where(Enrolment.course_id == Course.id, Enrolment.physician_id == me).exists()
-    query = visible_courses(who or learner(physician)).add_columns(*figures.values(), enrolled)
-    return [Card(course, Progress(**dict(zip(figures, values, strict=True))), bool(is_enrolled))
-            for course, *values, is_enrolled in db.session.execute(query)]
+    return courses_for(bindparam("province_id"), bindparam("procedure") if with_procedure else None,
+                       bindparam("category"), bindparam("level")).add_columns(*figures.values(), enrolled)
 
 
 def course_for(physician: Physician, course_id: int) -> Course:
