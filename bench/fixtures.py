@@ -165,6 +165,7 @@ def query_counts(physicians: dict[str, Physician]) -> list[tuple[str, int]]:
         for name, (path, _) in PAGES.items():
             client = app.test_client()  # its own cookie jar: a cookie the last page set must not stay
             client.set_cookie("session", session_for(physicians[name])[0])
+            g.pop("_login_user", None)  # requests here share this app context, where Flask-Login keeps the user
             for page in [path, *(f"/m/registration/step/{n}" for n in range(1, 6) if name == "step" and n != 2)]:
                 for attempt in ("", " again"):  # the second request of the home page is served from its cache
                     seen.clear()
