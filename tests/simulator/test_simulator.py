@@ -72,3 +72,17 @@ def test_the_demo_accounts_panel_lists_physicians_per_state_and_the_console_acco
     physician = db.session.scalars(select(Physician).where(Physician.id_type == "身份证").order_by(Physician.id)).first()
     assert physician.id_number_18 in page and "666666" in page
     assert "kaohe" in page and "Dkt@2026demo" in page
+
+
+def test_the_fake_api_refuses_a_truncated_send_as_wechat_does(client, fake_wechat):
+    """A sender killed while writing its request leaves half a body: 47001, and nothing delivered
+    (the chaos campaign counted two such halves as one message delivered twice)."""
+    token = fake_wechat.current_token()
+    for body in (b'{"touser": "oA", "template_id": "t", "da', b"", b'{"template_id": "t"}', b'["oA"]'):
+        for path in ("template/send", "custom/send"):
+            answer = client.post(f"/_sim/api/cgi-bin/message/{path}?access_token={token}", data=body,
+                                 content_type="application/json").get_json()
+            assert answer["errcode"] == 47001, (path, body)
+    assert fake_wechat.sent == []
+    stats = client.get("/_sim/api/_stats").get_json()
+    assert stats["templates"] == stats["distinct"] == 0 and stats["twice"] == []

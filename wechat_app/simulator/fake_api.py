@@ -163,12 +163,21 @@ def oauth_access_token():
                    "is_snapshotuser": 0}, fault)
 
 
+def message_body() -> dict | None:
+    """A send's JSON, or None for what WeChat refuses with 47001: not JSON, or no recipient. A sender
+    killed while writing its request leaves a truncated body; WeChat delivers nothing for it."""
+    body = request.get_json(force=True, silent=True)
+    return body if isinstance(body, dict) and isinstance(body.get("touser"), str) and body["touser"] else None
+
+
 @bp.post("/api/cgi-bin/message/template/send")
 def template_send():
     refused, fault = api_call("cgi-bin/message/template/send")
     if refused:
         return refused
-    body = request.get_json(force=True, silent=True) or {}
+    body = message_body()
+    if body is None:
+        return error(47001, "data format error")
     state = fake()
     with state.lock:
         # "对于同一个openid + client_msg_id, 只发送一条消息，10分钟有效": a resend is answered, not delivered.
@@ -190,7 +199,9 @@ def custom_send():
     refused, fault = api_call("cgi-bin/message/custom/send")
     if refused:
         return refused
-    body = request.get_json(force=True, silent=True) or {}
+    body = message_body()
+    if body is None:
+        return error(47001, "data format error")
     state = fake()
     with state.lock:
         state.sent.append({"kind": "custom", "touser": body.get("touser"), "msgtype": body.get("msgtype"),
