@@ -1,10 +1,11 @@
 """The home page's cache (portal/home_cache.py): a hit is the page a fresh render gives, served
 without the database; every transition of the state machine and every edit of what the page shows
 (the physician, their 免考 application, the cycle, the institution) makes the next request render
-again; a commit between reading and storing never leaves a stale page behind."""
+again; a commit between reading and storing never leaves a stale page behind. A new day renders
+again too (the date is in the tag): tests/portal/test_home.py walks a window's edges day by day."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import g
@@ -119,17 +120,6 @@ def test_edits_of_what_the_page_shows_are_seen(client, demo, login_as):
     demo.session.commit()
     page = client.get("/m/").get_data(as_text=True)
     assert "免考申请：待审核" in page and page == rendered_afresh(client, physician)
-
-
-def test_a_new_day_renders_again(client, demo, login_as):
-    physician = login_as(fresh_physician(demo))
-    cycle = registration_in(demo, physician, Status.OPEN.value).cycle
-    cycle.registration_start, cycle.registration_end = date(2026, 12, 1), date(2026, 12, 9)
-    demo.session.commit()
-    clock.freeze(datetime(2026, 11, 30, 23, 59))
-    assert "医师报名时间为12.01 ~ 12.09，尚未开始。" in client.get("/m/").get_data(as_text=True)
-    clock.freeze(datetime(2026, 12, 1, 0, 1))
-    assert "尚未开始" not in client.get("/m/").get_data(as_text=True)
 
 
 def test_ended_sessions_are_not_served_from_the_cache(client, demo, login_as):

@@ -6,10 +6,9 @@ database never delays a reply to WeChat.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
-from wechat_app.domain.transaction import unit_of_work, use_case
+from wechat_app.domain.transaction import commit_once, unit_of_work, use_case
 from wechat_app.extensions import db
 from wechat_app.models import Notification, WeChatEvent, WeChatUser
 
@@ -51,12 +50,7 @@ def log_event(openid: str, event: str, detail: dict, dedup_key: str) -> bool:
     (the unique de-dup key decides, so the callback needs no claim in Redis for it)."""
     db.session.add(WeChatEvent(openid=openid, event=event[:40], detail=detail, created_at=clock.now(),
                                dedup_key=dedup_key[:200]))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return commit_once()
 
 
 @use_case()

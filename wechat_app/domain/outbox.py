@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from wechat_app import clock
 from wechat_app.domain.notifications import queue_custom_text
+from wechat_app.domain.transaction import commit_once
 from wechat_app.extensions import db, kv
 from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
 from wechat_app.models import Notification
@@ -21,12 +21,7 @@ def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
     racing on the same event: the unique key lets one commit)."""
     if queue_custom_text(openid, content, idempotency_key).id is not None:
         return False  # already queued (a row from the database has an id; a new one not before flush)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    return commit_once()
 
 
 # Delivery bookkeeping for `flask notify worker`. A claimed row is leased: if the worker dies

@@ -57,3 +57,14 @@ def use_case(conflict: str = CONFLICT) -> Callable[[Callable[P, R]], Callable[P,
                 return fn(*args, **kwargs)
         return run
     return decorate
+
+
+def commit_once() -> bool:
+    """Commit a record of something that may arrive twice (WeChat's retry of a push, two workers on one
+    event): True, or False — rolled back, nothing recorded — when its unique key says it already was."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
