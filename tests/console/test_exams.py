@@ -4,6 +4,7 @@ results, 缺考, the 待补考名单 and the export; and who is refused each."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -171,7 +172,7 @@ def test_an_edit_is_a_new_version_and_old_attempts_keep_their_score(client, staf
     form = {f"c{i}": values[c] for i, c in enumerate(COLUMNS)} | {f"c{COLUMNS.index('答案')}": wrong}
     done = client.post(f"/console/bank/{first.id}/edit", data={"csrf_token": csrf_token(page), **form},
                        follow_redirects=True).get_data(as_text=True)
-    assert "已保存为新版本" in done
+    assert "已保存为新版本" in done, (first.kind, first.answer, wrong, re.findall(r"class=\"(?:error|notice)[^\"]*\">([^<]*)", done))
     demo.session.expire_all()
     assert demo.session.get(Question, first.id).retired
     new = demo.session.scalar(select(Question).where(Question.replaces_id == first.id))
