@@ -86,3 +86,18 @@ def test_submitted_demo_registrations_went_through_the_use_cases(demo):
         assert [r.stage for r in reviews] == [e.split("_")[0] for e in events if e.endswith("_approve")]
         assert all(r.snapshot_id == snapshot.id and r.decision == "approve" for r in reviews)
     assert seen == set(trails)
+
+
+def test_every_demo_question_passes_the_bank_s_own_rules(demo):
+    """The console edits a question in the import's terms: a demo question the import would refuse
+    (once, an A1 with three options) could never be corrected there."""
+    from wechat_app.domain.question_bank import row_question, values_of
+    from wechat_app.models import Question
+
+    refused = []
+    for question in demo.session.scalars(select(Question)):
+        try:
+            row_question(values_of(question), question.province_id)
+        except ValueError as exc:
+            refused.append((question.id, question.stem[:20], str(exc)))
+    assert refused == [], refused

@@ -56,7 +56,7 @@ HUMANITIES_A1 = [
     ("与患者建立良好医患关系的基础是", "相互信任", ["医师的权威", "患者的服从", "书面合同"], "医患关系。"),
     ("知情同意的主体原则上是", "具有完全民事行为能力的患者本人", ["患者单位领导", "主管医师", "医院医务科"], "民法典第一千二百一十九条。"),
     ("医师泄露患者隐私造成严重后果的，可能承担的责任不包括", "获得执业奖励", ["行政处罚", "民事赔偿", "吊销执业证书"], "医师法第五十六条。"),
-    ("下列不属于医师定期考核程序的是", "特别程序", ["简易程序", "一般程序"], "定期考核管理办法：分为简易程序和一般程序。"),
+    ("医师定期考核的考核周期为", "三年", ["一年", "两年", "五年"], "医师法第四十二条：考核周期为三年。"),
     ("执行简易程序的医师，须由所在医疗机构对其进行", "工作成绩、职业道德评定", ["业务水平测评", "技能操作考试", "论文答辩"], "定期考核管理办法第十六条。"),
 ]
 HUMANITIES_X = [
@@ -146,7 +146,8 @@ def professional(province_id: int, rng: random.Random) -> list[Question]:
                                  rng.sample(others, 2), PROFESSIONAL, rng, explanation="医疗机构诊疗科目名录。"))
     scopes = enumerations.raw()["practice_scopes"]
     for scope in scopes:
-        wrong = rng.sample([s["name"] for s in scopes if s["category"] != scope["category"]], 3)
+        # A scope of another category may bear the same name (全科医学专业): never offer it as a wrong one.
+        wrong = rng.sample(sorted({s["name"] for s in scopes if s["category"] != scope["category"]} - {scope["name"]}), 3)
         rows.append(question(province_id, "A1", f"下列属于{scope['category']}类别医师执业范围的是", [scope["name"]], wrong,
                              PROFESSIONAL, rng, category=scope["category"], explanation="医师执业注册管理办法。"))
     return rows
