@@ -192,15 +192,15 @@ def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) 
         " + Redis" if env["REDIS_URL"] else " + in-process store")
     print(f"\ngunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections, {DURATION} x {ROUNDS} alternating "
           f"rounds (median shown), {backing}")
-    print(f"{'scenario':<10}{'server':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"{'scenario':<12}{'server':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for scenario in scenarios:
         median = {}
         for server in servers_for(scenario, servers):
             rounds = sorted(runs[(scenario.name, server)], key=lambda r: r["rps"])
             median[server] = r = rounds[len(rounds) // 2]
-            print(f"{scenario.name:<10}{server:<8}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>9}")
+            print(f"{scenario.name:<12}{server:<10}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>9}")
         print(verdict(scenario, median))
-    print("\ndatabase queries per page (a signed-in physician with a complete draft):")
+    print("\ndatabase queries per page, each opened by the physician of its scenario (home: rendered, then cached):")
     print(queries.rstrip())
 
 
@@ -223,7 +223,7 @@ def verdict(scenario: Scenario, median: dict) -> str:
         aims.append(f"{app['errors']} non-2xx/3xx")
     textbook = f"  app/textbook {to_textbook:.2f}x" if to_textbook is not None else ""
     textbook += f"  app/WeRoBot {to_werobot:.2f}x" if to_werobot is not None else ""
-    return f"{scenario.name:<10}app/bare {to_bare:.2f}x{textbook}  ({'; '.join(aims) or 'no aim set'})"
+    return f"{scenario.name:<12}app/bare {to_bare:.2f}x{textbook}  ({'; '.join(aims) or 'no aim set'})"
 
 
 if __name__ == "__main__":
