@@ -173,3 +173,18 @@ def test_a_failed_token_fetch_holds_back_every_sender_for_a_few_seconds(app, fak
         requests.delete(f"{live}/_sim/api/_faults")  # REFRESH_BACKOFF_SECONDS (5 s) later: the endpoint is back
         assert wechat.client.access_token == fake_wechat.token
     assert fake_wechat.calls["cgi-bin/stable_token"] == 2
+
+
+def test_proxy_settings_are_read_once_and_no_proxy_still_applies(monkeypatch):
+    """The client reads the environment's proxies when it is made, not on every call; NO_PROXY keeps
+    its meaning for the API host (a proxy in production, the local fake in tests)."""
+    from wechat_app.kv import MemoryBackend
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = DingkaoClient("wx1", "s", "https://api.weixin.qq.com/", MemoryBackend())
+    assert proxied._http.proxies.get("https") == "http://proxy.example:3128" and proxied._http.trust_env is False
+    monkeypatch.setenv("NO_PROXY", "api.weixin.qq.com")
+    direct = DingkaoClient("wx1", "s", "https://api.weixin.qq.com/", MemoryBackend())
+    assert "https" not in direct._http.proxies
