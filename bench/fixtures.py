@@ -34,6 +34,7 @@ from wechat_app.models import (
     Registration,
     Upload,
 )
+from wechat_app.models.enums import QuestionPool
 from wsgi import app
 
 
@@ -96,7 +97,7 @@ def make_takers(n: int) -> list[tuple[Physician, Attempt]]:
                                   procedure="简易程序", draft={}) for p in takers]
     db.session.add_all(registrations)
     db.session.flush()
-    drawn = assemble(arrangement.paper, cycle.province_id, "临床", 1)
+    drawn = assemble(arrangement.paper, cycle.province_id, "临床", 1, QuestionPool.EXAM)
     now = clock.now()
     attempts = [Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=p.id, registration_id=r.id, number=1, seed=1,
                         question_ids=drawn.question_ids, option_orders=drawn.option_orders, points=drawn.points,

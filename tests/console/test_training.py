@@ -44,7 +44,11 @@ def test_a_course_from_creation_to_a_physician(client, staff, demo, login_as):
     assert "无法读取该视频" in upload(client, course, "lesson", "fake.mp4", b"not a video at all")
     assert "已上传电子教材" in upload(client, course, "textbook", "book.pdf", b"%PDF-1.4\n%%EOF\n", "教材")
     assert "请上传PDF格式" in upload(client, course, "textbook", "book.pdf", b"<html>", "教材")
-    paper = demo.session.scalar(select(Paper).where(Paper.title == "公共知识医学人文测评卷"))
+    formal = demo.session.scalar(select(Paper).where(Paper.title == "公共知识医学人文测评卷"))
+    post(client, f"/console/courses/{course.id}/mock", {"paper_id": formal.id, "title": "精讲模拟卷"},
+         f"/console/courses/{course.id}")  # the 练习 pool cannot fill a formal paper's 16 A1
+    assert demo.session.scalar(select(MockPaper).where(MockPaper.course_id == course.id)) is None
+    paper = demo.session.scalar(select(Paper).where(Paper.title == "人文医学模拟试卷1"))
     post(client, f"/console/courses/{course.id}/mock", {"paper_id": paper.id, "title": "精讲模拟卷"},
          f"/console/courses/{course.id}")
     assert demo.session.scalar(select(MockPaper).where(MockPaper.course_id == course.id)).title == "精讲模拟卷"

@@ -12,7 +12,7 @@ from wechat_app import clock
 from wechat_app.domain import exams
 from wechat_app.domain.errors import DomainError
 from wechat_app.models import Arrangement, Attempt, Question
-from wechat_app.models.enums import QuestionKind
+from wechat_app.models.enums import QuestionKind, QuestionPool
 
 
 @pytest.fixture
@@ -54,9 +54,9 @@ def test_ethics_fail_and_exempt_have_no_test(demo):
 
 def test_the_same_seed_gives_the_same_paper_and_groups_stay_together(demo, simple):
     registration, arrangement = simple
-    one = exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 7)
-    assert one == exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 7)
-    other = exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 8)
+    one = exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 7, QuestionPool.EXAM)
+    assert one == exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 7, QuestionPool.EXAM)
+    other = exams.assemble(arrangement.paper, registration.cycle.province_id, "临床", 8, QuestionPool.EXAM)
     assert one.question_ids != other.question_ids
     assert len(one.question_ids) == sum(rule["count"] for rule in arrangement.paper.rules)
     questions = {q.id: q for q in demo.session.scalars(select(Question).where(Question.id.in_(one.question_ids)))}
@@ -71,7 +71,7 @@ def test_a_bank_too_small_is_refused_by_name(demo, simple):
     registration, arrangement = simple
     arrangement.paper.rules = [{"kind": "A4", "count": 9}]
     with pytest.raises(DomainError, match="A4型题只有3道，不足9道"):
-        exams.assemble(arrangement.paper, registration.cycle.province_id, None, 1)
+        exams.assemble(arrangement.paper, registration.cycle.province_id, None, 1, QuestionPool.EXAM)
 
 
 def test_start_needs_the_window_the_face_and_attempts(demo, simple):

@@ -91,6 +91,10 @@ def test_the_whole_sitting(client, demo, login_as):
     assert "全部题目已作答" in confirm
     review = client.post(f"{attempt_url}/submit", data={"csrf_token": csrf_token(confirm)}, follow_redirects=True)
     text = review.get_data(as_text=True)
+    assert "得分：100分（合格）" in text and "正确答案" not in text  # others still sit these questions
+    assert f"考试结束后（{arrangement.ends_at:%Y-%m-%d %H:%M}）可查看答案与解析" in text
+    clock.freeze(arrangement.ends_at)
+    text = client.get(f"{attempt_url}/review").get_data(as_text=True)
     assert "得分：100分（合格）" in text and "正确答案" in text
 
 

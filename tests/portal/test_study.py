@@ -92,7 +92,8 @@ def test_media_answers_ranges_and_only_to_its_province(app, client, demo, login_
 def test_the_wrong_book_rule(demo):
     registration = ready_for_exam(demo)
     course = course_named(demo, "人文医学")
-    question = demo.session.scalar(select(Question).where(Question.topic == "医学人文", Question.kind == "A1"))
+    question = demo.session.scalar(select(Question).where(Question.topic == "医学人文", Question.kind == "A1",
+                                                          Question.pool == "练习"))
     wrong = next(o["key"] for o in question.options if o["key"] != question.answer)
     physician = registration.physician
     assert training.answer_practice(physician, course, question, wrong).in_book

@@ -17,7 +17,7 @@ from wechat_app.forms import ConfirmForm, DecisionForm
 from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionForm, QuestionSearch, RoundForm
 from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, FaceCheck, Paper, Question
-from wechat_app.models.enums import ExamRound, Role
+from wechat_app.models.enums import ExamRound, QuestionPool, Role
 
 EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
 
@@ -131,7 +131,7 @@ def arrangement_create():
 def arrangement_preview(arrangement_id: int):
     """A sample paper as the bank would assemble it, with the answers (staff only)."""
     arrangement = managed(arrangement_id)
-    drawn = exams.assemble(arrangement.paper, arrangement.paper.province_id, arrangement.category, 1)
+    drawn = exams.assemble(arrangement.paper, arrangement.paper.province_id, arrangement.category, 1, QuestionPool.EXAM)
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(drawn.question_ids)))}
     return render_template("console/arrangement_preview.html", arrangement=arrangement,
                            questions=[questions[i] for i in drawn.question_ids])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from wechat_app import media
-from wechat_app.domain import audit, spreadsheets
+from wechat_app.domain import audit, exams, spreadsheets
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import own_province_id
@@ -16,7 +16,7 @@ from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.domain.uploads import WRITTEN
 from wechat_app.extensions import db
 from wechat_app.models import Attempt, Course, CourseMedia, Enrolment, LessonProgress, MockPaper, Paper, Staff
-from wechat_app.models.enums import MediaKind
+from wechat_app.models.enums import MediaKind, QuestionPool
 from wechat_app.storage import storage
 
 VIDEO_SUFFIXES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm"}
@@ -111,6 +111,8 @@ def attach_mock(staff: Staff, course: Course, paper_id: int | None, title: str, 
     paper = db.session.get(Paper, paper_id or 0)
     if paper is None or paper.province_id != course.province_id:
         raise DomainError("请选择试卷。")
+    # A mock paper draws from the 练习 pool only: refuse one that pool cannot fill now, not at 模拟自测.
+    exams.assemble(paper, course.province_id, course.category, 1, QuestionPool.PRACTICE)
     position = (db.session.scalar(select(func.max(MockPaper.position)).where(MockPaper.course_id == course.id)) or 0) + 1
     mock = MockPaper(course_id=course.id, paper_id=paper.id, title=title or paper.title, position=position)
     db.session.add(mock)

@@ -25,7 +25,7 @@ from wechat_app.models import (
     Registration,
     Result,
 )
-from wechat_app.models.enums import ExamRound, Rating, Status
+from wechat_app.models.enums import ExamRound, QuestionPool, Rating, Status
 
 HUMANITIES = "医学人文"
 PROFESSIONAL = "专业知识"
@@ -153,6 +153,20 @@ def professional(province_id: int, rng: random.Random) -> list[Question]:
     return rows
 
 
+def split_pools(rows: list[Question]) -> None:
+    """Both pools in the demo bank, never the same question in both: of each 知识点 × 题型, every third
+    single question and every second group (drawn whole) is 练习, the rest 考试 — enough of each for
+    the papers below and the mock papers of demo_training."""
+    seen: dict[tuple, list[str]] = {}
+    for row in rows:
+        units = seen.setdefault((row.topic, row.kind), [])
+        unit = row.group_key or f"q{len(units)}"
+        if unit not in units:
+            units.append(unit)
+        index, every = units.index(unit), 2 if row.group_key else 3
+        row.pool = (QuestionPool.PRACTICE if index % every == every - 1 else QuestionPool.EXAM).value
+
+
 def seed_bank(province_id: int) -> int:
     """The demo bank, once per province; returns how many questions it holds."""
     have = db.session.scalar(select(func.count(Question.id)).where(Question.province_id == province_id)) or 0
@@ -160,6 +174,7 @@ def seed_bank(province_id: int) -> int:
         return have
     rng = random.Random(province_id)
     rows = humanities(province_id, rng) + professional(province_id, rng)
+    split_pools(rows)
     db.session.add_all(rows)
     db.session.flush()
     return len(rows)
@@ -167,9 +182,9 @@ def seed_bank(province_id: int) -> int:
 
 # 100 points each, 60 to pass, like the sample papers (reference/domain.md §3.4).
 HUMANITIES_RULES = [{"kind": "A1", "count": 16, "points": 4, "topic": HUMANITIES},
-                    {"kind": "X", "count": 4, "points": 5, "topic": HUMANITIES},
-                    {"kind": "A3", "count": 3, "points": 2, "topic": HUMANITIES},
-                    {"kind": "B1", "count": 5, "points": 2, "topic": HUMANITIES}]
+                    {"kind": "X", "count": 4, "points": 4, "topic": HUMANITIES},
+                    {"kind": "A3", "count": 3, "points": 4, "topic": HUMANITIES},
+                    {"kind": "B1", "count": 4, "points": 2, "topic": HUMANITIES}]
 COMBINED_RULES = [{"kind": "A1", "count": 10, "points": 2, "topic": HUMANITIES},
                   {"kind": "A1", "count": 20, "points": 2, "topic": PROFESSIONAL},
                   {"kind": "A2", "count": 10, "points": 2, "topic": PROFESSIONAL},
@@ -244,7 +259,7 @@ def seed_sitting(cycle: Cycle, hospital_id: int) -> None:
                                                               Arrangement.procedure == "简易程序"))
     if registration is None or arrangement is None:
         return
-    drawn = exams.assemble(arrangement.paper, cycle.province_id, None, registration.id)
+    drawn = exams.assemble(arrangement.paper, cycle.province_id, None, registration.id, QuestionPool.EXAM)
     now = clock.now()
     attempt = Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=registration.physician_id,
                       registration_id=registration.id, number=1, seed=registration.id, question_ids=drawn.question_ids,

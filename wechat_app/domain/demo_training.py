@@ -31,9 +31,9 @@ VIDEO_SECONDS = 8
 TEXTBOOK_CHAPTERS = ("第一章 医师定期考核的法律依据", "第二章 医学伦理学的基本原则", "第三章 医患沟通",
                      "第四章 医疗纠纷的预防和处理", "第五章 病历书写规范")
 HUMANITIES_LESSONS = ("医师法解读", "医学伦理学基本原则", "医患沟通技巧", "医疗纠纷预防与处理", "病历书写与知情同意")
-MOCK_RULES = [{"kind": "A1", "count": 10, "points": 6, "topic": demo_exams.HUMANITIES},
+MOCK_RULES = [{"kind": "A1", "count": 8, "points": 5, "topic": demo_exams.HUMANITIES},
               {"kind": "X", "count": 2, "points": 10, "topic": demo_exams.HUMANITIES},
-              {"kind": "B1", "count": 4, "points": 5, "topic": demo_exams.HUMANITIES}]
+              {"kind": "B1", "count": 4, "points": 10, "topic": demo_exams.HUMANITIES}]
 PROFESSIONAL_MOCK_RULES = [{"kind": "A1", "count": 10, "points": 5, "topic": demo_exams.PROFESSIONAL},
                            {"kind": "A2", "count": 10, "points": 5, "topic": demo_exams.PROFESSIONAL}]
 

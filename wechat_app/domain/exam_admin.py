@@ -21,7 +21,7 @@ from wechat_app.domain.scopes import own_province_id
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Arrangement, Attempt, Cycle, Institution, Paper, Physician, Registration, Staff
-from wechat_app.models.enums import ExamRound, Role, Status
+from wechat_app.models.enums import ExamRound, QuestionPool, Role, Status
 
 PROCEDURES = ("简易程序", "一般程序")
 RULE_LINE = re.compile(r"^\s*(A1|A2|A3|A4|B1|X)\s+(\S+)\s+(\d{1,3})\s+(\d{1,2})\s*$", re.IGNORECASE)
@@ -105,7 +105,7 @@ def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: s
         assessment_body_id=staff.assessment_body_id if staff.role == Role.ASSESSOR else None)
     db.session.add(arrangement)
     db.session.flush()
-    exams.assemble(paper, cycle.province_id, data.category, 1)  # refuses a paper the bank cannot fill
+    exams.assemble(paper, cycle.province_id, data.category, 1, QuestionPool.EXAM)  # refuses a paper the bank cannot fill
     audit.record("staff", staff.id, "arrangement_create", "cycle", cycle.id, ip, arrangement=arrangement.id)
     return arrangement
 

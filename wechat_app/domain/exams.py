@@ -34,7 +34,7 @@ from wechat_app.models import (
     Question,
     Registration,
 )
-from wechat_app.models.enums import ExamRound, QuestionKind, Rating, Status
+from wechat_app.models.enums import ExamRound, QuestionKind, QuestionPool, Rating, Status
 
 WAITING = "等待考试开始....."
 GROUPED = (QuestionKind.A3, QuestionKind.A4, QuestionKind.B1)  # questions that share a case or options
@@ -141,11 +141,11 @@ def start_refusal(arrangement: Arrangement, attempts_left: int, now: datetime) -
 
 # --- assembling a paper -------------------------------------------------------------------------
 
-def units_for(rule: dict, province_id: int, category: str | None) -> list[list[Question]]:
-    """The bank's active questions a rule may draw, as units: one question, or a group that shares
-    a case (A3/A4) or options (B1) and is drawn whole."""
+def units_for(rule: dict, province_id: int, category: str | None, pool: QuestionPool) -> list[list[Question]]:
+    """The active questions of one pool of the bank a rule may draw, as units: one question, or a
+    group that shares a case (A3/A4) or options (B1) and is drawn whole."""
     query = select(Question).where(Question.province_id == province_id, Question.kind == rule["kind"],
-                                   Question.retired.is_(False)).order_by(Question.id)
+                                   Question.pool == pool.value, Question.retired.is_(False)).order_by(Question.id)
     if rule.get("topic"):
         query = query.where(Question.topic == rule["topic"])
     if rule.get("category") or category:
@@ -158,7 +158,7 @@ def units_for(rule: dict, province_id: int, category: str | None) -> list[list[Q
     return list(units.values())
 
 
-def draw(rule: dict, units: list[list[Question]], rng: random.Random) -> list[list[Question]]:
+def draw(rule: dict, units: list[list[Question]], rng: random.Random, pool: QuestionPool) -> list[list[Question]]:
     rng.shuffle(units)
     chosen, count = [], 0
     for unit in units:
@@ -168,7 +168,7 @@ def draw(rule: dict, units: list[list[Question]], rng: random.Random) -> list[li
         chosen.append(unit)
         count += len(unit)
     if count < rule["count"]:
-        raise DomainError(f"题库中{rule['kind']}型题{'（' + rule['topic'] + '）' if rule.get('topic') else ''}"
+        raise DomainError(f"{pool.value}题库中{rule['kind']}型题{'（' + rule['topic'] + '）' if rule.get('topic') else ''}"
                           f"只有{count}道，不足{rule['count']}道，无法组卷。")
     return chosen
 
@@ -180,13 +180,14 @@ class Drawn:
     points: dict[str, int]
 
 
-def assemble(paper: Paper, province_id: int, category: str | None, seed: int) -> Drawn:
-    """The paper for one attempt: the same seed always gives the same paper (resume, review)."""
+def assemble(paper: Paper, province_id: int, category: str | None, seed: int, pool: QuestionPool) -> Drawn:
+    """The paper for one attempt from one pool of the bank (考试 for a formal or 补考 paper, 练习 for a
+    mock paper): the same seed always gives the same paper (resume, review)."""
     rng = random.Random(seed)
     units: list[list[Question]] = []
     points: dict[str, int] = {}
     for rule in paper.rules:
-        for unit in draw(rule, units_for(rule, province_id, category), rng):
+        for unit in draw(rule, units_for(rule, province_id, category, pool), rng, pool):
             units.append(unit)
             points |= {str(q.id): int(rule.get("points", 1)) for q in unit}
     rng.shuffle(units)
@@ -235,7 +236,8 @@ def start(registration: Registration, arrangement: Arrangement) -> Attempt:
         number = (db.session.scalar(select(func.max(Attempt.number)).where(
             Attempt.physician_id == registration.physician_id, Attempt.arrangement_id == arrangement.id)) or 0) + 1
         seed = secrets.randbelow(2**31)
-        drawn = assemble(arrangement.paper, registration.cycle.province_id, target_of(registration).category, seed)
+        drawn = assemble(arrangement.paper, registration.cycle.province_id, target_of(registration).category, seed,
+                         QuestionPool.EXAM)
         deadline = min(now + timedelta(minutes=arrangement.paper.duration_minutes), arrangement.ends_at)
         attempt = Attempt(arrangement_id=arrangement.id, paper_id=arrangement.paper_id, physician_id=registration.physician_id,
                           registration_id=registration.id, number=number, seed=seed, question_ids=drawn.question_ids,
@@ -363,11 +365,25 @@ def unanswered(attempt: Attempt) -> list[int]:
     return [number for number, question_id in enumerate(attempt.question_ids, start=1) if question_id not in given]
 
 
-def review_of(attempt: Attempt) -> list[tuple[Shown, str, str, str | None]]:
-    """After submission: every question with the answer given, the right one and the explanation,
-    in the letters the physician saw."""
+def answers_shown_from(attempt: Attempt) -> datetime | None:
+    """When the right answers of a submitted attempt may be shown: a mock paper's at once (练习
+    questions), a formal paper's only once its arrangement's window has closed — while it is open
+    the same 考试 questions are still being sat by others, and by this physician on a next attempt."""
     if attempt.submitted_at is None:
+        return None
+    if attempt.arrangement is None:
+        return attempt.submitted_at
+    return attempt.arrangement.ends_at
+
+
+def review_of(attempt: Attempt, now: datetime) -> list[tuple[Shown, str, str, str | None]]:
+    """After submission (and for a formal paper after its window): every question with the answer
+    given, the right one and the explanation, in the letters the physician saw."""
+    shown_from = answers_shown_from(attempt)
+    if shown_from is None:
         raise DomainError("交卷后才能查看答案。", status=403)
+    if now < shown_from:
+        raise DomainError(f"考试结束后（{shown_from:%Y-%m-%d %H:%M}）可查看答案与解析。", status=403)
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
     answers = answers_of(attempt)
     rows = []

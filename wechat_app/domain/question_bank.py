@@ -13,10 +13,10 @@ from wechat_app.domain.spreadsheets import read_sheet, workbook_bytes
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Question, Staff
-from wechat_app.models.enums import QuestionKind
+from wechat_app.models.enums import QuestionKind, QuestionPool
 
 COLUMNS = ("题型", "分组", "共用题干", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "答案", "解析",
-           "执业类别", "专业", "知识点", "难度")
+           "执业类别", "专业", "知识点", "难度", "题库")
 GROUPED = {QuestionKind.A3, QuestionKind.A4, QuestionKind.B1}
 KEYS = "ABCDE"
 
@@ -27,15 +27,17 @@ def template() -> bytes:
     sheet.title = "题库"
     sheet.append(COLUMNS)
     sheet.append(("A1", "", "", "医师定期考核的周期为", "一年", "两年", "三年", "五年", "", "C", "医师法第四十二条。",
-                  "", "", "医学人文", 2))
+                  "", "", "医学人文", 2, "考试"))
     sheet.append(("X", "", "", "医学伦理学的基本原则包括", "尊重原则", "不伤害原则", "有利原则", "公正原则", "效益原则",
-                  "ABCD", "", "", "", "医学人文", 3))
+                  "ABCD", "", "", "", "医学人文", 3, "练习"))
     sheet.append(("A3", "病例1", "患者，男，68岁，诊断为晚期肺癌……", "此情形主要涉及的伦理原则是", "尊重原则", "公正原则",
-                  "互助原则", "效益原则", "", "A", "", "", "", "医学人文", 3))
+                  "互助原则", "效益原则", "", "A", "", "", "", "医学人文", 3, "考试"))
     notes = workbook.create_sheet("填写说明")
     for line in ("题型：A1 A2 A3 A4 B1 X；A3/A4/B1 同一病例或同一组备选答案的题目填写相同的“分组”和“共用题干”。",
                  "选项：至少填写选项A至选项D；答案填写选项字母，X型题填写全部正确选项（如ACD），其余题型只填一个。",
                  "执业类别：临床、口腔、公共卫生、中医，留空表示适用于全部类别。难度：1（易）至5（难），默认3。",
+                 "题库：考试（只用于正式考试和补考，考试结束前医师看不到答案）或练习（用于背题、做题、模拟自测和错题本），"
+                 "留空为考试。同一题不要同时放入两个题库。",
                  "导入为整表导入：任意一行有误则整表不导入，请按提示修改后重新上传。请删除示例行后再填写。"):
         notes.append((line,))
     return workbook_bytes(workbook)
@@ -65,13 +67,16 @@ def row_question(values: dict[str, str], province_id: int) -> Question:
     difficulty = values["难度"] or "3"
     if difficulty not in ("1", "2", "3", "4", "5"):
         raise ValueError("难度应为1至5")
+    pool = values["题库"] or QuestionPool.EXAM.value
+    if pool not in set(QuestionPool):
+        raise ValueError("题库应为考试或练习")
     too_long = [name for name, limit in (("分组", 40), ("执业类别", 10), ("专业", 40), ("知识点", 40)) if len(values[name]) > limit]
     if too_long:
         raise ValueError(f"{too_long[0]}过长")
     return Question(province_id=province_id, kind=kind, group_key=values["分组"] or None, shared=values["共用题干"] or None,
                     stem=values["题干"], options=options, answer=answer, explanation=values["解析"] or None,
                     category=values["执业类别"] or None, specialty=values["专业"] or None, topic=values["知识点"] or None,
-                    difficulty=int(difficulty))
+                    difficulty=int(difficulty), pool=pool)
 
 
 @use_case()
@@ -126,7 +131,7 @@ def values_of(question: Question) -> dict[str, str]:
     return {"题型": question.kind, "分组": question.group_key or "", "共用题干": question.shared or "", "题干": question.stem,
             **{f"选项{key}": options.get(f"选项{key}", "") for key in KEYS}, "答案": question.answer,
             "解析": question.explanation or "", "执业类别": question.category or "", "专业": question.specialty or "",
-            "知识点": question.topic or "", "难度": str(question.difficulty)}
+            "知识点": question.topic or "", "难度": str(question.difficulty), "题库": question.pool}
 
 
 @use_case()

@@ -32,7 +32,7 @@ from wechat_app.models import (
     Registration,
     WrongAnswer,
 )
-from wechat_app.models.enums import MediaKind
+from wechat_app.models.enums import MediaKind, QuestionPool
 
 DONE_SHARE = 0.9  # a lesson watched this far counts as done
 
@@ -222,7 +222,7 @@ def start_mock(physician: Physician, mock: MockPaper) -> Attempt:
         number = (db.session.scalar(select(func.max(Attempt.number)).where(
             Attempt.physician_id == physician.id, Attempt.mock_paper_id == mock.id)) or 0) + 1
         seed = secrets.randbelow(2**31)
-        drawn = exams.assemble(mock.paper, mock.course.province_id, mock.course.category, seed)
+        drawn = exams.assemble(mock.paper, mock.course.province_id, mock.course.category, seed, QuestionPool.PRACTICE)
         attempt = Attempt(mock_paper_id=mock.id, paper_id=mock.paper_id, physician_id=physician.id, number=number,
                           seed=seed, question_ids=drawn.question_ids, option_orders=drawn.option_orders,
                           points=drawn.points, started_at=now,
@@ -232,9 +232,11 @@ def start_mock(physician: Physician, mock: MockPaper) -> Attempt:
         return attempt
 
 
-def pool(course: Course):
-    """The course's part of the bank: its 知识点 and 执业类别, active questions, in a stable order."""
-    query = select(Question.id).where(Question.province_id == course.province_id, Question.retired.is_(False))
+def practice_pool(course: Course):
+    """The course's part of the bank: its 知识点 and 执业类别, active 练习 questions, in a stable order.
+    A 考试 question is never shown here, with its answer or without (issue 20)."""
+    query = select(Question.id).where(Question.province_id == course.province_id, Question.retired.is_(False),
+                                      Question.pool == QuestionPool.PRACTICE.value)
     if course.topic:
         query = query.where(Question.topic == course.topic)
     if course.category:
@@ -244,7 +246,7 @@ def pool(course: Course):
 
 def practice_question(course: Course, number: int, wrong_only_of: Physician | None = None) -> tuple[Question, int]:
     """The `number`-th question (1-based) of the course's pool, or of a physician's 错题本 for it."""
-    query = pool(course)
+    query = practice_pool(course)
     if wrong_only_of is not None:
         query = query.where(Question.id.in_(select(WrongAnswer.question_id).where(
             WrongAnswer.physician_id == wrong_only_of.id, WrongAnswer.course_id == course.id)))
@@ -270,7 +272,7 @@ class Checked:
 @use_case("答案正在保存，请稍后重试。")
 def answer_practice(physician: Physician, course: Course, question: Question, given: str) -> Checked:
     """做题模式: check one answer at once and keep the 错题本."""
-    if db.session.scalar(pool(course).where(Question.id == question.id)) is None:
+    if db.session.scalar(practice_pool(course).where(Question.id == question.id)) is None:
         raise DomainError("该题不在本课程的题库中。", status=404)
     normalized = exams.normalized(question, given)
     if not normalized:
@@ -284,5 +286,6 @@ def wrong_entries(physician: Physician, course: Course) -> list[tuple[WrongAnswe
     """The 错题本 of one course, with its questions (one query)."""
     return [(entry, question) for entry, question in db.session.execute(
         select(WrongAnswer, Question).join(Question, WrongAnswer.question_id == Question.id).where(
-            WrongAnswer.physician_id == physician.id, WrongAnswer.course_id == course.id)
+            WrongAnswer.physician_id == physician.id, WrongAnswer.course_id == course.id,
+            Question.pool == QuestionPool.PRACTICE.value)
         .order_by(WrongAnswer.updated_at.desc(), WrongAnswer.id))]

@@ -80,6 +80,14 @@ class ExamRound(StrEnum):
         return {"regular": "正式考试", "makeup": "补考"}[self.value]
 
 
+class QuestionPool(StrEnum):
+    """Which part of the bank a question is in: 练习 (training may show its answer) or 考试 (formal and
+    补考 papers only; its answer is shown to a physician only after the arrangement's window closed)."""
+
+    PRACTICE = "练习"
+    EXAM = "考试"
+
+
 class FaceVerdict(StrEnum):
     """A face check before a real attempt: matched by the verifier, refused (another face, no
     face), sent to staff after too many refusals, and the staff's decision."""

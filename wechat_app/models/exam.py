@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
 from wechat_app.extensions import Model
-from wechat_app.models.enums import ExamRound, FaceVerdict, QuestionKind, Rating, check_in
+from wechat_app.models.enums import ExamRound, FaceVerdict, QuestionKind, QuestionPool, Rating, check_in
 from wechat_app.models.physician import Physician
 from wechat_app.models.registration import Registration
 
@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 
 class Question(Model):
     """One question of a province's bank. Once an attempt has used it, it is never edited in place:
-    an edit retires it and adds a new version, so that old attempts keep scoring the same."""
+    an edit retires it and adds a new version, so that old attempts keep scoring the same. Its pool
+    keeps what is practised apart from what is tested (issue 20): a formal paper draws only 考试
+    questions, a study page shows only 练习 ones."""
 
     __tablename__ = "questions"
-    __table_args__ = (check_in("kind", QuestionKind),)
+    __table_args__ = (check_in("kind", QuestionKind), check_in("pool", QuestionPool))
     id: Mapped[int] = mapped_column(primary_key=True)
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
     kind: Mapped[str] = mapped_column(String(4))
+    pool: Mapped[str] = mapped_column(String(4), default=QuestionPool.EXAM.value, server_default=QuestionPool.EXAM.value)
     group_key: Mapped[str | None] = mapped_column(String(40))  # A3/A4/B1: the questions sharing `shared`
     shared: Mapped[str | None] = mapped_column(Text)  # the shared case (A3/A4) or options text (B1)
     stem: Mapped[str] = mapped_column(Text)

@@ -188,7 +188,11 @@ def review(attempt_id: int):
     row = my_attempt(attempt_id)
     if not closed_if_over(row):
         return redirect(url_for("exams.attempt", attempt_id=row.id))
-    return render_template("exams/review.html", attempt=row, rows=exams.review_of(row))
+    try:
+        rows, hidden = exams.review_of(row, clock.now()), None
+    except DomainError as exc:
+        rows, hidden = [], exc.message
+    return render_template("exams/review.html", attempt=row, rows=rows, hidden=hidden)
 
 
 @bp.get("/m/results")
