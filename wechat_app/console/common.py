@@ -69,10 +69,14 @@ def xlsx(data: bytes, filename: str) -> Response:
 
 
 def outcome(call: Callable[[], T], success: Callable[[T], str] | None = None) -> T | None:
-    """Run a use case and flash what came of it: its refusal's message, or `success(result)`."""
+    """Run a use case and flash what came of it: its refusal's message, or `success(result)`. A refusal
+    of the staff member's rights (403) is the error page with its status, not a flash: a client
+    that acted outside its role must see the 4xx."""
     try:
         result = call()
     except DomainError as exc:
+        if exc.status == 403:
+            raise
         flash(exc.message)
         return None
     if success is not None:

@@ -11,7 +11,7 @@ from wechat_app import media
 from wechat_app.domain import audit, exams, spreadsheets
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.scopes import own_province_id
+from wechat_app.domain.scopes import check_edits_material, own_province_id
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.domain.uploads import WRITTEN
 from wechat_app.extensions import db
@@ -38,14 +38,17 @@ class CourseInput:
 
 
 def managed(staff: Staff, course: Course) -> Course:
+    """A course this staff member may change: of their province, and material they keep."""
     if course.province_id != own_province_id(staff):
         raise DomainError("课程不存在。", status=404)
+    check_edits_material(staff)
     return course
 
 
 @use_case()
 def create_course(staff: Staff, data: CourseInput, ip: str | None) -> Course:
     province_id = own_province_id(staff)
+    check_edits_material(staff)
     if not data.title or data.subject not in ("人文医学", "业务水平"):
         raise DomainError("请填写课程名称并选择课程类别（人文医学/业务水平）。")
     if data.procedure and data.procedure not in PROCEDURES:

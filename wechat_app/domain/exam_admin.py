@@ -17,7 +17,7 @@ from wechat_app import clock
 from wechat_app.domain import audit, exams, notifications
 from wechat_app.domain.authority import owns_cycles
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.scopes import own_province_id
+from wechat_app.domain.scopes import check_edits_material, own_province_id
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Arrangement, Attempt, Cycle, Institution, Paper, Physician, Registration, Staff
@@ -45,6 +45,7 @@ def parse_rules(text: str) -> list[dict]:
 @use_case()
 def create_paper(staff: Staff, title: str, rules_text: str, pass_mark: int | None, duration: int | None,
                  ip: str | None) -> Paper:
+    check_edits_material(staff)
     rules = parse_rules(rules_text)
     total = sum(rule["count"] * rule["points"] for rule in rules)
     if not title:
@@ -75,6 +76,7 @@ class ArrangementInput:
 
 
 def check_input(staff: Staff, data: ArrangementInput) -> Paper:
+    check_edits_material(staff)
     paper = db.session.get(Paper, data.paper_id or 0)
     if paper is None or paper.province_id != own_province_id(staff):
         raise DomainError("请选择试卷。")

@@ -16,7 +16,7 @@ from wechat_app.domain.transaction import use_case
 from wechat_app.domain.uploads import store_image
 from wechat_app.extensions import db
 from wechat_app.models import Arrangement, FaceCheck, Physician, Registration, Staff, Upload
-from wechat_app.models.enums import FaceVerdict
+from wechat_app.models.enums import FaceVerdict, Role
 from wechat_app.storage import storage
 
 ADVICE = "调整好光线，不要出现高曝光，保证人脸清晰。"
@@ -110,6 +110,8 @@ def waiting(staff: Staff) -> list[FaceCheck]:
 
 @use_case("该人脸验证已被他人审核。")
 def review(staff: Staff, row: FaceCheck, approve: bool, ip: str | None) -> None:
+    if staff.role != Role.ASSESSOR:
+        raise DomainError("人脸审核由考核机构进行。", status=403)
     if row.physician.institution_id not in institution_ids(staff):
         raise DomainError("该记录不在您的管辖范围内。", status=404)
     if row.verdict != FaceVerdict.REVIEW:

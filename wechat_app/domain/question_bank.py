@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from wechat_app.domain import audit
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.scopes import own_province_id
+from wechat_app.domain.scopes import check_edits_material, own_province_id
 from wechat_app.domain.spreadsheets import read_sheet, workbook_bytes
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
@@ -83,6 +83,7 @@ def row_question(values: dict[str, str], province_id: int) -> Question:
 def import_questions(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
     """All rows or none: returns (added, errors by row)."""
     province_id = own_province_id(staff)
+    check_edits_material(staff)
     rows, errors = read_sheet(data, COLUMNS)
     if errors:
         return 0, errors
@@ -121,6 +122,7 @@ def search(staff: Staff, kind: str = "", words: str = "", page: int = 1, per_pag
 def retire(staff: Staff, question: Question, ip: str | None) -> None:
     if question.province_id != own_province_id(staff):
         raise DomainError("题目不存在。", status=404)
+    check_edits_material(staff)
     question.retired = True
     audit.record("staff", staff.id, "question_retire", "staff", staff.id, ip, question=question.id)
 
@@ -140,6 +142,7 @@ def edit(staff: Staff, question: Question, values: dict[str, str], ip: str | Non
     same) and the new one replaces it in every paper assembled from now on."""
     if question.province_id != own_province_id(staff) or question.retired:
         raise DomainError("题目不存在或已停用。", status=404)
+    check_edits_material(staff)
     try:
         new = row_question({column: (values.get(column) or "").strip() for column in COLUMNS}, question.province_id)
     except ValueError as exc:

@@ -55,6 +55,20 @@ def own_province_id(staff: Staff) -> int:
     raise DomainError("您没有权限执行此操作。", status=403)
 
 
+READ_ONLY_MATERIAL = "题库、试卷和培训课程由考核机构或省级卫生健康行政部门维护，您只能查看。"
+
+
+def check_edits_material(staff: Staff) -> None:
+    """The province's exam and training material (bank, papers, courses) is kept by its assessment
+    bodies and its provincial authority (the root of its tree); a city or district authority applies
+    it and reads it — an edit there would change every paper of the province (issue 20)."""
+    if staff.role == Role.ASSESSOR and staff.assessment_body is not None:
+        return
+    if staff.role == Role.AUTHORITY and staff.health_authority is not None and staff.health_authority.parent_id is None:
+        return
+    raise DomainError(READ_ONLY_MATERIAL, status=403)
+
+
 def institution_ids(staff: Staff) -> set[int]:
     if staff.role == Role.INSTITUTION:
         return {staff.institution_id} if staff.institution_id else set()

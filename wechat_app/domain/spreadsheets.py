@@ -3,6 +3,7 @@ per file, errors by row in Chinese) and the exports. ID numbers are masked in ev
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 from zipfile import BadZipFile
 
@@ -24,6 +25,16 @@ COLUMNS = ("姓名", "性别", "证件类型", "证件号码", "科室", "医师
 REQUIRED = {"姓名", "性别", "证件类型", "证件号码", "执业类别", "执业范围", "执业证书编码", "资格证书编码"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 50
+# What the file may hold once unpacked: 5,000 rows of the templates take about 4 MB. A 300 KB file
+# that unpacks to 150 MB (a zip bomb) tied a worker until gunicorn killed it (issue 20): openpyxl
+# reads the shared strings whole even in read-only mode. zipfile never inflates a member past the
+# size its header declares, so the declared sizes bound the work.
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+MAX_MEMBERS = 200
+# OWASP's CSV/formula injection rule: a cell beginning with one of these is a formula (or becomes
+# one when edited) in Excel and WPS.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
@@ -61,15 +72,37 @@ def cell_date(value) -> date | None:
         raise ValueError("日期格式应为2005-07-01") from None
 
 
+UNREADABLE = "无法读取该文件，请使用下载的导入模板（.xlsx）。"
+
+
+def unpacked_problem(data: bytes) -> str | None:
+    """Why the file must not be opened, judged from its zip directory alone (nothing inflated)."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (BadZipFile, OSError, ValueError):
+        return UNREADABLE
+    if len(members) > MAX_MEMBERS or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        return f"文件解压后超过{MAX_UNPACKED_BYTES // 1024 // 1024}MB，请删除多余的内容或分批导入。"
+    return None
+
+
 def read_sheet(data: bytes, columns: tuple[str, ...] = COLUMNS) -> tuple[list[tuple], list[str]]:
-    """The rows of an uploaded import file (header first, as `columns`), or the reason it cannot be read."""
+    """The rows of an uploaded import file (header first, as `columns`), or the reason it cannot be read:
+    too large packed or unpacked, or more rows or columns than an import takes, all said before a row is read."""
     if len(data) > MAX_BYTES:
         return [], ["文件过大（不超过2MB），请分批导入。"]
+    problem = unpacked_problem(data)
+    if problem:
+        return [], [problem]
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, IndexError):
-        return [], ["无法读取该文件，请使用下载的导入模板（.xlsx）。"]
-    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
+        return [], [UNREADABLE]
+    # The sheet's declared dimensions (when it has them), refused before any row is parsed; twice the
+    # rows taken, since formatted empty rows count in them.
+    if (sheet.max_row or 0) > 2 * MAX_ROWS or (sheet.max_column or 0) > MAX_COLUMNS:
+        return [], [f"表格超过{MAX_ROWS}行或{MAX_COLUMNS}列，请删除多余的行列或分批导入。"]
+    rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=len(columns)))
     if not rows or [str(c or "").strip().lstrip("*") for c in rows[0][:len(columns)]] != list(columns):
         return [], ["表头与导入模板不一致，请下载最新模板。"]
     return rows, []
@@ -137,13 +170,24 @@ def import_physicians(staff: Staff, data: bytes, ip: str | None) -> tuple[int, l
     return len(inputs), []
 
 
+def as_text(cell) -> None:
+    """A value that would be read as a formula is kept as the text it is (quote prefix, string type)."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def export(title: str, header: tuple[str, ...], rows: list[tuple]) -> bytes:
+    """Every export of the console: names, titles and reasons typed by someone are never formulas."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    for sheet_row in sheet.iter_rows(min_row=2):
+        for cell in sheet_row:
+            as_text(cell)
     return workbook_bytes(workbook)
 
 
