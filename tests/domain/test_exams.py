@@ -2,16 +2,18 @@
 check), saving answers, the server's deadline, scoring per question type."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import clear_face, ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import exams
 from wechat_app.domain.errors import DomainError
-from wechat_app.models import Arrangement, Attempt, Question
+from wechat_app.models import Arrangement, Attempt, AttemptAnswer, Physician, Question
 from wechat_app.models.enums import QuestionKind, QuestionPool
 
 
@@ -179,3 +181,106 @@ def test_an_arrangement_of_another_assessment_body_is_not_offered(demo, simple):
     demo.session.commit()
     assert exams.arrangements_for(registration) == []
     assert demo.session.scalar(select(func.count(Arrangement.id))) >= 3
+
+
+# --- races (issue 20): two connections on one attempt ------------------------------------------
+
+def submitted_elsewhere(demo, attempt: Attempt):
+    """Another tab's 交卷, committed through its own connection."""
+    with demo.engine.begin() as other:
+        other.execute(update(Attempt).where(Attempt.id == attempt.id).values(
+            submitted_at=clock.now(), submitted_by="physician", score=0, passed=False,
+            version_id=Attempt.version_id + 1))
+
+
+def test_an_answer_to_a_paper_submitted_in_another_tab_is_refused(demo, simple):
+    attempt = started(demo, *simple)
+    assert attempt.submitted_at is None  # the row as this request loaded it
+    submitted_elsewhere(demo, attempt)
+    with pytest.raises(DomainError, match="试卷已提交"):
+        exams.save_answer(attempt, attempt.question_ids[0], "A", False)
+    assert demo.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.attempt_id == attempt.id)) == 0
+
+
+def test_a_second_submission_from_a_stale_page_keeps_the_first(demo, simple):
+    attempt = started(demo, *simple)
+    assert attempt.submitted_at is None
+    submitted_elsewhere(demo, attempt)
+    assert exams.submit(attempt).submitted_by == "physician" and attempt.score == 0
+
+
+def on_postgres(demo) -> bool:
+    return demo.engine.dialect.name == "postgresql"
+
+
+def test_an_answer_waits_for_a_submission_in_flight_and_is_refused(app, demo, simple):
+    if not on_postgres(demo):
+        pytest.skip("row locks: PostgreSQL (SQLite serialises writers)")
+    attempt = started(demo, *simple)
+    attempt_id, question_id = attempt.id, attempt.question_ids[0]
+    other = demo.engine.connect()
+    held = other.begin()
+    other.execute(update(Attempt).where(Attempt.id == attempt_id).values(
+        submitted_at=clock.now(), submitted_by="deadline", score=0, passed=False, version_id=Attempt.version_id + 1))
+    outcome: dict[str, str] = {}
+
+    def answer():
+        with app.app_context():
+            mine = demo.session.get(Attempt, attempt_id)  # loaded while the submission is not yet committed
+            assert mine.submitted_at is None
+            try:
+                exams.save_answer(mine, question_id, "A", False)
+                outcome["saved"] = "yes"
+            except DomainError as exc:
+                outcome["refused"] = exc.message
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    thread.join(0.5)  # it waits on the row lock until the submission commits
+    held.commit()
+    other.close()
+    thread.join(30)
+    assert outcome == {"refused": exams.SUBMITTED}
+    assert demo.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.attempt_id == attempt_id)) == 0
+
+
+def test_two_taps_on_a_mock_paper_start_one_attempt(app, demo):
+    from wechat_app.domain import training
+    from wechat_app.models import MockPaper
+
+    physician = ready_for_exam(demo).physician
+    mock = demo.session.scalar(select(MockPaper).order_by(MockPaper.id))
+    training.enrol(physician, mock.course)
+    row = dict(mock_paper_id=mock.id, paper_id=mock.paper_id, physician_id=physician.id, number=1, seed=1,
+               question_ids=[], option_orders={}, points={}, started_at=clock.now(),
+               deadline=clock.now() + timedelta(minutes=30), version_id=1)
+    if not on_postgres(demo):  # the index itself: SQLite serialises the two taps' writes
+        with demo.engine.begin() as other:
+            other.execute(insert(Attempt).values(**row))
+        with pytest.raises(IntegrityError), demo.engine.begin() as other:
+            other.execute(insert(Attempt).values(**row))
+        return
+    # The other tap has inserted its attempt and not yet committed: this one sees no ongoing attempt,
+    # draws number 1 too, and waits on the index until the other commits.
+    other = demo.engine.connect()
+    held = other.begin()
+    other.execute(insert(Attempt).values(**row))
+    physician_id, mock_id = physician.id, mock.id
+    outcome: dict[str, str] = {}
+
+    def tap():
+        with app.app_context():
+            try:
+                training.start_mock(demo.session.get(Physician, physician_id), demo.session.get(MockPaper, mock_id))
+                outcome["started"] = "yes"
+            except DomainError as exc:
+                outcome["refused"] = exc.message
+
+    thread = threading.Thread(target=tap)
+    thread.start()
+    thread.join(0.5)
+    held.commit()
+    other.close()
+    thread.join(30)
+    assert outcome == {"refused": "练习已在其他页面开始，请刷新后继续。"}
+    assert demo.session.scalar(select(func.count(Attempt.id)).where(Attempt.mock_paper_id == mock_id)) == 1

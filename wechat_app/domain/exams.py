@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
@@ -294,16 +294,34 @@ def normalized(question: Question, given: str) -> str:
     return "".join(chosen)
 
 
+SUBMITTED = "试卷已提交，不能再修改答案。"
+
+
+def hold_open(attempt: Attempt) -> bool:
+    """Lock the attempt's row for this transaction if it is still open; False once it is submitted.
+
+    The row as loaded may be stale: a 交卷 in another tab (or the deadline job) may commit between
+    loading it and writing. The conditional UPDATE waits for such a commit on PostgreSQL (row lock,
+    the condition checked again after the wait) and takes SQLite's write lock, so an answer and a
+    submission of one attempt are serialised: nothing is stored after 交卷, nothing saved before it
+    is left unscored (issue 20)."""
+    touched = db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+                                 .values(version_id=Attempt.version_id).execution_options(synchronize_session=False))
+    return bool(touched.rowcount)
+
+
 def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -> AttemptAnswer:
     """Keep one answer as given (and its 标记). Past the deadline the paper is submitted instead."""
     if attempt.submitted_at is not None:
-        raise DomainError("试卷已提交，不能再修改答案。", status=409)
+        raise DomainError(SUBMITTED, status=409)
     if clock.now() >= attempt.deadline:
         submit(attempt, by="deadline")
         raise DomainError("考试时间已到，试卷已自动提交。", status=409)
     if question_id not in attempt.question_ids:
         raise DomainError("该题不在本试卷中。", status=404)
     with unit_of_work("答案正在保存，请稍后重试。"):
+        if not hold_open(attempt):
+            raise DomainError(SUBMITTED, status=409)
         # The question and this attempt's answer to it in one round trip: autosave is the hot path
         # of a sitting (make bench, scenario "answer").
         found = db.session.execute(select(Question, AttemptAnswer).outerjoin(
@@ -335,6 +353,9 @@ def scored(attempt: Attempt) -> int:
 def submit(attempt: Attempt, by: str = "physician") -> Attempt:
     """交卷 (or the clock's submission at the deadline): scored on the server, once."""
     if attempt.submitted_at is not None:
+        return attempt
+    if not hold_open(attempt):  # submitted elsewhere since it was loaded
+        db.session.refresh(attempt)
         return attempt
     attempt.submitted_at = min(clock.now(), attempt.deadline)
     attempt.submitted_by = by

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
@@ -94,7 +94,12 @@ class Attempt(Model):
     their order, the deadline computed on the server, and the score once submitted."""
 
     __tablename__ = "exam_attempts"
-    __table_args__ = (UniqueConstraint("arrangement_id", "physician_id", "number"),)
+    # A mock paper's attempts have no arrangement, where the first key never applies (NULLs differ):
+    # the partial index makes two taps on 模拟自测 at once start one attempt (issue 20).
+    __table_args__ = (UniqueConstraint("arrangement_id", "physician_id", "number"),
+                      Index("uq_exam_attempts_mock_number", "mock_paper_id", "physician_id", "number", unique=True,
+                            postgresql_where=text("mock_paper_id IS NOT NULL"),
+                            sqlite_where=text("mock_paper_id IS NOT NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     # A real exam's attempt belongs to an arrangement; a mock paper's (定考培训) to a course's mock paper.
     arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
