@@ -85,6 +85,9 @@ class Config:
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
+        # The movements a face check may ask for (wechat_app/face.py CHALLENGES), one at random per check.
+        self.FACE_CHALLENGES = [name.strip() for name in env("FACE_CHALLENGES", "turn,mouth,blink").split(",")
+                                if name.strip()]
         # Development and scripted demos only: every captcha is this text (production refuses to start).
         self.CAPTCHA_FIXED_ANSWER = env("CAPTCHA_FIXED_ANSWER", "")
         # A claimed outbox row is another worker's again after this long (domain/outbox.py): shorter
@@ -153,6 +156,9 @@ class TestingConfig(DevelopmentConfig):
         self.WTF_CSRF_ENABLED = True
         self.UPLOAD_DIR = ""  # each test app gets a temporary directory
         self.OUTBOX_INLINE_WORKER = False  # tests drain the outbox themselves
+        # The tests' camera clips are made from still portraits, which can be turned (tests/helpers.py
+        # turned_face) but cannot open a mouth or blink; those two are judged from landmarks in test_face.
+        self.FACE_CHALLENGES = ["turn"]
         self.SQLALCHEMY_ENGINE_OPTIONS = {**self.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
 
 

@@ -216,3 +216,49 @@ def clear_face(db, registration, arrangement) -> None:
 
     db.session.add(FaceCheck(arrangement_id=arrangement.id, physician_id=registration.physician_id, verdict="matched"))
     db.session.commit()
+
+
+FACES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def portrait(name: str, scale: float = 1.0, quality: int = 85, image=None) -> bytes:
+    """A fixture portrait (or `image`) as a JPEG, scaled."""
+    import io
+
+    from PIL import Image
+
+    picture = (image or Image.open(FACES / name)).convert("RGB")
+    picture = picture.resize((int(picture.width * scale), int(picture.height * scale)))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def turned_face(name: str, shift: float):
+    """The portrait with its head turned a little (`shift` eye distances, + to the picture's right): the
+    middle of the face slides sideways while the eyes' outer corners and the outline stay — the
+    parallax of a real head's nose, which a photo tilted as a plane does not have. Test material for
+    the liveness check's 转头 (wechat_app/face.py)."""
+    import numpy
+    from PIL import Image
+
+    from wechat_app.face import DlibVerifier
+
+    image = Image.open(FACES / name).convert("RGB")
+    seen = DlibVerifier().find(portrait(name, quality=95))
+    points = numpy.array([(p.x, p.y) for p in seen.shape.parts()], dtype=float)
+    scale = image.width / seen.pixels.shape[1]
+    (nose_x, nose_y), eye_distance = points[30] * scale, numpy.linalg.norm(points[45] - points[36]) * scale
+    pixels = numpy.asarray(image)
+    rows, cols = numpy.mgrid[0:image.height, 0:image.width]
+    weight = numpy.exp(-(((cols - nose_x) / (0.6 * eye_distance)) ** 2 + ((rows - nose_y) / (0.9 * eye_distance)) ** 2))
+    source = numpy.clip(cols - shift * eye_distance * weight, 0, image.width - 1).round().astype(int)
+    return Image.fromarray(pixels[rows, source])
+
+
+TURN = (-0.25, -0.12, 0.12, 0.25)  # a head turned left, then right
+
+
+def live_frames(name: str, shifts=TURN) -> list[bytes]:
+    """What a camera takes of this person turning their head."""
+    return [portrait(name, image=turned_face(name, shift)) for shift in shifts]

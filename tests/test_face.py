@@ -1,31 +1,27 @@
 """Face verification with real faces (public-domain portraits: NASA's astronaut Eileen Collins from
-scikit-image, Grace Hopper from matplotlib): the same face after resize and re-encode matches, a
-different face does not, a frame without a face says so; and the check's tries end in staff review."""
+scikit-image, Grace Hopper from matplotlib): a live turn of the registered person passes; a still
+picture, the registration photo posted back (or re-encoded, rescaled, greyed, tilted as a print), a
+different person and a frame without a face do not; 张嘴 and 眨眼 are judged from landmarks; the tries
+end in staff review, whose decision is told and gives fresh tries; a clearance covers one attempt,
+started soon after."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from tests.helpers import ready_for_exam
+from tests.helpers import live_frames, portrait, ready_for_exam, turned_face
+from wechat_app import clock
 from wechat_app.domain import exams, face_checks
 from wechat_app.domain.errors import DomainError
-from wechat_app.face import DlibVerifier, StaffVerifier
-from wechat_app.models import FaceCheck, Staff
+from wechat_app.face import DlibVerifier, Pose, StaffVerifier, pose_of, shows
+from wechat_app.models import FaceCheck, Notification, Staff
 from wechat_app.models.enums import FaceVerdict
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def jpeg(name: str, scale: float = 1.0, quality: int = 80) -> bytes:
-    image = Image.open(FIXTURES / name).convert("RGB")
-    image = image.resize((int(image.width * scale), int(image.height * scale)))
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
+ASTRONAUT, HOPPER = "astronaut.png", "grace_hopper.jpg"
 
 
 def blank() -> bytes:
@@ -35,55 +31,143 @@ def blank() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def dlib_verifier():
+def verifier():
     return DlibVerifier()
 
 
-def test_the_same_face_resized_and_reencoded_matches(dlib_verifier):
-    comparison = dlib_verifier.compare(jpeg("astronaut.png"), jpeg("astronaut.png", scale=0.6, quality=60))
-    assert comparison.same_person and comparison.distance < 0.4
+@pytest.fixture(scope="module")
+def live():
+    return live_frames(ASTRONAUT)
 
 
-def test_a_different_face_does_not(dlib_verifier):
-    comparison = dlib_verifier.compare(jpeg("astronaut.png"), jpeg("grace_hopper.jpg"))
-    assert comparison.frame_face and not comparison.same_person and comparison.distance > 0.6
+def test_the_registered_person_turning_their_head_passes(verifier, live):
+    seen = verifier.verify(portrait(ASTRONAUT), live, "turn")
+    assert seen.live and not seen.replay and seen.same_person and 0.06 < seen.distance < 0.4
 
 
-def test_no_face_is_told_apart(dlib_verifier):
-    comparison = dlib_verifier.compare(jpeg("astronaut.png"), blank())
-    assert comparison.reference_face and not comparison.frame_face and comparison.distance is None
+def test_a_still_picture_of_the_person_is_not_live(verifier):
+    still = portrait(ASTRONAUT, image=turned_face(ASTRONAUT, 0.12))
+    assert not verifier.verify(portrait(ASTRONAUT), [still] * 5, "turn").live
 
 
-def test_tries_then_staff_review(demo, dlib_verifier):
-    registration = ready_for_exam(demo, photo=jpeg("astronaut.png"))
-    (arrangement,) = exams.arrangements_for(registration)
-    first = face_checks.check(registration, arrangement, jpeg("grace_hopper.jpg"), dlib_verifier, 3)
-    assert first.verdict == FaceVerdict.REFUSED and "调整好光线，不要出现高曝光，保证人脸清晰" in first.reason
-    assert face_checks.check(registration, arrangement, blank(), dlib_verifier, 3).reason.startswith("未检测到人脸")
-    third = face_checks.check(registration, arrangement, jpeg("grace_hopper.jpg"), dlib_verifier, 3)
-    assert third.verdict == FaceVerdict.REVIEW and third.frame_upload_id is not None
-    with pytest.raises(DomainError, match="等待审核结果"):
-        face_checks.check(registration, arrangement, jpeg("astronaut.png"), dlib_verifier, 3)
-    assert not face_checks.cleared(registration.physician_id, arrangement.id)
-    assert [c.id for c in face_checks.waiting(_staff(demo, "kaohe"))] == [third.id]
-    assert face_checks.waiting(_staff(demo, "rhzs")) == []  # another institution's staff see nothing
-    face_checks.review(_staff(demo, "kaohe"), third, True, None)
-    assert face_checks.cleared(registration.physician_id, arrangement.id)
+@pytest.mark.parametrize("copy", ["posted back", "rescaled", "grey", "print tilted"])
+def test_the_registration_photo_itself_is_a_replay(verifier, copy):
+    source = Image.open(io.BytesIO(portrait(ASTRONAUT))).convert("RGB")
+    frames = {
+        "posted back": [portrait(ASTRONAUT)] * 4,
+        "rescaled": [portrait(ASTRONAUT, 0.6, 60)] * 4,
+        "grey": [portrait(ASTRONAUT, image=ImageOps.grayscale(source))] * 4,
+        # a print held up and tilted: perspective changes, the face does not turn
+        "print tilted": [portrait(ASTRONAUT, image=source.transform(
+            source.size, Image.Transform.PERSPECTIVE, (1 + k, 0, 0, k, 1, 0, k / 400, 0), Image.Resampling.BICUBIC))
+            for k in (-0.1, -0.05, 0.05, 0.1)],
+    }[copy]
+    seen = verifier.verify(portrait(ASTRONAUT), frames, "turn")
+    assert seen.replay and not seen.live
 
 
-def test_the_right_face_clears_at_once(demo, dlib_verifier):
-    registration = ready_for_exam(demo, photo=jpeg("astronaut.png"))
-    (arrangement,) = exams.arrangements_for(registration)
-    row = face_checks.check(registration, arrangement, jpeg("astronaut.png", scale=0.5), dlib_verifier, 3)
-    assert row.verdict == FaceVerdict.MATCHED and row.distance < 0.6
-    assert demo.session.scalar(select(FaceCheck.id).where(FaceCheck.physician_id == registration.physician_id))
+def test_a_different_person_turning_is_not_the_registered_one(verifier, live):
+    seen = verifier.verify(portrait(HOPPER), live, "turn")
+    assert seen.live and not seen.same_person and seen.distance > 0.6
 
 
-def test_the_staff_verifier_sends_every_frame_to_review(demo):
-    registration = ready_for_exam(demo, photo=jpeg("astronaut.png"))
-    (arrangement,) = exams.arrangements_for(registration)
-    assert face_checks.check(registration, arrangement, jpeg("astronaut.png"), StaffVerifier(), 3).verdict == "review"
+def test_no_face_is_told_apart(verifier, live):
+    seen = verifier.verify(portrait(ASTRONAUT), live[:2] + [blank()], "turn")
+    assert seen.reference_face and not seen.frame_face
+    assert not verifier.verify(portrait(ASTRONAUT), [b"not a picture"], "turn").frame_face
 
+
+def test_the_turn_is_measured_on_the_landmarks(verifier):
+    yaws = [pose_of([(p.x, p.y) for p in verifier.find(portrait(ASTRONAUT, image=turned_face(ASTRONAUT, shift)))
+                     .shape.parts()]).yaw for shift in (-0.25, 0.0, 0.25)]
+    assert yaws[0] < yaws[1] < yaws[2] and yaws[2] - yaws[0] > 0.15
+
+
+def pose_sequence(**changes) -> list[Pose]:
+    rest = Pose(0.0, 0.05, 0.3)
+    return [rest, Pose(changes.get("yaw", 0.0), changes.get("mouth", 0.05), changes.get("eyes", 0.3)), rest]
+
+
+@pytest.mark.parametrize(("challenge", "moved", "still"), [
+    ("turn", pose_sequence(yaw=0.2), pose_sequence(yaw=0.03)),
+    ("mouth", pose_sequence(mouth=0.45), pose_sequence(mouth=0.15)),
+    ("blink", pose_sequence(eyes=0.12), pose_sequence(eyes=0.26)),
+])
+def test_each_challenge_needs_its_own_movement(challenge, moved, still):
+    assert shows(challenge, moved) and not shows(challenge, still)
+    assert not shows(challenge, moved[:1])  # one frame shows no movement
+    others = [name for name in ("turn", "mouth", "blink") if name != challenge]
+    assert not any(shows(other, moved) for other in others)  # a turn is no blink
+
+
+# --- the check as a use case ---------------------------------------------------------------------
 
 def _staff(demo, username):
     return demo.session.scalar(select(Staff).where(Staff.username == username))
+
+
+def test_tries_then_staff_review_then_a_told_rejection_and_fresh_tries(demo, verifier, live):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    check = lambda frames: face_checks.check(registration, arrangement, frames, "turn", verifier, 3)  # noqa: E731
+    first = check(live_frames(HOPPER))
+    assert first.verdict == FaceVerdict.REFUSED and "人脸与报名照片不一致" in first.reason
+    assert check([portrait(ASTRONAUT)] * 4).reason == face_checks.REPLAY
+    third = check(live_frames(HOPPER))
+    assert third.verdict == FaceVerdict.REVIEW and third.frame_upload_id is not None
+    with pytest.raises(DomainError, match="等待审核结果"):
+        check(live)
+    assert not face_checks.cleared(registration.physician_id, arrangement.id)
+    assert [c.id for c in face_checks.waiting(_staff(demo, "kaohe"))] == [third.id]
+    assert face_checks.waiting(_staff(demo, "rhzs")) == []  # another institution's staff see nothing
+
+    face_checks.review(_staff(demo, "kaohe"), third, False, None)  # 非本人，驳回
+    assert face_checks.latest(registration.physician_id, arrangement.id).reason == face_checks.REJECTED
+    told = demo.session.scalars(select(Notification).where(Notification.idempotency_key == f"face-review:{third.id}"))
+    assert [n.data["thing3"] for n in told] == ["人脸审核未通过，请本人重新验证"]
+    assert face_checks.refusals(registration.physician_id, arrangement.id) == 0  # fresh tries
+    assert check(live_frames(HOPPER)).verdict == FaceVerdict.REFUSED  # not straight back to staff
+    assert check(live).verdict == FaceVerdict.MATCHED
+
+
+def test_an_approval_is_told_and_clears(demo, verifier):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = face_checks.check(registration, arrangement, [portrait(ASTRONAUT)], "turn", StaffVerifier(), 3)
+    assert row.verdict == "review"
+    face_checks.review(_staff(demo, "kaohe"), row, True, None)
+    assert face_checks.cleared(registration.physician_id, arrangement.id)
+    told = demo.session.scalar(select(Notification).where(Notification.idempotency_key == f"face-review:{row.id}"))
+    assert told.data["thing3"] == "人脸审核通过，请进入考试"
+
+
+def test_a_clearance_covers_one_attempt_started_soon_after(demo, verifier, live):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = face_checks.check(registration, arrangement, live, "turn", verifier, 3)
+    assert row.verdict == FaceVerdict.MATCHED
+    clock.freeze(row.created_at + face_checks.CLEARANCE + timedelta(seconds=1))
+    assert not face_checks.cleared(registration.physician_id, arrangement.id)
+    with pytest.raises(DomainError, match="请先完成人脸验证"):
+        exams.start(registration, arrangement)
+    clock.freeze(row.created_at + timedelta(minutes=5))
+    first = exams.start(registration, arrangement)
+    assert demo.session.get(FaceCheck, row.id).attempt_id == first.id
+    exams.submit(first)
+    with pytest.raises(DomainError, match="请先完成人脸验证"):  # the second attempt needs its own check
+        exams.start(registration, arrangement)
+    again = face_checks.check(registration, arrangement, live, "turn", verifier, 3)
+    assert again.verdict == FaceVerdict.MATCHED and exams.start(registration, arrangement).number == 2
+
+
+def test_a_check_without_a_challenge_from_the_server_is_refused(demo, verifier, live):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    with pytest.raises(DomainError, match="验证已过期"):
+        face_checks.check(registration, arrangement, live, None, verifier, 3)
+
+
+def test_the_staff_verifier_sends_every_check_to_review(demo):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    assert face_checks.check(registration, arrangement, [portrait(ASTRONAUT)], "blink", StaffVerifier(), 3).verdict == "review"

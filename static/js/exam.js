@@ -29,28 +29,40 @@
         video.play().catch(() => show("camera-state", "请点击画面开启摄像头"));
       })
       .catch(() => show("camera-state", "无法开启摄像头，请允许使用摄像头后刷新页面"));
-    button.addEventListener("click", () => {
+    // The server asked for a movement (转头/张嘴/眨眼, shown on the page): a few frames are taken
+    // while the physician does it, and the server judges them all. Each check has its own
+    // challenge, so after an answer the page is loaded again for the next one.
+    const FRAMES = 6, EVERY_MS = 400;
+    const grab = () => new Promise((resolve) => {
       const width = Math.min(video.videoWidth || 640, 640);
       const height = Math.round(width * (video.videoHeight || 480) / (video.videoWidth || 640));
       canvas.width = width; canvas.height = height;
       canvas.getContext("2d").drawImage(video, 0, 0, width, height);
-      button.disabled = true;
-      button.textContent = "验证中…";
-      canvas.toBlob((blob) => {
-        const data = new FormData(form);
-        data.append("frame", blob, "frame.jpg");
-        fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
-          .then((r) => r.json())
-          .then((answer) => {
-            if (answer.ok && answer.next) { window.location.href = answer.next; return; }
-            show("face-message", answer.message || "验证失败，请重试。");
-            button.textContent = "拍照验证";
-            button.disabled = false;
-            if (answer.verdict === "review") button.hidden = true;
-          })
-          .catch(() => { show("face-message", "网络异常，请重试。"); button.textContent = "拍照验证"; button.disabled = false; });
-      }, "image/jpeg", 0.9);
+      canvas.toBlob(resolve, "image/jpeg", 0.85);
     });
+    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "请按提示完成动作…";
+      const data = new FormData(form);
+      for (let i = 0; i < FRAMES; i += 1) {
+        data.append("frames", await grab(), `frame${i}.jpg`);
+        if (i < FRAMES - 1) await wait(EVERY_MS);
+      }
+      button.textContent = "验证中…";
+      fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((answer) => {
+          if (answer.ok && answer.next) { window.location.href = answer.next; return; }
+          show("face-message", answer.message || "验证失败，请重试。");
+          if (answer.verdict === "review") { button.hidden = true; return; }
+          button.textContent = "重新验证";
+          // The challenge was used: the next try is a new page with a new one.
+          button.onclick = () => window.location.reload();
+          button.disabled = false;
+        })
+        .catch(() => { show("face-message", "网络异常，请重试。"); button.onclick = () => window.location.reload(); button.disabled = false; });
+    }, { once: true });
   }
 
   function paper(form) {

@@ -1,7 +1,9 @@
-"""In the browser, at 360 px, with Chromium's fake camera fed a real face: a physician passes the face
-check, starts a paper, loses the connection after the first answer, resumes where they stopped,
-answers the rest, hands in and sees the score and the result; another physician's camera shows a
-face that is not theirs, is refused with the advice, and after the tries goes to staff review."""
+"""In the browser, at 360 px, with Chromium's fake camera fed a real face: a physician turning their
+head as asked passes the face check, starts a paper, loses the connection after the first answer,
+resumes where they stopped, answers the rest, hands in and sees the score and the result; a still
+image of the registration photo in front of the camera is refused as a replay; another physician's
+camera shows a face that is not theirs, is refused with the advice, and after the tries goes to
+staff review."""
 from __future__ import annotations
 
 import io
@@ -12,7 +14,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.browser.conftest import CHROMIUM, WECHAT_UA
-from tests.helpers import ready_for_exam
+from tests.helpers import ready_for_exam, turned_face
+from wechat_app.domain import exams, face_checks
 from wechat_app.models import Attempt, Question
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -24,29 +27,43 @@ def jpeg(name: str) -> bytes:
     return buffer.getvalue()
 
 
-def y4m(source: Path, target: Path, frames: int = 5) -> Path:
-    """A YUV4MPEG2 clip of one still picture, as Chromium's fake capture device reads it."""
-    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
-    face = Image.open(source).convert("RGB")
-    face.thumbnail((480, 480))
-    canvas.paste(face, ((640 - face.width) // 2, (480 - face.height) // 2))
-    y, cb, cr = canvas.convert("YCbCr").split()
-    half = (320, 240)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+def y4m(pictures: list[Image.Image], target: Path) -> Path:
+    """A YUV4MPEG2 clip of these pictures (5 a second, looped by Chromium's fake capture device)."""
     with target.open("wb") as out:
         out.write(b"YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\n")
-        for _ in range(frames):
-            out.write(b"FRAME\n" + planes)
+        for picture in pictures:
+            canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+            face = picture.convert("RGB")
+            face.thumbnail((480, 480))
+            canvas.paste(face, ((640 - face.width) // 2, (480 - face.height) // 2))
+            y, cb, cr = canvas.convert("YCbCr").split()
+            half = (320, 240)
+            out.write(b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
     return target
+
+
+def browser_filming(chromium, clip: Path):
+    """A second Chromium from the same Playwright, whose camera films `clip`."""
+    return chromium.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
 
 
 @pytest.fixture(scope="module")
 def camera(chromium, tmp_path_factory):
-    """A second Chromium from the same Playwright, whose camera films the astronaut's portrait."""
-    clip = y4m(FIXTURES / "astronaut.png", tmp_path_factory.mktemp("camera") / "face.y4m")
-    browser = chromium.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    """The astronaut turning her head left and right, as the check asks (made here from her portrait)."""
+    shifts = (-0.25, -0.25, -0.12, 0.12, 0.25, 0.25, 0.12, -0.12)
+    clip = y4m([turned_face("astronaut.png", shift) for shift in shifts], tmp_path_factory.mktemp("camera") / "turn.y4m")
+    browser = browser_filming(chromium, clip)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def still_camera(chromium, tmp_path_factory):
+    """A still image of the registration photo held in front of the camera."""
+    clip = y4m([Image.open(FIXTURES / "astronaut.png")] * 5, tmp_path_factory.mktemp("still") / "still.y4m")
+    browser = browser_filming(chromium, clip)
     yield browser
     browser.close()
 
@@ -73,6 +90,7 @@ def test_face_check_paper_resume_and_score(app, demo, live, camera, signed_in, t
     assert "可考次数" in page.content() and "剩余20次" in page.content()
     page.click("a.enter")
     page.wait_for_selector("#camera-state:has-text('已开启')")
+    assert page.inner_text("#challenge") == "请缓慢向左、再向右转头"
     page.click("#capture")
     page.wait_for_url(f"{live}/m/exams/*/instructions")
     page.screenshot(path=str(tmp_path / "instructions.png"))
@@ -112,13 +130,29 @@ def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, sig
     for _ in range(app.config["FACE_MAX_TRIES"] - 1):
         page.click("#capture")
         page.wait_for_selector("#face-message:has-text('调整好光线，不要出现高曝光，保证人脸清晰')")
-        page.wait_for_selector("#capture:not([disabled])")
+        page.wait_for_selector("#capture:has-text('重新验证'):not([disabled])")
+        page.click("#capture")  # a new page, with a new challenge
+        page.wait_for_selector("#camera-state:has-text('已开启')")
     page.click("#capture")
     page.wait_for_selector("#face-message:has-text('已提交考核机构人工审核')")
     assert page.is_hidden("#capture")
     page.goto(f"{live}/m/exams")
     page.click("a.enter")
     assert "已提交考核机构人工审核" in page.inner_text("#face-message")
+    page.context.close()
+
+
+def test_a_still_image_of_the_registration_photo_is_refused(app, demo, live, still_camera, signed_in):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    page = phone_page(still_camera, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/exams")
+    page.click("a.enter")
+    page.wait_for_selector("#camera-state:has-text('已开启')")
+    page.click("#capture")
+    page.wait_for_selector("#face-message:has-text('检测到翻拍或上传的照片')")
+    assert "/check" in page.url and not face_checks.cleared(registration.physician_id, exams.arrangements_for(
+        registration)[0].id)
     page.context.close()
 
 

@@ -104,7 +104,7 @@ def test_the_deadline_is_the_duration_or_the_window_end(demo, simple):
     assert attempt.deadline == attempt.started_at + timedelta(minutes=arrangement.paper.duration_minutes)
     arrangement.ends_at = clock.now() + timedelta(minutes=5)
     exams.submit(attempt)
-    assert exams.start(registration, arrangement).deadline == arrangement.ends_at
+    assert started(demo, registration, arrangement).deadline == arrangement.ends_at
 
 
 def test_answers_are_checked_saved_once_and_scored(demo, simple):

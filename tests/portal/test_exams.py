@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import clear_face, csrf_token, enrolled, ready_for_exam
+from tests.helpers import clear_face, csrf_token, enrolled, live_frames, ready_for_exam
 from wechat_app import clock
-from wechat_app.domain import exams, results
+from wechat_app.domain import exams, face_checks, results
 from wechat_app.models import Attempt, Question, Result, Staff
 from wechat_app.models.enums import ExamRound, Status
 
@@ -52,20 +52,22 @@ def test_cards_show_attempts_and_wait_before_the_window(client, demo, login_as):
     assert "等待考试开始....." in page and "进入测评</a>" not in page
 
 
-def take_face_check(client, arrangement_id: int, image: bytes):
+def take_face_check(client, arrangement_id: int, frames: list[bytes]):
+    """Open the check page (which issues the challenge) and post what the camera took."""
     token = csrf_token(client.get(f"/m/exams/{arrangement_id}/check").get_data(as_text=True))
-    return client.post(f"/m/exams/{arrangement_id}/face", data={"csrf_token": token, "frame": (io.BytesIO(image), "f.jpg")},
-                       content_type="multipart/form-data")
+    return client.post(f"/m/exams/{arrangement_id}/face", data={
+        "csrf_token": token, "frames": [(io.BytesIO(frame), f"f{i}.jpg") for i, frame in enumerate(frames)]},
+        content_type="multipart/form-data")
 
 
 def test_the_whole_sitting(client, demo, login_as):
     registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
     login_as(registration.physician)
     (arrangement,) = exams.arrangements_for(registration)
-    refused = take_face_check(client, arrangement.id, jpeg("grace_hopper.jpg")).get_json()
+    refused = take_face_check(client, arrangement.id, live_frames("grace_hopper.jpg")).get_json()
     assert not refused["ok"] and "调整好光线" in refused["message"]
     assert client.get(f"/m/exams/{arrangement.id}/instructions").status_code == 302  # not before the face
-    cleared = take_face_check(client, arrangement.id, jpeg("astronaut.png", 0.7)).get_json()
+    cleared = take_face_check(client, arrangement.id, live_frames("astronaut.png")).get_json()
     assert cleared["ok"] and cleared["next"].endswith("/instructions")
     page = client.get(cleared["next"]).get_data(as_text=True)
     assert "我知晓--开始考试" in page
@@ -174,3 +176,30 @@ def test_the_exams_page_makes_as_many_queries_for_three_papers_as_for_one(client
     page = client.get("/m/exams").get_data(as_text=True)
     assert page.count('class="cells exam-card"') == 3
     assert queries() == before
+
+
+def test_the_registration_photo_served_to_the_physician_does_not_pass_the_face_check(client, demo, login_as):
+    """Issue 20, reproduction 2: the physician's own photo, fetched from /m/uploads and posted as the
+    camera's frames (once, or as a 'clip' of copies), is refused as a replay."""
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    photo = face_checks.registration_photo(registration)
+    served = client.get(f"/m/uploads/{photo.id}")
+    assert served.status_code == 200
+    for frames in ([served.data], [served.data] * 6):
+        answer = take_face_check(client, arrangement.id, frames).get_json()
+        assert not answer["ok"] and answer["message"] == face_checks.REPLAY
+    assert not face_checks.cleared(registration.physician_id, arrangement.id)
+
+
+def test_a_challenge_is_used_once(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    token = csrf_token(client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True))
+    assert not take_face_check(client, arrangement.id, live_frames("grace_hopper.jpg")).get_json()["ok"]
+    answer = client.post(f"/m/exams/{arrangement.id}/face", data={
+        "csrf_token": token, "frames": [(io.BytesIO(frame), "f.jpg") for frame in live_frames("astronaut.png")]},
+        content_type="multipart/form-data")
+    assert answer.status_code == 409 and "验证已过期" in answer.get_json()["message"]

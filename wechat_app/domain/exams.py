@@ -13,9 +13,10 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from typing import cast
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
@@ -220,7 +221,7 @@ def check_may_start(registration: Registration, arrangement: Arrangement, now: d
     refusal = start_refusal(arrangement, arrangement.attempts_allowed - used, now)
     if refusal:
         raise DomainError("考试尚未开始，请在考试时间内进入。" if refusal == WAITING else refusal, status=403)
-    if not face_checks.cleared(registration.physician_id, arrangement.id):
+    if not face_checks.cleared(registration.physician_id, arrangement.id, now):
         raise DomainError("请先完成人脸验证。", status=403)
 
 
@@ -244,6 +245,9 @@ def start(registration: Registration, arrangement: Arrangement) -> Attempt:
                           option_orders=drawn.option_orders, points=drawn.points, started_at=now, deadline=deadline)
         db.session.add(attempt)
         db.session.flush()
+        clearance = face_checks.clearance(registration.physician_id, arrangement.id, now)
+        if clearance is not None:
+            clearance.attempt_id = attempt.id  # used: the next attempt needs a check of its own
         return attempt
 
 
@@ -305,8 +309,9 @@ def hold_open(attempt: Attempt) -> bool:
     the condition checked again after the wait) and takes SQLite's write lock, so an answer and a
     submission of one attempt are serialised: nothing is stored after 交卷, nothing saved before it
     is left unscored (issue 20)."""
-    touched = db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-                                 .values(version_id=Attempt.version_id).execution_options(synchronize_session=False))
+    touched = cast(CursorResult, db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(version_id=Attempt.version_id).execution_options(synchronize_session=False)))
     return bool(touched.rowcount)
 
 

@@ -1,20 +1,26 @@
-"""人脸验证 before a real attempt (seed 第十二步): the camera's frame is compared with the photo of the
-registration; a refusal says how to do better ("调整好光线，不要出现高曝光，保证人脸清晰"), and after
-FACE_MAX_TRIES refusals the next frame goes to the 考核机构's staff instead of locking the physician
-out. The frames are kept with the checks for the staff to look at.
+"""人脸验证 before a real attempt (seed 第十二步): a few camera frames, taken while the physician does
+what the server asked (wechat_app/face.py: liveness, replay, the registration photo's person); a
+refusal says how to do better ("调整好光线，不要出现高曝光，保证人脸清晰"), and after FACE_MAX_TRIES
+refusals the check goes to the 考核机构's staff instead of locking the physician out. Their decision
+is told to the physician either way; a rejection gives fresh tries. A clearance is good for one
+attempt, started soon after. The frame kept of each check is there for the staff to look at.
 """
 from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import audit
+from wechat_app.domain import audit, notifications
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import use_case
 from wechat_app.domain.uploads import store_image
 from wechat_app.extensions import db
+from wechat_app.face import CHALLENGES, MAX_FRAMES, Verification
 from wechat_app.models import Arrangement, FaceCheck, Physician, Registration, Staff, Upload
 from wechat_app.models.enums import FaceVerdict, Role
 from wechat_app.storage import storage
@@ -22,14 +28,38 @@ from wechat_app.storage import storage
 ADVICE = "调整好光线，不要出现高曝光，保证人脸清晰。"
 NO_FACE = "未检测到人脸，请正对摄像头。" + ADVICE
 NOT_SAME = "人脸与报名照片不一致，请本人参加考试。" + ADVICE
+NOT_LIVE = "未检测到按提示完成的动作，请正对摄像头，按提示缓慢完成动作。"
+REPLAY = "检测到翻拍或上传的照片，请本人面对摄像头完成验证。"
 TO_STAFF = "人脸验证未通过次数较多，已提交考核机构人工审核，审核通过后即可进入考试。"
+APPROVED = "考核机构人工审核通过，请尽快进入考试。"
+REJECTED = "考核机构人工审核未通过（非本人），请本人重新进行人脸验证。"
+STALE = "验证已过期，请刷新页面后重新验证。"
 CLEARED = (FaceVerdict.MATCHED, FaceVerdict.APPROVED)
+# A clearance is for the next attempt only, and only soon after it was given: a face verified in
+# the morning does not let someone else sit the afternoon's attempt (issue 20). A staff approval
+# waits longer: the physician learns of it from the notice.
+CLEARANCE = timedelta(minutes=30)
+STAFF_CLEARANCE = timedelta(hours=24)
 
 
-def cleared(physician_id: int, arrangement_id: int) -> bool:
-    return db.session.scalar(select(FaceCheck.id).where(
+def challenge_for(allowed: tuple[str, ...] | list[str] = tuple(CHALLENGES)) -> str:
+    """The movement one check asks for, chosen by the server (the page cannot pick an easy one)."""
+    return random.SystemRandom().choice(sorted(set(allowed) & set(CHALLENGES)) or sorted(CHALLENGES))
+
+
+def clearance(physician_id: int, arrangement_id: int, now: datetime) -> FaceCheck | None:
+    """The check a new attempt may start on: matched within CLEARANCE (or approved by staff within
+    STAFF_CLEARANCE), and not yet used by an attempt."""
+    return db.session.scalar(select(FaceCheck).where(
         FaceCheck.physician_id == physician_id, FaceCheck.arrangement_id == arrangement_id,
-        FaceCheck.verdict.in_([v.value for v in CLEARED])).limit(1)) is not None
+        FaceCheck.attempt_id.is_(None),
+        ((FaceCheck.verdict == FaceVerdict.MATCHED) & (FaceCheck.created_at >= now - CLEARANCE))
+        | ((FaceCheck.verdict == FaceVerdict.APPROVED) & (FaceCheck.reviewed_at >= now - STAFF_CLEARANCE)))
+        .order_by(FaceCheck.id.desc()).limit(1))
+
+
+def cleared(physician_id: int, arrangement_id: int, now: datetime | None = None) -> bool:
+    return clearance(physician_id, arrangement_id, now or clock.now()) is not None
 
 
 def latest(physician_id: int, arrangement_id: int) -> FaceCheck | None:
@@ -39,9 +69,13 @@ def latest(physician_id: int, arrangement_id: int) -> FaceCheck | None:
 
 
 def refusals(physician_id: int, arrangement_id: int) -> int:
+    """Refusals since the last check that ended otherwise (a match, a staff decision): a rejection by
+    staff, or an attempt sat, gives a fresh set of automatic tries."""
+    mine = (FaceCheck.physician_id == physician_id, FaceCheck.arrangement_id == arrangement_id)
+    since = select(func.coalesce(func.max(FaceCheck.id), 0)).where(
+        *mine, FaceCheck.verdict != FaceVerdict.REFUSED).scalar_subquery()
     return db.session.scalar(select(func.count(FaceCheck.id)).where(
-        FaceCheck.physician_id == physician_id, FaceCheck.arrangement_id == arrangement_id,
-        FaceCheck.verdict == FaceVerdict.REFUSED)) or 0
+        *mine, FaceCheck.verdict == FaceVerdict.REFUSED, FaceCheck.id > since)) or 0
 
 
 def registration_photo(registration: Registration) -> Upload | None:
@@ -59,39 +93,51 @@ def photo_for(row: FaceCheck) -> Upload | None:
     return registration_photo(registration) if registration else None
 
 
-def verdict_for(comparison, automatic: bool, tries_left: int) -> tuple[FaceVerdict, str | None]:
+def verdict_for(seen: Verification, automatic: bool, tries_left: int) -> tuple[FaceVerdict, str | None]:
     if not automatic:
         return FaceVerdict.REVIEW, "由考核机构人工审核。"
-    if comparison.same_person:
-        return FaceVerdict.MATCHED, None
-    if not comparison.reference_face:
+    if not seen.reference_face:
         return FaceVerdict.REVIEW, "报名照片中未能识别人脸，已提交考核机构人工审核，审核通过后即可进入考试。"
+    if seen.frame_face and seen.live and not seen.replay and seen.same_person:
+        return FaceVerdict.MATCHED, None
     if tries_left <= 1:
         return FaceVerdict.REVIEW, TO_STAFF
-    return FaceVerdict.REFUSED, NO_FACE if not comparison.frame_face else NOT_SAME
+    if not seen.frame_face:
+        return FaceVerdict.REFUSED, NO_FACE
+    if seen.replay:
+        return FaceVerdict.REFUSED, REPLAY
+    if not seen.live:
+        return FaceVerdict.REFUSED, NOT_LIVE
+    return FaceVerdict.REFUSED, NOT_SAME
 
 
 @use_case()
-def check(registration: Registration, arrangement: Arrangement, frame: bytes, verifier, max_tries: int) -> FaceCheck:
-    """One frame from the camera. Returns the check with its verdict (a refusal is recorded, not
-    raised: it counts towards the tries)."""
+def check(registration: Registration, arrangement: Arrangement, frames: list[bytes], challenge: str | None,
+          verifier, max_tries: int) -> FaceCheck:
+    """One check: the frames the camera took while the physician did what `challenge` asked. Returns
+    the check with its verdict (a refusal is recorded, not raised: it counts towards the tries).
+    Only the most frontal frame is kept, for staff; the others are not stored."""
     physician_id = registration.physician_id
     if cleared(physician_id, arrangement.id):
         raise DomainError("人脸验证已通过，请直接进入考试。", status=409)
     previous = latest(physician_id, arrangement.id)
     if previous is not None and previous.verdict == FaceVerdict.REVIEW:
         raise DomainError("人脸验证已提交考核机构审核，请等待审核结果。", status=409)
-    frame_upload = store_image(physician_id, "face", "frame.jpg", frame)
+    if challenge not in CHALLENGES:
+        raise DomainError(STALE, status=409)
+    if not frames or len(frames) > MAX_FRAMES:
+        raise DomainError("请按提示完成动作后再提交。")
     photo = registration_photo(registration)
     reason: str | None
     if photo is None:
-        verdict, reason, distance = FaceVerdict.REVIEW, "报名照片缺失，已提交考核机构人工审核。", None
+        seen = Verification(False, True, False, False, None)
+        verdict, reason = FaceVerdict.REVIEW, "报名照片缺失，已提交考核机构人工审核。"
     else:
-        comparison = verifier.compare(storage().read(photo.stored_name), storage().read(frame_upload.stored_name))
-        verdict, reason = verdict_for(comparison, verifier.automatic, max_tries - refusals(physician_id, arrangement.id))
-        distance = comparison.distance
+        seen = verifier.verify(storage().read(photo.stored_name), frames, challenge)
+        verdict, reason = verdict_for(seen, verifier.automatic, max_tries - refusals(physician_id, arrangement.id))
+    frame_upload = store_image(physician_id, "face", "frame.jpg", frames[min(seen.best, len(frames) - 1)])
     row = FaceCheck(arrangement_id=arrangement.id, physician_id=physician_id, frame_upload_id=frame_upload.id,
-                    distance=distance, verdict=verdict.value, reason=reason)
+                    distance=seen.distance, verdict=verdict.value, reason=reason, challenge=challenge)
     db.session.add(row)
     db.session.flush()
     return row
@@ -110,6 +156,8 @@ def waiting(staff: Staff) -> list[FaceCheck]:
 
 @use_case("该人脸验证已被他人审核。")
 def review(staff: Staff, row: FaceCheck, approve: bool, ip: str | None) -> None:
+    """本人，通过 / 非本人，驳回: either way the physician is told (page and notice); a rejection gives
+    a fresh set of automatic tries, an approval lets the next attempt start for STAFF_CLEARANCE."""
     if staff.role != Role.ASSESSOR:
         raise DomainError("人脸审核由考核机构进行。", status=403)
     if row.physician.institution_id not in institution_ids(staff):
@@ -117,6 +165,12 @@ def review(staff: Staff, row: FaceCheck, approve: bool, ip: str | None) -> None:
     if row.verdict != FaceVerdict.REVIEW:
         raise DomainError("该人脸验证已审核。", status=409)
     row.verdict = (FaceVerdict.APPROVED if approve else FaceVerdict.REJECTED).value
+    row.reason = APPROVED if approve else REJECTED
     row.reviewed_by, row.reviewed_at = staff.id, clock.now()
+    arrangement = row.arrangement
+    notifications.queue_template(row.physician, "exam_reminder", {
+        "thing1": arrangement.name, "time2": f"{arrangement.starts_at:%Y-%m-%d %H:%M}",
+        "thing3": "人脸审核通过，请进入考试" if approve else "人脸审核未通过，请本人重新验证"},
+        f"/m/exams/{arrangement.id}/check", f"face-review:{row.id}")
     audit.record("staff", staff.id, "face_check_" + row.verdict, "physician", row.physician_id, ip)
 

@@ -1,7 +1,7 @@
 """The exam pages' forms: a camera frame for the face check, and one answer."""
 from __future__ import annotations
 
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
@@ -9,7 +9,9 @@ from wechat_app.forms import Form, option_keys, record_id
 
 
 class FrameForm(Form):
-    frame = FileField(validators=[FileRequired("请先拍摄照片。")])
+    """The frames the camera took while the physician did what the check asked (several JPEGs)."""
+
+    frames = MultipleFileField()
 
 
 class AnswerForm(Form):

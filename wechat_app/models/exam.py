@@ -146,8 +146,9 @@ class AttemptAnswer(Model):
 
 
 class FaceCheck(Model):
-    """A face verification before a real attempt: the captured frame (an Upload), the distance the
-    verifier measured, its verdict, and a staff member's decision when it went to review."""
+    """A face verification before a real attempt: the frame kept (an Upload), the challenge, the
+    distance the verifier measured, its verdict, a staff member's decision when it went to review,
+    and the attempt it cleared."""
 
     __tablename__ = "face_checks"
     __table_args__ = (check_in("verdict", FaceVerdict),)
@@ -155,6 +156,9 @@ class FaceCheck(Model):
     arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     frame_upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"))
+    challenge: Mapped[str | None] = mapped_column(String(10))  # the movement asked for (wechat_app/face.py)
+    # The attempt this clearance let start: one clearance, one attempt (issue 20).
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("exam_attempts.id"), index=True)
     distance: Mapped[float | None]
     verdict: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(200))

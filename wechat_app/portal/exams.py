@@ -9,7 +9,7 @@ own), call one use case in domain/exams.py, domain/face_checks.py or domain/resu
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from wechat_app import clock
@@ -18,7 +18,7 @@ from wechat_app.domain import exams, face_checks, results
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.extensions import db, limiter
-from wechat_app.face import verifier
+from wechat_app.face import CHALLENGES, MAX_FRAMES, verifier
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.exams import AnswerForm, FrameForm
 from wechat_app.inputs import parse_count
@@ -28,6 +28,7 @@ from wechat_app.portal import result_notice
 
 bp = Blueprint("exams", __name__)
 FRAME_READ_LIMIT = 2 * 1024 * 1024 + 1
+CHALLENGE = "face_challenge"  # session key: the movement the current face check asks for
 
 
 def my_registration():
@@ -77,21 +78,28 @@ def check(arrangement_id: int):
         return redirect(url_for("exams.attempt", attempt_id=ongoing.id))
     if face_checks.cleared(current_user.id, arrangement.id):
         return redirect(url_for("exams.instructions", arrangement_id=arrangement.id))
-    return render_template("exams/check.html", arrangement=arrangement, form=FrameForm(),
-                           last=face_checks.latest(current_user.id, arrangement.id))
+    challenge = face_checks.challenge_for(current_app.config["FACE_CHALLENGES"])
+    # Kept in the signed session, one at a time: the page shows it, the next post is judged by it.
+    session[CHALLENGE] = {"arrangement": arrangement.id, "kind": challenge}
+    return render_template("exams/check.html", arrangement=arrangement, form=FrameForm(), challenge=challenge,
+                           prompt=CHALLENGES[challenge], last=face_checks.latest(current_user.id, arrangement.id))
 
 
 @bp.post("/m/exams/<int:arrangement_id>/face")
 @physician_required
 @limiter.limit("20/minute", key_func=per_physician)
 def face(arrangement_id: int):
-    """One camera frame (JPEG from the page's canvas); answers JSON for the page's script."""
+    """The camera's frames (JPEGs from the page's canvas) taken during the challenge the page was
+    given; answers JSON for the page's script. The challenge is used once, whatever the outcome."""
     registration, arrangement = my_arrangement(arrangement_id)
     form = FrameForm()
-    if not form.validate_on_submit():
-        return {"ok": False, "message": "请先开启摄像头并拍摄照片。"}, 400
+    issued = session.pop(CHALLENGE, None) or {}
+    frames = [frame.read(FRAME_READ_LIMIT) for frame in (form.frames.data or [])[:MAX_FRAMES + 1] if frame]
+    if not form.validate_on_submit() or not frames:
+        return {"ok": False, "message": "请先开启摄像头，按提示完成动作。"}, 400
+    challenge = issued.get("kind") if issued.get("arrangement") == arrangement.id else None
     try:
-        row = face_checks.check(registration, arrangement, form.frame.data.read(FRAME_READ_LIMIT), verifier(),
+        row = face_checks.check(registration, arrangement, frames, challenge, verifier(),
                                 current_app.config["FACE_MAX_TRIES"])
     except DomainError as exc:
         return {"ok": False, "message": exc.message}, exc.status
