@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from typing import cast
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import joinedload
