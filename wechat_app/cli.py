@@ -147,6 +147,28 @@ def exams_remind() -> None:
     click.echo(f"reminders queued: {remind()}")
 
 
+@exams_group.command("faces")
+@click.option("--once", is_flag=True, help="Judge what is pending now, then stop.")
+@click.option("--batch", default=20, show_default=True)
+def exams_faces(once: bool, batch: int) -> None:
+    """A verifier worker: judge the photos taken during papers against the registration photos
+    (run as many as the CPU allows; they share the work by leases)."""
+    import time
+
+    from wechat_app.domain.captures import judge_due
+    from wechat_app.face import verifier
+
+    judged = 0
+    while True:
+        done = judge_due(verifier(), batch)
+        judged += done
+        if once and not done:
+            break
+        if not done:
+            time.sleep(1.0)
+    click.echo(f"photos judged: {judged}")
+
+
 @exams_group.command("close")
 def exams_close() -> None:
     """Submit every paper whose deadline has passed (its saved answers count)."""

@@ -6,6 +6,8 @@
   if (faceForm) faceCheck(faceForm);
   const answerForm = document.getElementById("answer-form");
   if (answerForm) paper(answerForm);
+  const watch = document.getElementById("invigilation");
+  if (watch && answerForm) invigilation(watch, answerForm);
 
   function show(id, text) {
     const el = document.getElementById(id);
@@ -63,6 +65,52 @@
         })
         .catch(() => { show("face-message", "网络异常，请重试。"); button.onclick = () => window.location.reload(); button.disabled = false; });
     }, { once: true });
+  }
+
+  // A formal paper: photos at the moments the server chose (judged later on the server, never
+  // holding up an answer), and 切屏 — the page hidden by another app or tab — reported as a beacon.
+  // Moving between questions reloads the page, which is not leaving it.
+  function invigilation(box, form) {
+    const token = form.querySelector("input[name=csrf_token]").value;
+    let moving = false;
+    document.addEventListener("click", (event) => {
+      if (event.target.closest("a[href], button")) moving = true;
+    });
+    form.addEventListener("submit", () => { moving = true; });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden" && !moving) {
+        const data = new FormData();
+        data.append("csrf_token", token);
+        navigator.sendBeacon(box.dataset.away, data);
+      } else if (document.visibilityState === "visible" && !moving) {
+        window.location.reload();  // the count (or the handed-in paper) as the server has it
+      }
+    });
+    const moments = JSON.parse(box.dataset.moments || "[]");
+    if (!moments.length || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+    const video = document.getElementById("watch");
+    const canvas = document.getElementById("watch-frame");
+    const started = Date.now() - parseInt(box.dataset.elapsed, 10) * 1000;
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 480 } }, audio: false })
+      .then((stream) => {
+        video.srcObject = stream;
+        video.play().catch(() => {});
+        moments.forEach(([slot, at]) => {
+          setTimeout(() => {
+            canvas.width = video.videoWidth || 480;
+            canvas.height = video.videoHeight || 360;
+            canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+            canvas.toBlob((blob) => {
+              const data = new FormData();
+              data.append("csrf_token", token);
+              data.append("slot", slot);
+              data.append("frame", blob, "capture.jpg");
+              fetch(box.dataset.capture, { method: "POST", body: data, credentials: "same-origin" }).catch(() => {});
+            }, "image/jpeg", 0.85);
+          }, Math.max(started + at * 1000 - Date.now(), 0));
+        });
+      })
+      .catch(() => {});
   }
 
   function paper(form) {

@@ -98,3 +98,30 @@ def test_the_province_authority_may_not_review_faces_but_keeps_the_material(clie
                                                 "pass_mark": "30", "duration": "45"}, follow_redirects=True)
     assert "试卷已创建：省级自建卷" in made.get_data(as_text=True)
     assert demo.session.get(FaceCheck, material["check"]).verdict == "review"
+
+
+def test_the_sittings_show_photos_and_leaving_to_the_assessment_body(client, staff, demo):
+    from tests.helpers import clear_face, portrait
+    from wechat_app.domain import captures
+    from wechat_app.face import DlibVerifier
+
+    registration = ready_for_exam(demo, "简易程序", photo=portrait("astronaut.png"))
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    clock.freeze(attempt.started_at + timedelta(seconds=exams.capture_moments(attempt)[0]))
+    capture = exams.keep_capture(attempt, 0, portrait("grace_hopper.jpg"))
+    exams.left_page(attempt)
+    captures.judge_due(DlibVerifier())
+    path = f"/console/arrangements/{arrangement.id}/sittings"
+
+    staff("kaohe")
+    page = client.get(path).get_data(as_text=True)
+    assert "疑似非本人" in page and "1次" in page and registration.physician.masked_id_number in page
+    frame = f"/console/uploads/{capture.frame_upload_id}"
+    assert frame in page and client.get(frame).status_code == 200
+    staff("txwjj")  # reads the record of its district's physicians, without their faces
+    page = client.get(path).get_data(as_text=True)
+    assert "疑似非本人" in page and frame not in page and client.get(frame).status_code == 404
+    staff("rmyy")  # an institution has no console for exams, and no exam-time faces
+    assert client.get(path).status_code == 403 and client.get(frame).status_code == 404

@@ -203,3 +203,46 @@ def test_a_challenge_is_used_once(client, demo, login_as):
         "csrf_token": token, "frames": [(io.BytesIO(frame), "f.jpg") for frame in live_frames("astronaut.png")]},
         content_type="multipart/form-data")
     assert answer.status_code == 409 and "验证已过期" in answer.get_json()["message"]
+
+
+def test_the_paper_page_takes_its_photos_and_reports_leaving(client, demo, login_as):
+    from wechat_app.models import ExamCapture
+
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    arrangement.away_budget = 1
+    demo.session.commit()
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    page = client.get(f"/m/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'id="invigilation"' in page and "超过1次将自动交卷" in page
+    token = csrf_token(page)
+    clock.freeze(attempt.started_at + timedelta(seconds=exams.capture_moments(attempt)[0]))
+    kept = client.post(f"/m/attempts/{attempt.id}/capture", data={
+        "csrf_token": token, "slot": "0", "frame": (io.BytesIO(live_frames("astronaut.png")[1]), "c.jpg")},
+        content_type="multipart/form-data")
+    assert kept.get_json() == {"ok": True}
+    assert demo.session.scalar(select(ExamCapture.verdict).where(ExamCapture.attempt_id == attempt.id)) == "pending"
+    assert "data-moments='[[1," in client.get(f"/m/attempts/{attempt.id}").get_data(as_text=True)  # slot 0 is done
+    hostile = client.post(f"/m/attempts/{attempt.id}/capture", data={
+        "csrf_token": token, "slot": "0", "frame": (io.BytesIO(b"<svg/>"), "c.jpg")}, content_type="multipart/form-data")
+    assert 400 <= hostile.status_code < 500
+    first = client.post(f"/m/attempts/{attempt.id}/away", data={"csrf_token": token}).get_json()
+    assert first == {"ok": True, "count": 1, "budget": 1, "submitted": False}
+    assert client.post(f"/m/attempts/{attempt.id}/away", data={"csrf_token": token}).get_json()["submitted"]
+    assert client.get(f"/m/attempts/{attempt.id}").headers["Location"].endswith("/review")
+
+
+def test_another_physician_s_paper_takes_no_photo_and_no_away(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    login_as(ready_for_exam(demo, "简易程序").physician)
+    token = csrf_token(client.get("/m/account").get_data(as_text=True))
+    assert client.post(f"/m/attempts/{attempt.id}/away", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/m/attempts/{attempt.id}/capture", data={
+        "csrf_token": token, "slot": "0", "frame": (io.BytesIO(jpeg("astronaut.png")), "c.jpg")},
+        content_type="multipart/form-data").status_code == 404
+    assert exams.own_attempt(attempt.id, registration.physician).away_count == 0

@@ -8,7 +8,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.console.common import bp, import_outcome, ip, outcome, refused, staff_required, xlsx
-from wechat_app.domain import enumerations, exam_admin, exams, face_checks, question_bank, results, spreadsheets
+from wechat_app.domain import (
+    captures,
+    enumerations,
+    exam_admin,
+    exams,
+    face_checks,
+    question_bank,
+    results,
+    spreadsheets,
+)
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import own_province_id
@@ -17,7 +26,7 @@ from wechat_app.forms import ConfirmForm, DecisionForm
 from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionForm, QuestionSearch, RoundForm
 from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, FaceCheck, Paper, Question
-from wechat_app.models.enums import ExamRound, QuestionPool, Role
+from wechat_app.models.enums import CaptureVerdict, ExamRound, QuestionPool, Role
 
 EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
 
@@ -175,6 +184,20 @@ def face_check_decide(check_id: int):
     else:
         flash("已通过人脸审核，医师可进入考试。" if form.approve else "已驳回人脸验证。")
     return redirect(url_for("console.face_check_queue"))
+
+
+@bp.get("/arrangements/<int:arrangement_id>/sittings")
+@staff_required(*EXAM_STAFF)
+def sittings(arrangement_id: int):
+    """监考记录: each attempt of the arrangement in scope with the face checks before it, its photos as
+    the verifier judged them, and its 切屏 — the doubtful ones first (?flagged=1: only those)."""
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    if arrangement is None or arrangement.paper.province_id != own_province_id(current_user):
+        abort(404)
+    flagged = request.args.get("flagged") == "1"
+    return render_template("console/sittings.html", arrangement=arrangement, flagged=flagged,
+                           rows=captures.sittings(current_user, arrangement, flagged), labels=CaptureVerdict,
+                           show_frames=current_user.role == Role.ASSESSOR)
 
 
 @bp.get("/results")

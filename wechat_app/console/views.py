@@ -172,6 +172,8 @@ def upload(upload_id: int):
     physician = db.session.get(Physician, row.physician_id) if row else None
     if row is None or physician is None or physician.institution_id not in scopes.institution_ids(current_user):
         abort(404)
+    if row.kind == "face" and current_user.role != Role.ASSESSOR:
+        abort(404)  # exam-time face photos are for the 考核机构 who reviews them (PIPL art. 28: only as needed)
     response = Response(storage().read(row.stored_name), mimetype=row.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -73,6 +73,7 @@ class ArrangementInput:
     starts_at: datetime | None
     ends_at: datetime | None
     attempts: int | None
+    away_budget: int | None = None  # 切屏 allowed before the paper is handed in (None: counted only)
 
 
 def check_input(staff: Staff, data: ArrangementInput) -> Paper:
@@ -103,7 +104,7 @@ def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: s
     arrangement = Arrangement(
         cycle_id=cycle.id, paper_id=paper.id, name=data.name, round=data.round, procedure=data.procedure,
         category=data.category or None, level=data.level or None, starts_at=data.starts_at, ends_at=data.ends_at,
-        attempts_allowed=data.attempts, created_by=staff.id,
+        attempts_allowed=data.attempts, away_budget=data.away_budget, created_by=staff.id,
         assessment_body_id=staff.assessment_body_id if staff.role == Role.ASSESSOR else None)
     db.session.add(arrangement)
     db.session.flush()

@@ -24,11 +24,13 @@ from wechat_app.domain import face_checks, reviews, wrong_book
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work, use_case
+from wechat_app.domain.uploads import store_image
 from wechat_app.extensions import db
 from wechat_app.models import (
     Arrangement,
     Attempt,
     AttemptAnswer,
+    ExamCapture,
     MockPaper,
     Paper,
     Physician,
@@ -383,6 +385,67 @@ def submit_overdue(now: datetime | None = None) -> int:
     for attempt in overdue:
         submit(attempt, by="deadline")
     return len(overdue)
+
+
+# --- invigilation of a formal paper: photos at random moments, 切屏 -------------------------------
+
+CAPTURE_EARLY = 5  # seconds: a photo may arrive this much before its moment (clocks differ)
+
+
+def capture_moments(attempt: Attempt) -> list[int]:
+    """When the page takes its photos: 2 or 3 moments (seconds after the start) between a tenth and
+    nine tenths of the time, drawn from the attempt's own seed — the same on every reload, different
+    for every attempt. A mock paper has none."""
+    if attempt.arrangement_id is None:
+        return []
+    length = max(int((attempt.deadline - attempt.started_at).total_seconds()), 60)
+    rng = random.Random(attempt.seed ^ 0x5F3759DF)
+    return sorted(rng.randint(length // 10, length * 9 // 10) for _ in range(rng.choice((2, 3))))
+
+
+def captured_slots(attempt: Attempt) -> set[int]:
+    return set(db.session.scalars(select(ExamCapture.slot).where(ExamCapture.attempt_id == attempt.id)))
+
+
+@use_case("照片正在保存，请稍后重试。")
+def keep_capture(attempt: Attempt, slot: int, frame: bytes) -> ExamCapture:
+    """One photo of the paper's page, kept for the verifier worker (judged later, not now). A slot
+    that is not the attempt's, not yet due, or already taken is refused."""
+    moments = capture_moments(attempt)
+    if not 0 <= slot < len(moments):
+        raise DomainError("拍照时间不正确。", status=404)
+    now = clock.now()
+    if now < attempt.started_at + timedelta(seconds=moments[slot] - CAPTURE_EARLY):
+        raise DomainError("拍照时间不正确。", status=409)
+    if not hold_open(attempt):
+        raise DomainError(SUBMITTED, status=409)
+    upload = store_image(attempt.physician_id, "face", "capture.jpg", frame)
+    capture = ExamCapture(attempt_id=attempt.id, slot=slot, frame_upload_id=upload.id, taken_at=now)
+    db.session.add(capture)
+    db.session.flush()
+    return capture
+
+
+@dataclass(frozen=True)
+class Away:
+    count: int
+    budget: int | None
+    submitted: bool
+
+
+@use_case("正在记录，请稍后重试。")
+def left_page(attempt: Attempt) -> Away:
+    """切屏: the page was left (another app, another tab). Counted on the attempt; past the
+    arrangement's budget the paper is handed in as it stands."""
+    if not hold_open(attempt):
+        return Away(attempt.away_count, None, True)
+    attempt.away_count = (attempt.away_count or 0) + 1
+    budget = attempt.arrangement.away_budget if attempt.arrangement is not None else None
+    over = budget is not None and attempt.away_count > budget
+    if over:
+        submit(attempt, by="away")
+    db.session.flush()
+    return Away(attempt.away_count, budget, over)
 
 
 def unanswered(attempt: Attempt) -> list[int]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, PasswordField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wechat_app.domain.authority import WINDOW_FIELDS
 from wechat_app.domain.course_admin import CourseInput
@@ -175,11 +175,12 @@ class ArrangementForm(Form):
     starts_at = DateTimeLocalField("开始时间", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     ends_at = DateTimeLocalField("结束时间", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     attempts = count("可考次数", 50)
+    away_budget = IntegerField("切屏次数上限", validators=[Optional(), NumberRange(0, 50, "切屏次数上限应为0到50。")])
 
     def to_input(self) -> ArrangementInput:
         return ArrangementInput(self.paper_id.data, self.name.data, self.round.data or "regular", self.procedure.data,
                                 self.category.data or None, self.level.data or None, self.starts_at.data,
-                                self.ends_at.data, self.attempts.data)
+                                self.ends_at.data, self.attempts.data, self.away_budget.data)
 
 
 class RoundForm(Form):

@@ -1,7 +1,7 @@
 """The exam pages' forms: a camera frame for the face check, and one answer."""
 from __future__ import annotations
 
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
@@ -12,6 +12,13 @@ class FrameForm(Form):
     """The frames the camera took while the physician did what the check asked (several JPEGs)."""
 
     frames = MultipleFileField()
+
+
+class CaptureForm(Form):
+    """A photo the paper's page took at one of the attempt's moments."""
+
+    slot = IntegerField(validators=[NumberRange(0, 10)])
+    frame = FileField()
 
 
 class AnswerForm(Form):

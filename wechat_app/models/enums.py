@@ -99,6 +99,21 @@ class FaceVerdict(StrEnum):
     REJECTED = "rejected"
 
 
+class CaptureVerdict(StrEnum):
+    """A photo taken during a formal paper, as the verifier worker judged it (staff: not judged)."""
+
+    PENDING = "pending"
+    MATCHED = "matched"
+    MISMATCH = "mismatch"
+    NO_FACE = "no_face"
+    UNCHECKED = "unchecked"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待比对", "matched": "本人", "mismatch": "疑似非本人", "no_face": "未检测到人脸",
+                "unchecked": "待人工查看"}[self.value]
+
+
 class MediaKind(StrEnum):
     """What a course's file is: a video lesson or the e-textbook."""
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
 from wechat_app.extensions import Model
-from wechat_app.models.enums import ExamRound, FaceVerdict, QuestionKind, QuestionPool, Rating, check_in
+from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionKind, QuestionPool, Rating, check_in
 from wechat_app.models.physician import Physician
 from wechat_app.models.registration import Registration
 
@@ -82,6 +82,8 @@ class Arrangement(Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     attempts_allowed: Mapped[int] = mapped_column(default=1)
+    # 切屏: how many times a physician may leave the paper's page before it is handed in (None: counted only).
+    away_budget: Mapped[int | None]
     published_at: Mapped[datetime | None]
     results_published_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -118,6 +120,7 @@ class Attempt(Model):
     submitted_by: Mapped[str | None] = mapped_column(String(20))  # physician / deadline
     score: Mapped[int | None]
     passed: Mapped[bool | None]
+    away_count: Mapped[int] = mapped_column(default=0, server_default="0")  # 切屏: times the page was left
     version_id: Mapped[int] = mapped_column(default=1)
     arrangement: Mapped[Arrangement | None] = relationship()
     mock_paper: Mapped[MockPaper | None] = relationship()
@@ -167,6 +170,25 @@ class FaceCheck(Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     physician: Mapped[Physician] = relationship()
     arrangement: Mapped[Arrangement] = relationship()
+
+
+class ExamCapture(Model):
+    """A photo the paper's page took at one of the attempt's random moments (考前须知: 考试过程中的人脸
+    照片将保存备查), judged later by a verifier worker against the registration photo — never in the
+    request that brought it, so that answering stays fast."""
+
+    __tablename__ = "exam_captures"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot"), check_in("verdict", CaptureVerdict))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), index=True)
+    slot: Mapped[int]  # which of the attempt's moments (domain/exams.capture_moments)
+    frame_upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"))
+    taken_at: Mapped[datetime] = mapped_column(default=clock.now)
+    verdict: Mapped[str] = mapped_column(String(10), default=CaptureVerdict.PENDING.value)
+    distance: Mapped[float | None]
+    checked_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]  # a verifier worker's lease
+    attempt: Mapped[Attempt] = relationship()
 
 
 class Result(Model):

@@ -20,7 +20,7 @@ from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.extensions import db, limiter
 from wechat_app.face import CHALLENGES, MAX_FRAMES, verifier
 from wechat_app.forms import ConfirmForm
-from wechat_app.forms.exams import AnswerForm, FrameForm
+from wechat_app.forms.exams import AnswerForm, CaptureForm, FrameForm
 from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, Attempt, Registration, Result
 from wechat_app.models.enums import ExamRound, Status
@@ -149,9 +149,12 @@ def attempt(attempt_id: int):
         return redirect(url_for("exams.review", attempt_id=row.id))
     questions = exams.shown_questions(row)
     number = min(max(parse_count(request.args.get("q")) or 1, 1), len(questions))
+    taken = exams.captured_slots(row)
     return render_template("exams/attempt.html", attempt=row, questions=questions, current=questions[number - 1],
                            answers=exams.answers_of(row), form=AnswerForm(),
-                           seconds_left=int((row.deadline - clock.now()).total_seconds()))
+                           seconds_left=int((row.deadline - clock.now()).total_seconds()),
+                           elapsed=int((clock.now() - row.started_at).total_seconds()),
+                           moments=[(slot, at) for slot, at in enumerate(exams.capture_moments(row)) if slot not in taken])
 
 
 @bp.post("/m/attempts/<int:attempt_id>/answer")
@@ -174,6 +177,34 @@ def answer(attempt_id: int):
     if wants_json:
         return {"ok": True, "saved_at": f"{clock.now():%H:%M:%S}"}
     return redirect(url_for("exams.attempt", attempt_id=row.id, q=form.go_to.data or 1), 303)
+
+
+@bp.post("/m/attempts/<int:attempt_id>/capture")
+@physician_required
+@limiter.limit("10/minute", key_func=per_physician)
+def capture(attempt_id: int):
+    """One of the paper's photos (JPEG), kept for the verifier worker; answers at once."""
+    row = my_attempt(attempt_id)
+    form = CaptureForm()
+    if not form.validate_on_submit() or not form.frame.data:
+        return {"ok": False, "message": "照片上传失败。"}, 400
+    try:
+        exams.keep_capture(row, form.slot.data, form.frame.data.read(FRAME_READ_LIMIT))
+    except DomainError as exc:
+        return {"ok": False, "message": exc.message}, exc.status
+    return {"ok": True}
+
+
+@bp.post("/m/attempts/<int:attempt_id>/away")
+@physician_required
+@limiter.limit("60/minute", key_func=per_physician)
+def away(attempt_id: int):
+    """切屏, sent by the page (a beacon) when it is hidden."""
+    row = my_attempt(attempt_id)
+    if not ConfirmForm().validate_on_submit():
+        return {"ok": False}, 400
+    left = exams.left_page(row)
+    return {"ok": True, "count": left.count, "budget": left.budget, "submitted": left.submitted}
 
 
 @bp.route("/m/attempts/<int:attempt_id>/submit", methods=["GET", "POST"])
