@@ -85,6 +85,9 @@ class Config:
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
+        # Face frames of checks and of papers are deleted this many days after their arrangement's window
+        # closed (`flask exams prune-faces`; README › Security). Registration photos stay with the registration.
+        self.FACE_RETENTION_DAYS = int(env("FACE_RETENTION_DAYS", "90") or 90)
         # The movements a face check may ask for (wechat_app/face.py CHALLENGES), one at random per check.
         self.FACE_CHALLENGES = [name.strip() for name in env("FACE_CHALLENGES", "turn,mouth,blink").split(",")
                                 if name.strip()]

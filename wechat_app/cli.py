@@ -169,6 +169,19 @@ def exams_faces(once: bool, batch: int) -> None:
     click.echo(f"photos judged: {judged}")
 
 
+@exams_group.command("prune-faces")
+def exams_prune_faces() -> None:
+    """Delete the face frames of checks and papers past FACE_RETENTION_DAYS after their window (daily)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from wechat_app.domain.uploads import prune_faces
+
+    days = current_app.config["FACE_RETENTION_DAYS"]
+    click.echo(f"face frames deleted: {prune_faces(timedelta(days=days))} (older than {days} days after their window)")
+
+
 @exams_group.command("close")
 def exams_close() -> None:
     """Submit every paper whose deadline has passed (its saved answers count)."""

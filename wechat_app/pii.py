@@ -9,6 +9,8 @@ a backup reveals none of them without the keys, which live only in the environme
   the same way (`flask pii rotate` recomputes the index under the first).
 - Each value is bound to its purpose (the column it belongs to) as associated data: a ciphertext
   copied into another column does not decrypt.
+- Uploaded pictures (registration photos and certificates; the face frames of checks and papers,
+  biometric data under PIPL art. 28) are files sealed the same way (`seal_bytes`).
 
 Development and tests derive fixed keys when none are set; production refuses to start without both.
 """
@@ -96,6 +98,34 @@ def unseal(token: str, purpose: str) -> str:
         raise RuntimeError(f"PII key {kid} is not configured (was it removed before `flask pii rotate`?)")
     raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     return cipher.decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+
+
+BYTES_PREFIX = b"pii1:"
+
+
+def seal_bytes(data: bytes, purpose: str) -> bytes:
+    """A file sealed like a value: the prefix, the key id, the nonce, the ciphertext (AES-256-GCM)."""
+    kid, cipher = keyring().ciphers[0]
+    nonce = os.urandom(12)
+    return BYTES_PREFIX + kid.encode() + nonce + cipher.encrypt(nonce, data, purpose.encode())
+
+
+def unseal_bytes(blob: bytes, purpose: str) -> bytes:
+    """The file as it was before `seal_bytes`; a file that was never sealed (stored before sealing
+    began) is returned as it is — `flask pii rotate` seals those."""
+    if not blob.startswith(BYTES_PREFIX):
+        return blob
+    start = len(BYTES_PREFIX)
+    kid, nonce, body = blob[start:start + 8].decode(), blob[start + 8:start + 20], blob[start + 20:]
+    cipher = dict(keyring().ciphers).get(kid)
+    if cipher is None:
+        raise RuntimeError(f"PII key {kid} is not configured (was it removed before `flask pii rotate`?)")
+    return cipher.decrypt(nonce, body, purpose.encode())
+
+
+def sealed_key_id(blob: bytes) -> str | None:
+    """The key a sealed file is under, or None for a file that is not sealed."""
+    return blob[len(BYTES_PREFIX):len(BYTES_PREFIX) + 8].decode() if blob.startswith(BYTES_PREFIX) else None
 
 
 def is_sealed(value: str | None) -> bool:

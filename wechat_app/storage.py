@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, send_file
 class Storage(Protocol):
     def save(self, data: bytes, suffix: str) -> str: ...
     def read(self, name: str) -> bytes: ...
+    def replace(self, name: str, data: bytes) -> None: ...
     def send(self, name: str, mimetype: str) -> Response: ...
     def delete(self, name: str) -> None: ...
     def names(self) -> Iterator[tuple[str, datetime]]: ...
@@ -37,6 +38,13 @@ class LocalStorage:
 
     def read(self, name: str) -> bytes:
         return self._path(name).read_bytes()
+
+    def replace(self, name: str, data: bytes) -> None:
+        """New contents under the same name, written whole before they take its place."""
+        path = self._path(name)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
 
     def send(self, name: str, mimetype: str) -> Response:
         """A stored file as a response that answers range requests (206): seeking in a video on a

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.helpers import image_bytes
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.uploads import store_image
+from wechat_app.domain.uploads import content_of, prune_faces, reseal_all, store_image
 from wechat_app.models import Upload
 
 
@@ -73,7 +73,9 @@ def test_a_good_photo_is_reencoded_without_exif(db, app, stored, owner):
     [name] = stored()
     assert name == upload.stored_name and name.endswith(".jpg") and "me" not in name
     with open(os.path.join(app.config["UPLOAD_DIR"], name), "rb") as f:
-        data = f.read()
+        at_rest = f.read()
+    assert at_rest.startswith(b"pii1:") and b"\xff\xd8" not in at_rest[:64]  # sealed: no picture without the key
+    data = content_of(upload)
     assert b"CameraMaker" not in data and not Image.open(io.BytesIO(data)).getexif()
 
 
@@ -125,3 +127,56 @@ def test_prune_removes_orphan_files_and_unreferenced_rows_only(app, db, owner, s
     lessons = db.session.scalars(select(CourseMedia.stored_name)).all()
     assert lessons and set(lessons) <= set(os.listdir(app.config["UPLOAD_DIR"]))  # courses' files are kept
     assert db.session.get(Upload, kept.id) is not None
+
+
+def test_a_picture_stored_before_sealing_is_read_and_sealed_by_rotation(app, db, owner):
+    from wechat_app.storage import storage
+
+    upload = store_image(owner, "photo", "old.jpg", image_bytes())
+    db.session.commit()
+    plain = content_of(upload)
+    storage().replace(upload.stored_name, plain)  # as a file written before sealing began
+    assert content_of(upload) == plain
+    assert reseal_all() >= 1
+    assert storage().read(upload.stored_name).startswith(b"pii1:") and content_of(upload) == plain
+    assert reseal_all() == 0  # all under the current key already
+
+
+def test_a_sealed_picture_does_not_open_as_another_purpose(app, db, owner):
+    from cryptography.exceptions import InvalidTag
+
+    from wechat_app import pii
+    from wechat_app.storage import storage
+
+    upload = store_image(owner, "photo", "a.jpg", image_bytes())
+    with pytest.raises(InvalidTag):
+        pii.unseal_bytes(storage().read(upload.stored_name), "physicians.id_number")
+
+
+def test_face_frames_are_deleted_after_the_retention_period(app, demo):
+    from datetime import timedelta
+
+    from tests.helpers import clear_face, portrait, ready_for_exam
+    from wechat_app import clock
+    from wechat_app.domain import exams, face_checks
+    from wechat_app.face import StaffVerifier
+    from wechat_app.storage import storage
+
+    registration = ready_for_exam(demo, "简易程序", photo=portrait("astronaut.png"))
+    (arrangement,) = exams.arrangements_for(registration)
+    check = face_checks.check(registration, arrangement, [portrait("astronaut.png")], "turn", StaffVerifier(), 3)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    clock.freeze(attempt.started_at + timedelta(seconds=exams.capture_moments(attempt)[0]))
+    capture = exams.keep_capture(attempt, 0, portrait("astronaut.png"))
+    frames = [demo.session.get(Upload, check.frame_upload_id), demo.session.get(Upload, capture.frame_upload_id)]
+    photo = face_checks.registration_photo(registration)
+    keep = timedelta(days=90)
+    assert prune_faces(keep, now=arrangement.ends_at + keep - timedelta(hours=1)) == 0
+    assert prune_faces(keep, now=arrangement.ends_at + keep + timedelta(hours=1)) == 2
+    for frame in frames:
+        demo.session.refresh(frame)
+        assert frame.purged_at is not None and frame.stored_name not in {n for n, _ in storage().names()}
+        with pytest.raises(DomainError):
+            content_of(frame)
+    assert content_of(photo)  # the registration photo stays with the registration

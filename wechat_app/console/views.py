@@ -18,6 +18,7 @@ from wechat_app.domain import (
     sessions,
     spreadsheets,
     staff_accounts,
+    uploads,
     verification,
     wizard,
 )
@@ -30,7 +31,6 @@ from wechat_app.forms import ConfirmForm, DecisionForm, first_error
 from wechat_app.forms.console import BatchReviewForm, ReviewForm, StaffLoginForm
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
 from wechat_app.models.enums import Role
-from wechat_app.storage import storage
 from wechat_app.wechat.oauth import safe_next
 
 
@@ -174,7 +174,7 @@ def upload(upload_id: int):
         abort(404)
     if row.kind == "face" and current_user.role != Role.ASSESSOR:
         abort(404)  # exam-time face photos are for the 考核机构 who reviews them (PIPL art. 28: only as needed)
-    response = Response(storage().read(row.stored_name), mimetype=row.content_type)
+    response = Response(uploads.content_of(row), mimetype=row.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

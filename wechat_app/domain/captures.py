@@ -14,11 +14,11 @@ from wechat_app import clock
 from wechat_app.domain import face_checks
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work
+from wechat_app.domain.uploads import content_of
 from wechat_app.extensions import db
 from wechat_app.face import THRESHOLD
 from wechat_app.models import Arrangement, Attempt, ExamCapture, FaceCheck, Physician, Registration, Staff, Upload
 from wechat_app.models.enums import CaptureVerdict
-from wechat_app.storage import storage
 
 LEASE = timedelta(minutes=5)
 
@@ -42,7 +42,7 @@ def reference_of(capture: ExamCapture) -> bytes | None:
     attempt = capture.attempt
     registration = db.session.get(Registration, attempt.registration_id) if attempt.registration_id else None
     photo = face_checks.registration_photo(registration) if registration is not None else None
-    return storage().read(photo.stored_name) if photo is not None else None
+    return content_of(photo) if photo is not None and photo.purged_at is None else None
 
 
 def judge(capture_id: int, verifier) -> ExamCapture | None:
@@ -52,10 +52,10 @@ def judge(capture_id: int, verifier) -> ExamCapture | None:
         if capture is None or capture.verdict != CaptureVerdict.PENDING:
             return capture
         reference, upload = reference_of(capture), db.session.get(Upload, capture.frame_upload_id)
-        if not verifier.automatic or reference is None or upload is None:
+        if not verifier.automatic or reference is None or upload is None or upload.purged_at is not None:
             capture.verdict = CaptureVerdict.UNCHECKED.value
         else:
-            frame = storage().read(upload.stored_name)
+            frame = content_of(upload)
             distance = verifier.compare(reference, frame)
             capture.distance = distance
             capture.verdict = (CaptureVerdict.NO_FACE if distance is None else

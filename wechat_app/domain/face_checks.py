@@ -18,12 +18,11 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import use_case
-from wechat_app.domain.uploads import store_image
+from wechat_app.domain.uploads import content_of, store_image
 from wechat_app.extensions import db
 from wechat_app.face import CHALLENGES, MAX_FRAMES, Verification
 from wechat_app.models import Arrangement, FaceCheck, Physician, Registration, Staff, Upload
 from wechat_app.models.enums import FaceVerdict, Role
-from wechat_app.storage import storage
 
 ADVICE = "调整好光线，不要出现高曝光，保证人脸清晰。"
 NO_FACE = "未检测到人脸，请正对摄像头。" + ADVICE
@@ -133,7 +132,7 @@ def check(registration: Registration, arrangement: Arrangement, frames: list[byt
         seen = Verification(False, True, False, False, None)
         verdict, reason = FaceVerdict.REVIEW, "报名照片缺失，已提交考核机构人工审核。"
     else:
-        seen = verifier.verify(storage().read(photo.stored_name), frames, challenge)
+        seen = verifier.verify(content_of(photo), frames, challenge)
         verdict, reason = verdict_for(seen, verifier.automatic, max_tries - refusals(physician_id, arrangement.id))
     frame_upload = store_image(physician_id, "face", "frame.jpg", frames[min(seen.best, len(frames) - 1)])
     row = FaceCheck(arrangement_id=arrangement.id, physician_id=physician_id, frame_upload_id=frame_upload.id,

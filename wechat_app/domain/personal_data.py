@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from wechat_app import pii
+from wechat_app.domain import uploads
 from wechat_app.domain.notifications import SMS_PHONE
 from wechat_app.domain.submission import SNAPSHOT_ID_NUMBER, SNAPSHOT_PHONE
 from wechat_app.extensions import db
@@ -41,6 +42,7 @@ def rotate() -> dict[str, int]:
         if notice.data.get("phone_sealed"):
             notice.data = {**notice.data, "phone_sealed": reseal(notice.data["phone_sealed"], SMS_PHONE)}
             counts["notifications"] += 1
+    counts["uploads"] = uploads.reseal_all()
     return counts
 
 

@@ -5,6 +5,10 @@ commit (an error, a lost race, a validation failure after the upload), the files
 removed when it ends. A process killed in between leaves a file no row names: `flask uploads prune`
 removes those, and rows that no draft, snapshot or exemption refers to any more.
 
+Every stored picture is sealed with PII_KEY (wechat_app/pii.py): a copy of the upload directory or
+of a backup shows no face and no certificate without the key. Exam-time face frames are deleted
+FACE_RETENTION_DAYS after their arrangement's window closed (`flask exams prune-faces`).
+
 Only JPEG and PNG are accepted, as the seed asks (.jpg .png .jpeg). The image is decoded with
 Pillow under a pixel cap (a decompression bomb is refused, not expanded), and re-encoded from its
 pixels: EXIF (GPS position, camera serial) and anything appended after the image data (a script
@@ -22,10 +26,20 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from wechat_app import clock
+from wechat_app import clock, pii
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
-from wechat_app.models import CourseMedia, Exemption, FaceCheck, Registration, RegistrationSnapshot, Upload
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    CourseMedia,
+    ExamCapture,
+    Exemption,
+    FaceCheck,
+    Registration,
+    RegistrationSnapshot,
+    Upload,
+)
 from wechat_app.storage import storage
 
 # Which uploaded-file field of which wizard step holds which kind of image, and how many it keeps.
@@ -115,13 +129,55 @@ def store_image(physician_id: int, kind_name: str, filename: str, data: bytes) -
     if not data:
         raise DomainError("文件是空的，请重新选择。")
     cleaned, suffix, content_type, width, height = reencode(data, kind)
-    name = storage().save(cleaned, suffix)
+    name = storage().save(pii.seal_bytes(cleaned, SEALED_FOR), suffix)
     db.session.info.setdefault(WRITTEN, []).append(name)
     upload = Upload(physician_id=physician_id, kind=kind_name, stored_name=name, content_type=content_type,
                     size=len(cleaned), width=width, height=height)
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+SEALED_FOR = "uploads"  # the associated data of a sealed upload: a sealed value elsewhere does not open here
+
+
+def content_of(upload: Upload) -> bytes:
+    """The picture as the physician uploaded it (re-encoded), unsealed. A face frame deleted after its
+    retention period is a DomainError (404)."""
+    if upload.purged_at is not None:
+        raise DomainError("该照片已超过保存期限并已删除。", status=404)
+    return pii.unseal_bytes(storage().read(upload.stored_name), SEALED_FOR)
+
+
+def reseal_all() -> int:
+    """Every stored upload sealed under the current PII key (`flask pii rotate`): files sealed under
+    an older key, and files stored before sealing began. Returns how many were written."""
+    current, written = pii.current_key_id(), 0
+    for upload in db.session.scalars(select(Upload).where(Upload.purged_at.is_(None)).order_by(Upload.id)):
+        blob = storage().read(upload.stored_name)
+        if pii.sealed_key_id(blob) != current:
+            storage().replace(upload.stored_name, pii.seal_bytes(pii.unseal_bytes(blob, SEALED_FOR), SEALED_FOR))
+            written += 1
+    return written
+
+
+def prune_faces(retention: timedelta, now=None) -> int:
+    """Delete the face frames of checks and papers whose arrangement's window closed more than
+    `retention` ago (README › Security: kept FACE_RETENTION_DAYS for appeals and review, then gone).
+    The rows stay, marked, so that the 监考记录 still shows what was judged. Returns frames deleted."""
+    cutoff = (now or clock.now()) - retention
+    ended = select(Arrangement.id).where(Arrangement.ends_at < cutoff)
+    ids = set(db.session.scalars(select(FaceCheck.frame_upload_id).where(
+        FaceCheck.arrangement_id.in_(ended), FaceCheck.frame_upload_id.is_not(None))))
+    ids |= set(db.session.scalars(select(ExamCapture.frame_upload_id).join(
+        Attempt, ExamCapture.attempt_id == Attempt.id).where(Attempt.arrangement_id.in_(ended))))
+    rows = db.session.scalars(select(Upload).where(Upload.id.in_(ids), Upload.purged_at.is_(None))).all() if ids else []
+    for upload in rows:
+        upload.purged_at = clock.now()
+    db.session.commit()  # marked first: a frame is never served once its file may be gone
+    for upload in rows:
+        storage().delete(upload.stored_name)
+    return len(rows)
 
 
 # --- files of transactions that did not commit --------------------------------------------------
@@ -147,7 +203,7 @@ PRUNE_GRACE = timedelta(hours=24)  # never touch what a transaction in progress 
 
 
 def referenced_upload_ids() -> set[int]:
-    """Uploads a draft, a submitted snapshot, an exemption or a face check refers to."""
+    """Uploads a draft, a submitted snapshot, an exemption, a face check or a paper's photo refers to."""
     ids: set[int] = set()
 
     def collect(steps: dict | None) -> None:
@@ -161,6 +217,7 @@ def referenced_upload_ids() -> set[int]:
     for evidence in db.session.scalars(select(Exemption.evidence)):
         ids.update(evidence or [])
     ids.update(i for i in db.session.scalars(select(FaceCheck.frame_upload_id)) if i is not None)
+    ids.update(db.session.scalars(select(ExamCapture.frame_upload_id)))
     return ids
 
 

@@ -68,7 +68,8 @@ class RegistrationEvent(Model):
 
 
 class Upload(Model):
-    """A file a physician uploaded, stored outside static/ under a random name."""
+    """A picture a physician uploaded (or a camera took), sealed and stored outside static/ under a
+    random name (domain/uploads.py)."""
 
     __tablename__ = "uploads"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +81,7 @@ class Upload(Model):
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    purged_at: Mapped[datetime | None]  # a face frame deleted after its retention period (the row stays)
 
 
 class Exemption(Model):

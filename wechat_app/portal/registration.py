@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from wechat_app import clock
 from wechat_app.auth import physician_required
-from wechat_app.domain import enumerations, submission, wizard
+from wechat_app.domain import enumerations, submission, uploads, wizard
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import Actor, Role, Status, label
@@ -21,7 +21,6 @@ from wechat_app.forms import ConfirmForm, first_error, flat_errors
 from wechat_app.forms.portal import ExemptionForm
 from wechat_app.forms.registration import STEP_FORMS
 from wechat_app.models import Department, Upload
-from wechat_app.storage import storage
 
 bp = Blueprint("registration", __name__)
 
@@ -173,7 +172,7 @@ def upload(upload_id: int):
     row = db.session.get(Upload, upload_id)
     if row is None or row.physician_id != current_user.id:
         abort(404)
-    response = Response(storage().read(row.stored_name), mimetype=row.content_type)
+    response = Response(uploads.content_of(row), mimetype=row.content_type)
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
