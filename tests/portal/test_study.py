@@ -3,10 +3,13 @@ requests and their scope, mock papers feeding the 错题本, the 错题本 rule,
 that do not grow with the content."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, select
 
 from tests.helpers import csrf_token, ready_for_exam
+from wechat_app import clock
 from wechat_app.domain import training, wrong_book
 from wechat_app.extensions import db as _db
 from wechat_app.models import Course, CourseMedia, Enrolment, MockPaper, Question, WrongAnswer
@@ -51,22 +54,88 @@ def test_enrolment_is_a_post_and_an_order(client, demo, login_as):
     assert len(demo.session.scalars(select(Enrolment).where(Enrolment.physician_id == physician.id)).all()) == 1
 
 
-def test_lesson_position_resumes_and_done_past_ninety_percent(client, demo, login_as):
-    physician = ready_for_exam(demo).physician
-    login_as(physician)
-    course = course_named(demo, "人文医学")
-    lesson = demo.session.scalar(select(CourseMedia).where(CourseMedia.course_id == course.id,
-                                                           CourseMedia.kind == MediaKind.LESSON).order_by(CourseMedia.position))
-    page = client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True)
-    token = csrf_token(page)
-    post = lambda seconds: client.post(f"/m/study/lessons/{lesson.id}/position",  # noqa: E731
-                                       data={"csrf_token": token, "position": seconds}).get_json()
-    assert post(4) == {"ok": True, "done": False}
+def lesson_of(demo, words: str = "人文医学", nth: int = 0) -> CourseMedia:
+    course = course_named(demo, words)
+    return demo.session.scalars(select(CourseMedia).where(CourseMedia.course_id == course.id,
+                                                          CourseMedia.kind == MediaKind.LESSON)
+                                .order_by(CourseMedia.position, CourseMedia.id)).all()[nth]
+
+
+def beats(client, lesson: CourseMedia):
+    token = csrf_token(client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True))
+
+    def beat(seconds, playing=True, after: float = 0.0):
+        clock.freeze(clock.now() + timedelta(seconds=after))
+        data = {"csrf_token": token, "position": seconds} | ({"playing": "y"} if playing else {})
+        return client.post(f"/m/study/lessons/{lesson.id}/position", data=data).get_json()
+    return beat
+
+
+@pytest.fixture
+def frozen():
+    clock.freeze(clock.now())
+
+
+def test_a_lesson_posted_as_finished_right_after_opening_is_not_done(client, demo, login_as, frozen):
+    login_as(ready_for_exam(demo).physician)
+    lesson = lesson_of(demo)
+    beat = beats(client, lesson)
+    assert beat(lesson.duration_seconds)["done"] is False  # issue 20, reproduction 8
+    assert beat(lesson.duration_seconds, after=1)["done"] is False
+    answer = beat(lesson.duration_seconds, playing=False, after=1)
+    assert answer["done"] is False and answer["furthest"] == 0 and answer["studied"] == 0
+
+
+def test_watching_is_credited_and_done_past_ninety_percent_and_resumes(client, demo, login_as, frozen):
+    login_as(ready_for_exam(demo).physician)
+    lesson = lesson_of(demo)
+    beat = beats(client, lesson)
+    assert beat(0)["done"] is False  # play
+    assert beat(4, after=4) == {"ok": True, "done": False, "furthest": 4, "studied": 4, "message": None}
     assert 'data-resume="4"' in client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True)
-    assert post(8)["done"] is True  # 8 of 8 seconds
-    assert post(1)["done"] is True  # going back does not undo it
-    assert post(10**4)["ok"]  # beyond the end is the end
+    assert beat(8, playing=False, after=4.2)["done"] is True  # 8 of 8 seconds, watched
+    assert "学时0分8秒" in client.get("/m/study").get_data(as_text=True)  # 学时 from the credited time
+    assert beat(1)["done"] is True  # going back does not undo it
+    assert beat(10**4)["ok"]  # beyond the end is the end
+    token = csrf_token(client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True))
     assert client.post(f"/m/study/lessons/{lesson.id}/position", data={"csrf_token": token, "position": "-3"}).status_code == 400
+
+
+def test_faster_than_one_and_a_half_or_a_drag_ahead_is_not_watching(client, demo, login_as, frozen):
+    login_as(ready_for_exam(demo).physician)
+    lesson = lesson_of(demo)
+    beat = beats(client, lesson)
+    beat(0)
+    fast = beat(8, after=2)  # 8 s of video in 2 s of wall time
+    assert fast["furthest"] == 3 and fast["studied"] <= 3 and not fast["done"]
+    dragged = beat(8, after=2)  # still "at 8": nothing more was watched
+    assert dragged["furthest"] == 3
+    beat(3, after=1)  # back to where watching stopped, and on from there
+    assert beat(6, after=3)["furthest"] == 6
+
+
+def test_a_pause_stops_the_clock(client, demo, login_as, frozen):
+    login_as(ready_for_exam(demo).physician)
+    lesson = lesson_of(demo)
+    beat = beats(client, lesson)
+    beat(0)
+    beat(2, playing=False, after=2)
+    assert beat(6, after=600)["studied"] == 2  # the phone slept paused for ten minutes: no credit
+    assert beat(8, playing=False, after=2)["studied"] == 4
+
+
+def test_one_lesson_at_a_time(client, demo, login_as, frozen):
+    login_as(ready_for_exam(demo).physician)
+    first, second = lesson_of(demo, nth=0), lesson_of(demo, nth=1)
+    beat_first, beat_second = beats(client, first), beats(client, second)
+    beat_first(0)
+    beat_second(0)
+    answer = beat_second(4, after=4)
+    assert answer["studied"] == 0 and "同一时间只计一节课程的学时" in answer["message"]
+    assert beat_first(4)["studied"] == 4  # the first one goes on
+    beat_first(4, playing=False)  # paused: the second may count now
+    beat_second(4)
+    assert beat_second(8, after=4)["studied"] == 4
 
 
 def test_media_answers_ranges_and_only_to_its_province(app, client, demo, login_as):

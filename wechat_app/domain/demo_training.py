@@ -105,8 +105,8 @@ def seed_learners() -> None:
     for physician in db.session.scalars(select(Physician).order_by(Physician.id.desc()).limit(2)):
         db.session.add(Enrolment(physician_id=physician.id, course_id=course.id))
         db.session.add(LessonProgress(physician_id=physician.id, media_id=lessons[0].id, position_seconds=VIDEO_SECONDS,
-                                      furthest_seconds=VIDEO_SECONDS, done=True))
+                                      furthest_seconds=VIDEO_SECONDS, credited_seconds=VIDEO_SECONDS, done=True))
         db.session.add(LessonProgress(physician_id=physician.id, media_id=lessons[1].id, position_seconds=3,
-                                      furthest_seconds=3, done=False))
+                                      furthest_seconds=3, credited_seconds=3, done=False))
         db.session.add_all(WrongAnswer(physician_id=physician.id, course_id=course.id, question_id=question_id)
                            for question_id in questions)

@@ -85,6 +85,7 @@ class Progress:
     wrong: int = 0
     seen: int = 0  # different questions answered in the course
     right: int = 0  # of which answered right at least once
+    studied_seconds: int = 0  # 学时: the time of lessons watched, as the server credited it
 
 
 @dataclass
@@ -105,7 +106,7 @@ def cards(physician: Physician, who: Learner | None = None) -> list[Card]:
 
 
 CARD_FIGURES = ("lessons", "textbooks", "mock_papers", "lessons_done", "papers_taken", "best_score", "wrong", "seen",
-                "right")
+                "right", "studied_seconds")
 
 
 @lru_cache(maxsize=2)
@@ -132,6 +133,9 @@ def cards_statement(with_procedure: bool):
         "wrong": count(WrongAnswer.course_id == Course.id, WrongAnswer.physician_id == me),
         "seen": count(*practised, of=func.distinct(PracticeAnswer.question_id)),
         "right": count(*practised, PracticeAnswer.right.is_(True), of=func.distinct(PracticeAnswer.question_id)),
+        "studied_seconds": select(func.coalesce(func.sum(LessonProgress.credited_seconds), 0)).where(
+            LessonProgress.media_id == CourseMedia.id, CourseMedia.course_id == Course.id,
+            LessonProgress.physician_id == me).correlate(Course).scalar_subquery(),
     }
     assert tuple(figures) == CARD_FIGURES
     enrolled = select(Enrolment.id).where(Enrolment.course_id == Course.id, Enrolment.physician_id == me).exists()
@@ -188,24 +192,56 @@ def progress_of(physician: Physician, media: list[CourseMedia]) -> dict[int, Les
         LessonProgress.physician_id == physician.id, LessonProgress.media_id.in_([m.id for m in media])))}
 
 
-def save_position(physician: Physician, media: CourseMedia, position: int) -> LessonProgress:
-    """Where the video is now (seconds); the furthest point reached decides 'done' (90 %)."""
+# Learning time is what the server saw pass (issue 20): a lesson posted as "at the end" right after
+# opening, or dragged there, is not watched. The page beats every BEAT seconds while playing.
+MAX_RATE = 1.5  # playback faster than this is not credited beyond it (the page caps the player too)
+BEAT_GAP = 30  # seconds: a longer silence (a sleeping phone, a closed page) credits nothing
+ELSEWHERE = "您正在学习另一节课程，同一时间只计一节课程的学时。"
+
+
+@dataclass(frozen=True)
+class Beat:
+    progress: LessonProgress
+    credited: int  # seconds credited by this beat
+    elsewhere: bool  # another lesson is being played at the same time: nothing credited
+
+
+def save_position(physician: Physician, media: CourseMedia, position: int, playing: bool = True) -> Beat:
+    """A heartbeat of the lesson's page: where the video is now (seconds). The furthest point moves
+    on only by watching — at most MAX_RATE × the time since the last beat, and never while another
+    lesson of the physician beats at the same time; 学时 is the time so credited; past 90 % of the
+    lesson reached that way it is done. Seeking back and resuming are free. A beat that is not
+    `playing` (a pause, the end, leaving) credits up to it and stops the clock."""
     if media.kind != MediaKind.LESSON:
         raise DomainError("该内容不是视频课程。", status=404)
     length = media.duration_seconds or 0
     position = max(0, min(position, length or position))
+    now = clock.now()
     with unit_of_work("进度正在保存，请稍后重试。"):
         row = db.session.scalar(select(LessonProgress).where(LessonProgress.physician_id == physician.id,
-                                                             LessonProgress.media_id == media.id))
+                                                             LessonProgress.media_id == media.id)
+                                .with_for_update())
         if row is None:
             row = LessonProgress(physician_id=physician.id, media_id=media.id, position_seconds=0, furthest_seconds=0,
-                                 done=False)
+                                 credited_seconds=0, done=False)
             db.session.add(row)
+        elsewhere = db.session.scalar(select(LessonProgress.id).where(
+            LessonProgress.physician_id == physician.id, LessonProgress.media_id != media.id,
+            LessonProgress.last_beat_at > now - timedelta(seconds=BEAT_GAP)).limit(1)) is not None
+        elapsed = (now - row.last_beat_at).total_seconds() if row.last_beat_at is not None else 0.0
+        credited = 0
+        if not elsewhere and 0 < elapsed <= BEAT_GAP and position > (row.position_seconds or 0):
+            watched = min(position - (row.position_seconds or 0), int(elapsed * MAX_RATE))
+            credited = min(watched, int(elapsed) + 1)
+            reached = (row.position_seconds or 0) + watched
+            if (row.position_seconds or 0) <= (row.furthest_seconds or 0) + 1:
+                row.furthest_seconds = max(row.furthest_seconds or 0, reached)
+        row.credited_seconds = (row.credited_seconds or 0) + credited
         row.position_seconds = position
-        row.furthest_seconds = max(row.furthest_seconds or 0, position)
+        row.last_beat_at = now if playing and not elsewhere else None
         row.done = bool(row.done) or (length > 0 and row.furthest_seconds >= DONE_SHARE * length)
-        row.updated_at = clock.now()
-        return row
+        row.updated_at = now
+        return Beat(row, credited, elsewhere)
 
 
 def start_mock(physician: Physician, mock: MockPaper) -> Attempt:

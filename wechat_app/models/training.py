@@ -78,7 +78,8 @@ class Enrolment(Model):
 
 
 class LessonProgress(Model):
-    """Where a physician stopped in a lesson, how far they got, and whether it counts as done (90 %)."""
+    """Where a physician stopped in a lesson, how far they got by watching, the time credited, and
+    whether it counts as done (90 % reached by watching: domain/training.save_position)."""
 
     __tablename__ = "lesson_progress"
     __table_args__ = (UniqueConstraint("physician_id", "media_id"),)
@@ -86,7 +87,9 @@ class LessonProgress(Model):
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("course_media.id"))
     position_seconds: Mapped[int] = mapped_column(Integer, default=0)
-    furthest_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    furthest_seconds: Mapped[int] = mapped_column(Integer, default=0)  # the furthest point reached by watching
+    credited_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 学时: time watched
+    last_beat_at: Mapped[datetime | None]  # the page's last heartbeat: credit is measured from it
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 

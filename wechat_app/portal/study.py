@@ -104,15 +104,16 @@ def lesson(media_id: int):
 
 @bp.post("/m/study/lessons/<int:media_id>/position")
 @physician_required
-@limiter.limit("60/minute")
+@limiter.limit("60/minute", key_func=lambda: f"physician:{current_user.get_id()}")
 def position(media_id: int):
     """Where the video is (the page posts it every few seconds and when it is left)."""
     media = my_media(media_id, MediaKind.LESSON)
     form = PositionForm()
     if not form.validate_on_submit():
         return {"ok": False}, 400
-    row = training.save_position(current_user, media, form.position.data or 0)
-    return {"ok": True, "done": row.done}
+    beat = training.save_position(current_user, media, form.position.data or 0, bool(form.playing.data))
+    return {"ok": True, "done": beat.progress.done, "furthest": beat.progress.furthest_seconds,
+            "studied": beat.progress.credited_seconds, "message": training.ELSEWHERE if beat.elsewhere else None}
 
 
 @bp.get("/m/study/media/<int:media_id>")
