@@ -1,6 +1,7 @@
 """Entry, province, bind / sign-in with captcha and lockout, the first-login setup."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -214,8 +215,15 @@ def test_a_bound_openid_goes_straight_home(client, demo):
     assert physician.name in client.get("/m/").get_data(as_text=True)
 
 
+def without_phone(db, physician: Physician) -> Physician:
+    """An account with no phone on record, reached with a one-time password from its institution."""
+    physician.phone = None
+    db.session.commit()
+    return physician
+
+
 def test_first_login_setup_changes_password_and_binds_phone(app, client, demo, login_as, fake_wechat):
-    physician = login_as(physician_with(demo))
+    physician = login_as(without_phone(demo, physician_with(demo)))
     physician_id = physician.id
     page = client.get("/m/setup").get_data(as_text=True)
     assert "修改密码，绑定手机" in page and "430***********" in page and physician.id_number_18 not in page
@@ -288,7 +296,7 @@ def test_forgot_password_by_sms(app, client, demo):
 
 
 def test_forgot_password_without_phone_names_the_institution(app, client, demo):
-    physician = physician_with(demo)
+    physician = without_phone(demo, physician_with(demo))
     page = client.get("/m/forgot")
     answer = captcha_answer(app, client)
     response = client.post("/m/forgot", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
@@ -337,3 +345,73 @@ def test_the_sign_in_pages_link_real_terms_and_privacy_pages_and_the_hotline(cli
     assert "个人信息保护法" in client.get("/privacy").get_data(as_text=True)
     assert "服务内容" in client.get("/terms").get_data(as_text=True)
     assert 'href="/terms"' in client.get("/console/login").get_data(as_text=True)
+
+
+# --- the first sign-in cannot be taken by whoever knows an ID number (issue 20) ------------------
+
+def test_a_first_sign_in_with_a_phone_on_record_needs_the_code_sent_there(app, client, demo, login_as, fake_wechat):
+    physician = login_as(physician_with(demo))
+    on_record = physician.phone
+    page = client.get("/m/setup").get_data(as_text=True)
+    assert on_record not in page and f"{on_record[:3]}****{on_record[-4:]}" in page
+    token = csrf_token(page)
+    form = {"csrf_token": token, "old_password": "666666", "new_password": "Dk2026!ok", "confirm": "Dk2026!ok"}
+    refused = client.post("/m/setup", data=form | {"code": "123456"})
+    assert refused.status_code == 200 and "验证码" in refused.get_data(as_text=True)
+    # a number of the taker's own is not where the code goes, nor what gets bound
+    taken = client.post("/m/setup", data=form | {"phone": "13811112222", "code": "123456"})
+    assert "Location" not in taken.headers
+    assert client.post("/m/sms", data={"csrf_token": token, "purpose": "first_login", "phone": "13811112222"}
+                       ).get_json()["ok"]
+    with app.app_context():
+        run_worker(once=True)
+    assert fake_wechat.sms[-1]["phone"] == on_record
+    done = client.post("/m/setup", data=form | {"code": sms_code(app, on_record, "first_login")})
+    assert done.headers["Location"] == "/m/"
+    demo.session.expire_all()
+    saved = demo.session.get(Physician, physician.id)
+    assert not saved.must_change_password and saved.phone == on_record
+
+
+def test_666666_without_a_phone_on_record_opens_nothing(app, client, demo):
+    physician = without_phone(demo, physician_with(demo))
+    refused = post_login(app, client, "/login", physician.id_number_18)
+    assert "Location" not in refused.headers and "一次性初始密码" in refused.get_data(as_text=True)
+    assert client.get("/m/setup").headers["Location"] == "/login"
+
+
+def test_the_institution_hands_out_a_one_time_password_where_no_phone_is_kept(app, client, demo, login_as):
+    from wechat_app.models import Staff
+
+    physician = without_phone(demo, physician_with(demo))
+    login_as(demo.session.scalar(select(Staff).where(Staff.username == "rmyy")))
+    token = csrf_token(client.get("/console/physicians").get_data(as_text=True))
+    done = client.post(f"/console/physicians/{physician.id}/reset-password", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    with client.session_transaction() as session:
+        session.clear()  # the staff member leaves; the physician comes to the sign-in page
+    from flask import g
+
+    g.pop("_login_user", None)  # test requests share the test's app context, and what it cached
+    g.pop("csrf_token", None)
+    handed_out = re.search(r"一次性初始密码：([a-z2-9]{8})", done).group(1)
+    assert "Location" not in post_login(app, client, "/login", physician.id_number_18).headers  # 666666: still no
+    signed = post_login(app, client, "/login", physician.id_number_18, password=handed_out)
+    assert signed.headers.get("Location") == "/m/" and client.get("/m/").headers["Location"] == "/m/setup"
+    assert "修改密码，绑定手机" in client.get("/m/setup").get_data(as_text=True)  # binds a phone of their own
+
+
+def test_new_physician_gets_666666_with_a_phone_and_a_one_time_password_without(demo):
+    from wechat_app.domain import passwords
+    from wechat_app.domain.physicians import PhysicianInput, create_physician
+    from wechat_app.models import Staff
+
+    staff = demo.session.scalar(select(Staff).where(Staff.username == "rmyy"))
+    base = dict(name="新医师", gender="", id_type="身份证", category="临床", practice_scope="内科专业",
+                certificate_number="110430100009999", qualification_number="200543110430109999")
+    with_phone, none = create_physician(staff, PhysicianInput(id_number="430103199408304303", phone="13700001111",
+                                                             **base), None)
+    assert none is None and passwords.verify(with_phone.password_hash, "666666")
+    without, handed_out = create_physician(staff, PhysicianInput(id_number="430103199503294377", **base), None)
+    assert handed_out and passwords.verify(without.password_hash, handed_out)
+    assert not passwords.verify(without.password_hash, "666666")

@@ -155,16 +155,22 @@ def physician_new():
         errors = flat_errors(form.errors)
     elif form.is_submitted():
         try:
-            physicians.create_physician(current_user, data, ip())
+            _, handed_out = physicians.create_physician(current_user, data, ip())
         except DomainError as exc:
             errors = exc.fields
         else:
-            flash(f"已新增医师：{data.name}（初始密码666666）")
+            flash(f"已新增医师：{data.name}（{initial_password_note(handed_out)}）")
             return redirect(url_for("console.physicians_page"))
     departments = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id,
                                                               Department.enabled.is_(True))).all()
     return render_template("console/physician_new.html", data=data, errors=errors, departments=departments,
                            form=form, enums=enumerations), 400 if errors else 200
+
+
+def initial_password_note(handed_out: str | None) -> str:
+    if handed_out is None:
+        return "初始密码666666，首次登录需输入发送至登记手机的验证码"
+    return f"一次性初始密码：{handed_out}，仅显示这一次，请当面交给医师本人；首次登录后须修改密码并绑定手机"
 
 
 @bp.post("/physicians/<int:physician_id>/<action>")
@@ -179,8 +185,8 @@ def physician_action(physician_id: int, action: str):
             physicians.transfer_out(current_user, physician, form.reason.data, ip())
             flash(f"已调离：{physician.name}")
         elif action == "reset-password":
-            physicians.reset_password(current_user, physician, ip())
-            flash(f"已重置密码为666666：{physician.name}")
+            handed_out = physicians.reset_password(current_user, physician, ip())
+            flash(f"已重置密码：{physician.name}（{initial_password_note(handed_out)}）")
         elif action == "unbind-phone":
             physicians.unbind_phone(current_user, physician, ip())
             flash(f"已解绑手机：{physician.name}")

@@ -20,6 +20,10 @@ from wechat_app.extensions import db
 from wechat_app.models import Physician, WeChatUser
 from wechat_app.models.physician import id_number_indexes
 
+SHARED_INITIAL_WITHOUT_PHONE = (
+    "您的账号尚未登记手机号，不能使用初始密码666666首次登录。请联系主要执业机构的定考负责人在【医师管理】中"
+    "【重置密码】，领取一次性初始密码后登录。"
+)
 NOT_FOUND = (
     "系统中没有找到该证件号码的医师账号。请确认输入的是执业注册时使用的证件号码；"
     "如仍无法登录，说明您的信息尚未进入定考系统，请联系您主要执业机构的定考负责人，"
@@ -44,6 +48,10 @@ def authenticate(raw_id: str, password: str, ip: str | None) -> Physician:
         raise DomainError(NOT_FOUND)
     lockout.check_password(physician, password, "physician", ip,
                            "证件号码或密码错误，还可尝试{left}次。初始密码为666666，修改过请输入新密码。")
+    if physician.must_change_password and not physician.phone and password == passwords.INITIAL_PASSWORD:
+        # Anyone who knows an ID number knows this password: with no phone on record to send the
+        # first sign-in's code to, it opens nothing (issue 20); the institution hands out a one-time one.
+        raise DomainError(SHARED_INITIAL_WITHOUT_PHONE, status=403)
     return physician
 
 
@@ -107,6 +115,9 @@ def refuse_password(errors: list[str]) -> None:
         raise DomainError("".join(errors), fields={"new_password": "".join(errors)})
 
 
+FIRST_SIGNIN = "first_login"  # the SMS purpose of the first sign-in's code, sent to the phone on record
+
+
 def phone_problem(phone: str, code: str) -> str | None:
     if not verification.is_mobile(phone):
         return "请输入正确的11位手机号码。"
@@ -125,11 +136,17 @@ def change_password(physician: Physician, old: str, new: str, confirm: str, acto
 @use_case()
 def first_login_setup(physician: Physician, old: str, new: str, confirm: str, phone: str | None,
                       code: str | None, actor: Actor) -> None:
-    """The seed's 修改密码，绑定手机 page: new password, and the phone when none is bound yet.
-    Every problem by field at once; nothing is saved unless everything is right."""
+    """The seed's 修改密码，绑定手机 page: new password, and the phone when none is on record. With a
+    phone on record the code sent to it is required (`phone` None): whoever knows the ID number and
+    666666 but not that phone gets nothing. Every problem by field at once; nothing is saved unless
+    everything is right."""
     fields: dict[str, str | None] = {"new_password": "".join(password_errors(physician, new, confirm, old))}
     if phone is not None:  # a wrong number under 手机号, a wrong code under 验证码
         fields["phone" if not verification.is_mobile(phone) else "code"] = phone_problem(phone, code or "")
+    elif physician.phone:
+        fields["code"] = verification.check_sms_code(physician.phone, FIRST_SIGNIN, code or "")
+    else:
+        fields["phone"] = "请绑定本人手机号。"
     problems = {name: message for name, message in fields.items() if message}
     if problems:
         raise DomainError("".join(problems.values()), fields=problems)

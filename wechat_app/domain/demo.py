@@ -239,6 +239,9 @@ def seed_physicians(hospital, centre, clinic, departments, cycle) -> None:
             level="执业医师" if serial % 5 else "执业助理医师", category="临床", practice_scope="内科专业",
             certificate_number=f"1104301{serial:08d}", certificate_date=date(2005 + serial % 15, 7, 1),
             title="主治医师", password_hash=password_hash, must_change_password=True,
+            # A phone on record, as the institution would keep it (fictional numbers): the first sign-in
+            # with 666666 asks for the code sent there, which the simulator shows (短信).
+            phone=f"199000{serial:05d}",
         )
         db.session.add(physician)
         db.session.flush()

@@ -2,10 +2,29 @@
 three of upper-case letters, lower-case letters, digits and symbols."""
 from __future__ import annotations
 
+import secrets
+
 from werkzeug.security import check_password_hash, generate_password_hash
 
 INITIAL_PASSWORD = "666666"
 MIN_LENGTH = 8
+# A one-time initial password an institution hands to a physician with no phone on record: no
+# look-alike characters (0/O, 1/l/I), 8 of 31 — about 40 bits, and good for one first sign-in only.
+ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+def one_time_password() -> str:
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(8))
+
+
+def initial_password_for(has_phone: bool) -> tuple[str, str | None]:
+    """(hash, password to hand out) for a new or reset account. The seed's 666666 only where a phone
+    is on record — the first sign-in then needs a code sent to that phone, so knowing an ID number is
+    not enough to take the account; elsewhere a one-time password the institution hands out."""
+    if has_phone:
+        return hash_password(INITIAL_PASSWORD), None
+    password = one_time_password()
+    return hash_password(password), password
 
 
 def hash_password(password: str) -> str:

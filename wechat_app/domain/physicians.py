@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import audit, passwords
+from wechat_app.domain import audit, passwords, verification
 from wechat_app.domain.accounts import find_physician, with_id_number
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.enumerations import subjects
@@ -86,6 +86,7 @@ class PhysicianInput:
     ethnicity: str = ""
     post: str = ""  # 职务
     specialties: list[str] | None = None  # 从事专业: codes of the department's 诊疗科目
+    phone: str = ""  # 手机号 on record: the first sign-in's code goes there (domain/accounts.py)
 
 
 FIELD_NAMES = {"name": "姓名", "id_number": "证件号码", "level": "执业级别", "category": "执业类别",
@@ -155,6 +156,8 @@ def validate_physician(data: PhysicianInput, institution_id: int | None) -> dict
         errors["department_id"] = "请选择本机构的科室。"
     if data.specialties and (department is None or not set(data.specialties) <= set(department.subject_codes)):
         errors["specialties"] = "从事专业须为所选科室的诊疗科目。"
+    if data.phone.strip() and not verification.is_mobile(data.phone.strip()):
+        errors["phone"] = "请输入正确的11位手机号码。"
     if "id_number" not in errors:
         holder = find_physician(data.id_number)
         if holder is not None:
@@ -165,9 +168,12 @@ def validate_physician(data: PhysicianInput, institution_id: int | None) -> dict
 
 
 @use_case()
-def create_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physician:
-    """新增医师: one physician, one transaction."""
-    return add_physician(staff, data, ip)
+def create_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> tuple[Physician, str | None]:
+    """新增医师: one physician, one transaction. Returns the one-time initial password to hand out
+    when no phone was recorded (None: 666666, and the first sign-in's code goes to the phone)."""
+    physician = add_physician(staff, data, ip)
+    physician.password_hash, handed_out = passwords.initial_password_for(bool(physician.phone))
+    return physician, handed_out
 
 
 def add_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physician:
@@ -187,6 +193,7 @@ def add_physician(staff: Staff, data: PhysicianInput, ip: str | None) -> Physici
         qualification_date=data.qualification_date, title=data.title or None, title_date=data.title_date,
         education=data.education or None, email=data.email or None, ethnicity=data.ethnicity or None,
         post=data.post or None, specialties=list(data.specialties or []) or None,
+        phone=data.phone.strip() or None,
         password_hash=passwords.hash_password(passwords.INITIAL_PASSWORD), must_change_password=True)
     db.session.add(physician)
     db.session.flush()
@@ -256,12 +263,15 @@ def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
 
 
 @use_case()
-def reset_password(staff: Staff, physician: Physician, ip: str | None) -> None:
-    """Back to the initial password; the physician must change it at next sign-in."""
-    physician.password_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+def reset_password(staff: Staff, physician: Physician, ip: str | None) -> str | None:
+    """Back to an initial password; the physician must change it at next sign-in. Returns the one-time
+    password to hand out when no phone is on record (None: 666666 and a code to the phone)."""
+    physician.password_hash, handed_out = passwords.initial_password_for(bool(physician.phone))
     physician.must_change_password = True
     end_sessions(physician)
-    audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip)
+    audit.record("staff", staff.id, "physician_reset_password", "physician", physician.id, ip,
+                 one_time=handed_out is not None)
+    return handed_out
 
 
 @use_case()

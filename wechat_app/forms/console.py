@@ -93,6 +93,7 @@ class PhysicianForm(Form):
     ethnicity = text(Physician.ethnicity, "民族")
     post = text(Physician.post, "职务")
     specialties = several(50, 10)
+    phone = text(11, "手机号")
 
     def to_input(self) -> PhysicianInput:
         """What was typed (a date that did not parse is None), also for showing the form again."""

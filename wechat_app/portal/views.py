@@ -23,6 +23,7 @@ from wechat_app.auth import (
 from wechat_app.domain import accounts, followers, sessions, verification
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
+from wechat_app.domain.idnumbers import mask_phone
 from wechat_app.domain.registration import Actor
 from wechat_app.extensions import db, limiter
 from wechat_app.forms import ConfirmForm, show_refusal
@@ -197,8 +198,7 @@ def setup():
         try:
             accounts.first_login_setup(
                 current_user, form.old_password.data, form.new_password.data, form.confirm.data,
-                form.phone.data.strip() if needs_phone else None, form.code.data.strip() if needs_phone else None,
-                actor())
+                form.phone.data.strip() if needs_phone else None, (form.code.data or "").strip(), actor())
         except DomainError as exc:
             show_refusal(form, exc, "new_password")
         else:
@@ -206,7 +206,8 @@ def setup():
             flash("密码已修改，请牢记新密码。")
             return redirect(url_for("portal.home"))
     return render_template("portal/setup.html", form=form, needs_phone=needs_phone, sms_form=SmsForm(),
-                           masked_id=current_user.masked_id_number)
+                           masked_id=current_user.masked_id_number,
+                           masked_phone=mask_phone(current_user.phone) if current_user.phone else "")
 
 
 @bp.post("/m/sms")
@@ -218,6 +219,9 @@ def send_sms():
         return {"error": "请求已过期，请刷新页面。"}, 400
     if form.purpose.data == "bind_phone" and signed_in_physician():
         phone, account = (form.phone.data or "").strip(), current_user.id
+    elif form.purpose.data == accounts.FIRST_SIGNIN and signed_in_physician() and current_user.must_change_password \
+            and current_user.phone:
+        phone, account = current_user.phone, current_user.id  # only ever the phone on record
     elif form.purpose.data == "reset_password" and session.get("reset_physician_id"):
         physician = db.session.get(Physician, session["reset_physician_id"])
         phone, account = physician.phone or "", physician.id
