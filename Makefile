@@ -50,6 +50,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.faces
 
 # The fault campaign (issue 14): Redis and PostgreSQL stopped under load, workers killed, two nodes
 # behind nginx, a soak, a backup drill. Outside the test suite; CHAOS_* settings in bench/chaos.py.
