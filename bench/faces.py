@@ -57,7 +57,7 @@ def main() -> None:
         distance = verifier.compare(reference, turning[1])
         return distance is not None and distance < 0.6
 
-    rows = [("check (live, %d frames)" % FRAMES, *timed(live_check, ROUNDS), FRAMES),
+    rows = [(f"check (live, {FRAMES} frames)", *timed(live_check, ROUNDS), FRAMES),
             ("check (replayed photo)", *timed(replay_check, ROUNDS), FRAMES),
             ("baseline: one frame compared (= an in-exam photo judged)", *timed(one_frame, ROUNDS), 1)]
     base = statistics.median(rows[2][1])

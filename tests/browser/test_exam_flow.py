@@ -120,13 +120,19 @@ def test_face_check_paper_resume_and_score(app, demo, live, camera, signed_in, t
     page.context.close()
 
 
-def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, signed_in):
-    registration = ready_for_exam(demo, "简易程序", photo=jpeg("grace_hopper.jpg"))
-    page = phone_page(camera, live)
+def at_the_check(browser, live, signed_in, registration):
+    """The physician's phone on the check page, its camera on."""
+    page = phone_page(browser, live)
     signed_in(page, registration.physician)
     page.goto(f"{live}/m/exams")
     page.click("a.enter")
     page.wait_for_selector("#camera-state:has-text('已开启')")
+    return page
+
+
+def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, signed_in):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("grace_hopper.jpg"))
+    page = at_the_check(camera, live, signed_in, registration)
     for _ in range(app.config["FACE_MAX_TRIES"] - 1):
         page.click("#capture")
         page.wait_for_selector("#face-message:has-text('调整好光线，不要出现高曝光，保证人脸清晰')")
@@ -144,11 +150,7 @@ def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, sig
 
 def test_a_still_image_of_the_registration_photo_is_refused(app, demo, live, still_camera, signed_in):
     registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
-    page = phone_page(still_camera, live)
-    signed_in(page, registration.physician)
-    page.goto(f"{live}/m/exams")
-    page.click("a.enter")
-    page.wait_for_selector("#camera-state:has-text('已开启')")
+    page = at_the_check(still_camera, live, signed_in, registration)
     page.click("#capture")
     page.wait_for_selector("#face-message:has-text('检测到翻拍或上传的照片')")
     assert "/check" in page.url and not face_checks.cleared(registration.physician_id, exams.arrangements_for(

@@ -29,8 +29,9 @@ def test_every_cell_that_would_be_a_formula_is_written_as_text():
     assert b"<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
 
 
-def bomb(columns: tuple[str, ...], unpacked_mb: int) -> bytes:
-    """A real workbook whose sheet is padded with whitespace: a few hundred KB that unpack to many MB."""
+def rewritten(columns: tuple[str, ...], change) -> bytes:
+    """A real workbook with a header row whose sheet XML is passed through `change` (a hand-made file
+    can say anything), zipped again at the highest compression."""
     workbook = Workbook()
     workbook.active.append(columns)
     plain = io.BytesIO()
@@ -40,27 +41,21 @@ def bomb(columns: tuple[str, ...], unpacked_mb: int) -> bytes:
             zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for member in source.infolist():
             content = source.read(member)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</worksheet>", b" " * (unpacked_mb * 1024 * 1024) + b"</worksheet>")
-            target.writestr(member.filename, content)
+            target.writestr(member.filename, change(content) if member.filename == "xl/worksheets/sheet1.xml" else content)
     return packed.getvalue()
+
+
+def bomb(columns: tuple[str, ...], unpacked_mb: int) -> bytes:
+    """A few hundred KB that unpack to many MB: the sheet padded with whitespace."""
+    return rewritten(columns, lambda xml: xml.replace(b"</worksheet>", b" " * (unpacked_mb * 1024 * 1024) + b"</worksheet>"))
 
 
 def declared(columns: tuple[str, ...], dimension: str) -> bytes:
-    """A small workbook whose sheet declares a huge range (a hand-made file can say anything)."""
-    workbook = Workbook()
-    workbook.active.append(columns)
-    plain = io.BytesIO()
-    workbook.save(plain)
-    packed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(packed, "w") as target:
-        for member in source.infolist():
-            content = source.read(member)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                start = content.index(b"<dimension ref=\"") + len(b"<dimension ref=\"")
-                content = content[:start] + dimension.encode() + content[content.index(b"\"", start):]
-            target.writestr(member.filename, content)
-    return packed.getvalue()
+    """A small workbook whose sheet declares a huge range."""
+    def change(xml: bytes) -> bytes:
+        start = xml.index(b"<dimension ref=\"") + len(b"<dimension ref=\"")
+        return xml[:start] + dimension.encode() + xml[xml.index(b"\"", start):]
+    return rewritten(columns, change)
 
 
 def test_a_file_that_unpacks_too_large_is_refused_before_it_is_read():
