@@ -34,6 +34,7 @@ REPLAY_DISTANCE = 0.06
 REPLAY_HASH_BITS = 2
 MAX_SIDE = 640  # larger frames only cost time: the detector finds faces of 80 px and up
 MAX_FRAMES = 8
+MAX_INPUT_SIDE = 4000  # as uploads' "face" kind (domain/uploads.py)
 
 # What each challenge must show across the frames, on the landmarks (iBUG 68-point scheme):
 # yaw = the nose tip's offset from the eyes' midpoint, in eye distances (a tilted print: < 0.03);
@@ -169,7 +170,10 @@ class DlibVerifier:
 
         detector, shapes, _ = self.models()
         try:
-            image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+            image = Image.open(io.BytesIO(data))  # reads the header only
+            if max(image.size) > MAX_INPUT_SIDE:
+                return None  # no camera frame is this large: not decoded at all
+            image = ImageOps.exif_transpose(image).convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))
         except (OSError, ValueError, Image.DecompressionBombError):
             return None  # not a picture: no face in it

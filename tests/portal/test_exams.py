@@ -238,3 +238,16 @@ def test_the_paper_page_takes_its_photos_and_reports_leaving(client, demo, login
     assert first == {"ok": True, "count": 1, "budget": 1, "submitted": False}
     assert client.post(f"/m/attempts/{attempt.id}/away", data={"csrf_token": token}).get_json()["submitted"]
     assert client.get(f"/m/attempts/{attempt.id}").headers["Location"].endswith("/review")
+
+
+def test_frames_and_photos_sent_as_text_fields_are_a_400(client, demo, login_as):
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    token = csrf_token(client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True))
+    assert client.post(f"/m/exams/{arrangement.id}/face", data={"csrf_token": token, "frames": ["x", "y"]}
+                       ).status_code == 400
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    assert client.post(f"/m/attempts/{attempt.id}/capture", data={"csrf_token": token, "slot": "0", "frame": "x"}
+                       ).status_code == 400

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from wechat_app import clock
 from wechat_app.auth import physician_required
@@ -94,7 +95,8 @@ def face(arrangement_id: int):
     registration, arrangement = my_arrangement(arrangement_id)
     form = FrameForm()
     issued = session.pop(CHALLENGE, None) or {}
-    frames = [frame.read(FRAME_READ_LIMIT) for frame in (form.frames.data or [])[:MAX_FRAMES + 1] if frame]
+    frames = [frame.read(FRAME_READ_LIMIT) for frame in (form.frames.data or [])[:MAX_FRAMES + 1]
+              if isinstance(frame, FileStorage)]  # a text field of that name is not a frame
     if not form.validate_on_submit() or not frames:
         return {"ok": False, "message": "请先开启摄像头，按提示完成动作。"}, 400
     challenge = issued.get("kind") if issued.get("arrangement") == arrangement.id else None
@@ -186,7 +188,7 @@ def capture(attempt_id: int):
     """One of the paper's photos (JPEG), kept for the verifier worker; answers at once."""
     row = my_attempt(attempt_id)
     form = CaptureForm()
-    if not form.validate_on_submit() or not form.frame.data:
+    if not form.validate_on_submit() or not isinstance(form.frame.data, FileStorage):
         return {"ok": False, "message": "照片上传失败。"}, 400
     try:
         exams.keep_capture(row, form.slot.data, form.frame.data.read(FRAME_READ_LIMIT))
