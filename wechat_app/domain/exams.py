@@ -14,9 +14,8 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
@@ -303,18 +302,20 @@ def normalized(question: Question, given: str) -> str:
 SUBMITTED = "试卷已提交，不能再修改答案。"
 
 
+def still_open(attempt: Attempt):
+    """The condition that the attempt's row is not submitted, as the database has it now."""
+    return (Attempt.id == attempt.id) & Attempt.submitted_at.is_(None)
+
+
 def hold_open(attempt: Attempt) -> bool:
     """Lock the attempt's row for this transaction if it is still open; False once it is submitted.
 
     The row as loaded may be stale: a 交卷 in another tab (or the deadline job) may commit between
-    loading it and writing. The conditional UPDATE waits for such a commit on PostgreSQL (row lock,
-    the condition checked again after the wait) and takes SQLite's write lock, so an answer and a
-    submission of one attempt are serialised: nothing is stored after 交卷, nothing saved before it
-    is left unscored (issue 20)."""
-    touched = cast(CursorResult, db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(version_id=Attempt.version_id).execution_options(synchronize_session=False)))
-    return bool(touched.rowcount)
+    loading it and writing. On PostgreSQL `FOR UPDATE` waits for such a commit and checks the
+    condition again after the wait, so an answer and a submission of one attempt are serialised:
+    nothing is stored after 交卷, nothing saved before it is left unscored (issue 20). (SQLite, the
+    embedded default, has no row locks: there the check is as of the statement.)"""
+    return db.session.scalar(select(Attempt.id).where(still_open(attempt)).with_for_update()) is not None
 
 
 def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -> AttemptAnswer:
@@ -327,15 +328,14 @@ def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -
     if question_id not in attempt.question_ids:
         raise DomainError("该题不在本试卷中。", status=404)
     with unit_of_work("答案正在保存，请稍后重试。"):
-        if not hold_open(attempt):
-            raise DomainError(SUBMITTED, status=409)
-        # The question and this attempt's answer to it in one round trip: autosave is the hot path
-        # of a sitting (make bench, scenario "answer").
-        found = db.session.execute(select(Question, AttemptAnswer).outerjoin(
+        # The question, this attempt's answer to it and the attempt's row held open (`hold_open`,
+        # folded in) in one round trip: autosave is the hot path of a sitting (make bench, "answer").
+        found = db.session.execute(select(Question, AttemptAnswer).select_from(Question).join(
+            Attempt, still_open(attempt)).outerjoin(
             AttemptAnswer, (AttemptAnswer.question_id == Question.id) & (AttemptAnswer.attempt_id == attempt.id))
-            .where(Question.id == question_id)).first()
-        if found is None:
-            raise DomainError("该题不在本试卷中。", status=404)
+            .where(Question.id == question_id).with_for_update(of=Attempt)).first()
+        if found is None:  # the question is in the paper (checked above): the paper was handed in meanwhile
+            raise DomainError(SUBMITTED, status=409)
         question, row = found
         if row is None:
             row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
