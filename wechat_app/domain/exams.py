@@ -302,11 +302,6 @@ def normalized(question: Question, given: str) -> str:
 SUBMITTED = "试卷已提交，不能再修改答案。"
 
 
-def still_open(attempt: Attempt):
-    """The condition that the attempt's row is not submitted, as the database has it now."""
-    return (Attempt.id == attempt.id) & Attempt.submitted_at.is_(None)
-
-
 def hold_open(attempt: Attempt) -> bool:
     """Lock the attempt's row for this transaction if it is still open; False once it is submitted.
 
@@ -315,33 +310,49 @@ def hold_open(attempt: Attempt) -> bool:
     condition again after the wait, so an answer and a submission of one attempt are serialised:
     nothing is stored after 交卷, nothing saved before it is left unscored (issue 20). (SQLite, the
     embedded default, has no row locks: there the check is as of the statement.)"""
-    return db.session.scalar(select(Attempt.id).where(still_open(attempt)).with_for_update()) is not None
+    return db.session.scalar(select(Attempt.id).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+                             .with_for_update()) is not None
+
+
+TIME_UP = "考试时间已到，试卷已自动提交。"
 
 
 def save_answer(attempt: Attempt, question_id: int, given: str, flagged: bool) -> AttemptAnswer:
-    """Keep one answer as given (and its 标记). Past the deadline the paper is submitted instead."""
-    if attempt.submitted_at is not None:
-        raise DomainError(SUBMITTED, status=409)
-    if clock.now() >= attempt.deadline:
-        submit(attempt, by="deadline")
-        raise DomainError("考试时间已到，试卷已自动提交。", status=409)
-    if question_id not in attempt.question_ids:
-        raise DomainError("该题不在本试卷中。", status=404)
+    """`keep_answer` for an attempt already loaded."""
+    return keep_answer(attempt.id, attempt.physician_id, question_id, given, flagged)
+
+
+def keep_answer(attempt_id: int, physician_id: int, question_id: int, given: str, flagged: bool) -> AttemptAnswer:
+    """Keep one answer as given (and its 标记) to the physician's attempt. Past the deadline the paper
+    is submitted instead. Autosave is the hot path of a sitting (make bench, "answer"): one round trip
+    loads the attempt held open (`hold_open`, folded in: FOR UPDATE OF exam_attempts, so a 交卷
+    committing meanwhile is waited for and seen), the question, and this attempt's answer to it."""
+    overdue = False
     with unit_of_work("答案正在保存，请稍后重试。"):
-        # The question, this attempt's answer to it and the attempt's row held open (`hold_open`,
-        # folded in) in one round trip: autosave is the hot path of a sitting (make bench, "answer").
-        found = db.session.execute(select(Question, AttemptAnswer).select_from(Question).join(
-            Attempt, still_open(attempt)).outerjoin(
-            AttemptAnswer, (AttemptAnswer.question_id == Question.id) & (AttemptAnswer.attempt_id == attempt.id))
-            .where(Question.id == question_id).with_for_update(of=Attempt)).first()
-        if found is None:  # the question is in the paper (checked above): the paper was handed in meanwhile
-            raise DomainError(SUBMITTED, status=409)
-        question, row = found
-        if row is None:
-            row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
-            db.session.add(row)
-        row.given, row.flagged, row.saved_at = normalized(question, given), bool(flagged), clock.now()
-        return row
+        found = db.session.execute(
+            select(Attempt, Question, AttemptAnswer).select_from(Attempt)
+            .outerjoin(Question, Question.id == question_id)
+            .outerjoin(AttemptAnswer, (AttemptAnswer.attempt_id == Attempt.id) & (AttemptAnswer.question_id == question_id))
+            .where(Attempt.id == attempt_id, Attempt.physician_id == physician_id)
+            .with_for_update(of=Attempt).execution_options(populate_existing=True)).first()
+        if found is None:
+            raise DomainError("试卷不存在。", status=404, missing=True)
+        attempt, question, row = found
+        if attempt.submitted_at is not None:
+            raise DomainError(SUBMITTED, status=409, submitted=True)
+        if clock.now() >= attempt.deadline:
+            submit(attempt, by="deadline")  # joins this unit of work, which commits it
+            overdue = True
+        elif question is None or question_id not in attempt.question_ids:
+            raise DomainError("该题不在本试卷中。", status=404)
+        else:
+            if row is None:
+                row = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
+                db.session.add(row)
+            row.given, row.flagged, row.saved_at = normalized(question, given), bool(flagged), clock.now()
+    if overdue:
+        raise DomainError(TIME_UP, status=409, submitted=True)
+    return row
 
 
 def marked(attempt: Attempt) -> dict[int, bool]:

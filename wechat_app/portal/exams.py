@@ -163,22 +163,25 @@ def attempt(attempt_id: int):
 @physician_required
 @limiter.limit("300/minute", key_func=per_physician)
 def answer(attempt_id: int):
-    """Save one answer: JSON for the page's script, or on to the next question without it."""
-    row = my_attempt(attempt_id)
+    """Save one answer: JSON for the page's script, or on to the next question without it. The attempt
+    is the physician's own or a 404, checked in the answer's one query (domain/exams.keep_answer)."""
     form = AnswerForm()
     wants_json = request.accept_mimetypes.best == "application/json"
     if not form.validate_on_submit():
         return ({"ok": False, "message": "请求已过期，请刷新页面。"}, 400) if wants_json else abort(400)
     try:
-        exams.save_answer(row, form.question_id.data, "".join(form.choice.data or []), form.flagged.data)
+        exams.keep_answer(attempt_id, current_user.id, form.question_id.data, "".join(form.choice.data or []),
+                          form.flagged.data)
     except DomainError as exc:
         if wants_json:
-            return {"ok": False, "message": exc.message, "submitted": row.submitted_at is not None}, exc.status
+            return {"ok": False, "message": exc.message, "submitted": bool(exc.context.get("submitted"))}, exc.status
+        if exc.context.get("missing"):
+            abort(404)
         flash(exc.message)
-        return redirect(url_for("exams.attempt", attempt_id=row.id))
+        return redirect(url_for("exams.attempt", attempt_id=attempt_id))
     if wants_json:
         return {"ok": True, "saved_at": f"{clock.now():%H:%M:%S}"}
-    return redirect(url_for("exams.attempt", attempt_id=row.id, q=form.go_to.data or 1), 303)
+    return redirect(url_for("exams.attempt", attempt_id=attempt_id, q=form.go_to.data or 1), 303)
 
 
 @bp.post("/m/attempts/<int:attempt_id>/capture")
