@@ -26,7 +26,7 @@ from wechat_app.forms import ConfirmForm, DecisionForm
 from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionForm, QuestionSearch, RoundForm
 from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, FaceCheck, Paper, Question
-from wechat_app.models.enums import CaptureVerdict, ExamRound, QuestionPool, Role
+from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionPool, Role
 
 EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
 
@@ -197,6 +197,7 @@ def sittings(arrangement_id: int):
     flagged = request.args.get("flagged") == "1"
     return render_template("console/sittings.html", arrangement=arrangement, flagged=flagged,
                            rows=captures.sittings(current_user, arrangement, flagged), labels=CaptureVerdict,
+                           check_labels=FaceVerdict,
                            show_frames=current_user.role == Role.ASSESSOR)
 
 

@@ -1,5 +1,5 @@
 """The photos taken during formal papers, judged off the request path: a verifier worker
-(`flask face worker`, several per node if need be) claims pending photos with a lease, compares
+(`flask exams faces`, several per node if need be) claims pending photos with a lease, compares
 each with the registration photo, and records the verdict; the 考核机构 sees the mismatches per
 arrangement (console: 监考记录). A worker killed mid-photo leaves a lease another one takes over.
 """
@@ -74,7 +74,7 @@ def judge_due(verifier, batch: int = 20) -> int:
 
 @dataclass(frozen=True)
 class Sitting:
-    """One attempt as the 考核机构 reviews it: the checks that cleared it, its photos, its 切屏."""
+    """One attempt as the 考核机构 reviews it: the face checks before it, its photos, its 切屏."""
 
     attempt: Attempt
     physician: Physician

@@ -98,6 +98,11 @@ class FaceVerdict(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return {"matched": "通过", "refused": "未通过", "review": "待人工审核", "approved": "人工通过",
+                "rejected": "人工驳回"}[self.value]
+
 
 class CaptureVerdict(StrEnum):
     """A photo taken during a formal paper, as the verifier worker judged it (staff: not judged)."""
