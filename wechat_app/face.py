@@ -201,31 +201,30 @@ class DlibVerifier:
         return dhash(dlib.get_face_chip(seen.pixels, seen.shape, size=64))
 
     def verify(self, reference: bytes, frames: list[bytes], challenge: str) -> Verification:
-        import numpy
-
         known = self.find(reference)
-        seen = [self.find(frame) for frame in frames[:MAX_FRAMES]]
-        if any(s is None for s in seen) or not seen:
+        found = [self.find(frame) for frame in frames[:MAX_FRAMES]]
+        faces = [seen for seen in found if seen is not None]
+        if not faces or len(faces) < len(found):
             return Verification(known is not None, False, False, False, None)
-        found = [s for s in seen if s is not None]
-        poses = [pose_of([(part.x, part.y) for part in s.shape.parts()]) for s in found]
+        poses = [pose_of([(part.x, part.y) for part in seen.shape.parts()]) for seen in faces]
         live = shows(challenge, poses)
-        best = min(range(len(found)), key=lambda index: abs(poses[index].yaw))
+        best = min(range(len(faces)), key=lambda index: abs(poses[index].yaw))
         if known is None:
             return Verification(False, True, live, False, None, best)
-        distance = float(numpy.linalg.norm(self.encode(known) - self.encode(found[best])))
+        distance = self.distance(known, faces[best])
         reference_hash = self.chip_hash(known)
-        same_picture = any(bin(self.chip_hash(s) ^ reference_hash).count("1") <= REPLAY_HASH_BITS for s in found)
+        same_picture = any(bin(self.chip_hash(seen) ^ reference_hash).count("1") <= REPLAY_HASH_BITS for seen in faces)
         return Verification(True, True, live, distance < REPLAY_DISTANCE or same_picture, distance, best)
+
+    def distance(self, known: Seen, seen: Seen) -> float:
+        import numpy
+
+        return float(numpy.linalg.norm(self.encode(known) - self.encode(seen)))
 
     def compare(self, reference: bytes, frame: bytes) -> float | None:
         """The distance between the surest faces of two pictures (None: a face missing)."""
-        import numpy
-
         known, seen = self.find(reference), self.find(frame)
-        if known is None or seen is None:
-            return None
-        return float(numpy.linalg.norm(self.encode(known) - self.encode(seen)))
+        return self.distance(known, seen) if known is not None and seen is not None else None
 
 
 VERIFIERS = {"dlib": DlibVerifier, "staff": StaffVerifier}

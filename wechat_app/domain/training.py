@@ -229,14 +229,13 @@ def save_position(physician: Physician, media: CourseMedia, position: int, playi
             LessonProgress.physician_id == physician.id, LessonProgress.media_id != media.id,
             LessonProgress.last_beat_at > now - timedelta(seconds=BEAT_GAP)).limit(1)) is not None
         elapsed = (now - row.last_beat_at).total_seconds() if row.last_beat_at is not None else 0.0
-        credited = 0
-        if not elsewhere and 0 < elapsed <= BEAT_GAP and position > (row.position_seconds or 0):
-            watched = min(position - (row.position_seconds or 0), int(elapsed * MAX_RATE))
+        last, credited = row.position_seconds, 0
+        if not elsewhere and 0 < elapsed <= BEAT_GAP and position > last:
+            watched = min(position - last, int(elapsed * MAX_RATE))
             credited = min(watched, int(elapsed) + 1)
-            reached = (row.position_seconds or 0) + watched
-            if (row.position_seconds or 0) <= (row.furthest_seconds or 0) + 1:
-                row.furthest_seconds = max(row.furthest_seconds or 0, reached)
-        row.credited_seconds = (row.credited_seconds or 0) + credited
+            if last <= row.furthest_seconds + 1:  # watching on from within what was watched
+                row.furthest_seconds = max(row.furthest_seconds, last + watched)
+        row.credited_seconds += credited
         row.position_seconds = position
         row.last_beat_at = now if playing and not elsewhere else None
         row.done = bool(row.done) or (length > 0 and row.furthest_seconds >= DONE_SHARE * length)
