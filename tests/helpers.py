@@ -262,3 +262,81 @@ TURN = (-0.25, -0.12, 0.12, 0.25)  # a head turned left, then right
 def live_frames(name: str, shifts=TURN) -> list[bytes]:
     """What a camera takes of this person turning their head."""
     return [portrait(name, image=turned_face(name, shift)) for shift in shifts]
+
+
+class Statements:
+    """Counts the SQL statements run on `engine` inside a `with` block (an executemany counts once)."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _seen(self, *_args):
+        self.count += 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def many_awaiting(db, count: int, first_serial: int, bound_every: int = 2, status: str = "awaiting_test",
+                  password_hash: str = "-") -> list:
+    """`count` physicians of the demo hospital (in a department, 临床 执业医师) with a registration in the
+    current cycle: waiting for the test (简易程序), approved with both ratings 合格; or `status` "open",
+    nothing submitted. Every `bound_every`-th is bound to WeChat. Made in bulk, in one commit."""
+    from sqlalchemy import select
+
+    from wechat_app.domain.idnumbers import check_character
+    from wechat_app.models import (
+        Cycle,
+        Department,
+        Institution,
+        Physician,
+        Registration,
+        RegistrationSnapshot,
+        Review,
+        Staff,
+        WeChatUser,
+    )
+
+    hospital = db.session.scalar(select(Institution).where(Institution.assessment_body_id.is_not(None))
+                                 .order_by(Institution.id).limit(1))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.is_current.is_(True), Cycle.province_id == hospital.province_id))
+    reviewer = db.session.scalar(select(Staff).where(Staff.institution_id == hospital.id))
+    department = db.session.scalar(select(Department).where(Department.institution_id == hospital.id)
+                                   .order_by(Department.id).limit(1))
+    registrations = []
+    for serial in range(first_serial, first_serial + count):
+        birth = __import__("datetime").date(1965, 1, 1) + __import__("datetime").timedelta(days=serial % 9000)
+        first17 = f"430103{birth:%Y%m%d}{serial % 1000:03d}"
+        id18 = first17 + check_character(first17)
+        physician = Physician(name=f"批量医师{serial}", gender="男", id_number=id18, birth_date=__import__("datetime").date(
+            int(id18[6:10]), int(id18[10:12]), int(id18[12:14])), institution_id=hospital.id, department_id=department.id, level="执业医师",
+            category="临床", practice_scope="内科专业", password_hash=password_hash, must_change_password=False,
+            phone=f"1990001{serial:04d}")
+        db.session.add(physician)
+        db.session.flush()
+        if serial % bound_every == 0:
+            db.session.add(WeChatUser(openid=f"oBULK{serial:023d}", physician_id=physician.id, subscribed=True))
+        if status == "open":
+            registrations.append(Registration(physician_id=physician.id, cycle_id=cycle.id, status="open", draft={}))
+            db.session.add(registrations[-1])
+            continue
+        registration = Registration(physician_id=physician.id, cycle_id=cycle.id, status=status,
+                                    procedure="简易程序", category="临床", level="执业医师", draft={})
+        db.session.add(registration)
+        db.session.flush()
+        snapshot = RegistrationSnapshot(registration_id=registration.id, number=1, procedure="简易程序", data={"steps": {}})
+        db.session.add(snapshot)
+        db.session.flush()
+        db.session.add(Review(registration_id=registration.id, snapshot_id=snapshot.id, stage="institution",
+                              decision="approve", work_rating="合格", ethics_rating="合格", reviewer_id=reviewer.id))
+        registrations.append(registration)
+    db.session.commit()
+    return registrations

@@ -173,7 +173,7 @@ def test_guessing_from_many_sources_is_spaced_out_not_locked(app, demo_id_number
     assert post_login(app, owner, "/login", physician.id_number_18).status_code == 302  # … not 15 minutes
 
 
-def test_login_is_rate_limited_per_ip(app, client, demo):
+def test_login_is_rate_limited_per_account_named(app, client, demo):
     codes = [post_login(app, client, "/login", "11010519491231002X", captcha="XXXX").status_code for _ in range(21)]
     assert codes[-1] == 429 and 429 not in codes[:20]
 
@@ -263,7 +263,7 @@ def test_sms_codes_are_spaced_60_seconds_and_void_after_5_wrong_tries(app, clien
         assert check_sms_code("13900001111", "bind_phone", code) == "验证码已失效，请重新获取。"
 
 
-def test_sms_send_is_rate_limited_per_ip(client, demo, login_as):
+def test_sms_send_is_rate_limited_per_account(client, demo, login_as):
     login_as(physician_with(demo))
     token = csrf_token(client.get("/m/setup").get_data(as_text=True))
     codes = [client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone", "phone": f"1380000000{i}"})

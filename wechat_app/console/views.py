@@ -5,6 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 from sqlalchemy import select
 
+from wechat_app import limits
 from wechat_app.auth import sign_in, sign_out
 from wechat_app.console.common import bp, in_scope_registration, ip, outcome, refused, staff_required, xlsx
 from wechat_app.domain import (
@@ -26,7 +27,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
 from wechat_app.domain.submission import latest_snapshot
-from wechat_app.extensions import db, limiter
+from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm, first_error
 from wechat_app.forms.console import BatchReviewForm, ReviewForm, StaffLoginForm
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
@@ -35,7 +36,8 @@ from wechat_app.wechat.oauth import safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20/minute;100/hour", methods=["POST"])
+@limits.per_claimed_account(limits.SIGN_IN_PERSON, methods=["POST"])
+@limits.per_address(limits.SIGN_IN_ADDRESS, methods=["POST"])
 def login():
     form, error = StaffLoginForm(), None
     if form.is_submitted() and not form.validate():
@@ -68,7 +70,8 @@ def logout():
 @staff_required()
 def dashboard():
     columns, rows = authority.progress(current_user)
-    return render_template("console/dashboard.html", columns=columns, rows=rows, backlog=outbox.backlog())
+    return render_template("console/dashboard.html", columns=columns, rows=rows, backlog=outbox.backlog(),
+                           misconfigured_labels=outbox.CONFIGURATION_ERRORS)
 
 
 def stage() -> str:

@@ -13,12 +13,12 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from wechat_app import clock
+from wechat_app import clock, limits
 from wechat_app.auth import physician_required
 from wechat_app.domain import exams, face_checks, results
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
-from wechat_app.extensions import db, limiter
+from wechat_app.extensions import db
 from wechat_app.face import CHALLENGES, MAX_FRAMES, verifier
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.exams import AnswerForm, CaptureForm, FrameForm
@@ -54,12 +54,6 @@ def my_attempt(attempt_id: int) -> Attempt:
         abort(404)
 
 
-def per_physician() -> str:
-    # Many physicians of one hospital sit behind one public address: their answers are limited
-    # each on their own, not together.
-    return f"physician:{current_user.get_id()}"
-
-
 @bp.get("/m/exams")
 @physician_required
 def index():
@@ -88,7 +82,7 @@ def check(arrangement_id: int):
 
 @bp.post("/m/exams/<int:arrangement_id>/face")
 @physician_required
-@limiter.limit("20/minute", key_func=per_physician)
+@limits.per_account(limits.FACE_FRAMES)
 def face(arrangement_id: int):
     """The camera's frames (JPEGs from the page's canvas) taken during the challenge the page was
     given; answers JSON for the page's script. The challenge is used once, whatever the outcome."""
@@ -122,7 +116,7 @@ def instructions(arrangement_id: int):
 
 @bp.post("/m/exams/<int:arrangement_id>/start")
 @physician_required
-@limiter.limit("10/minute", key_func=per_physician)
+@limits.per_account(limits.EXAM_START)
 def start(arrangement_id: int):
     registration, arrangement = my_arrangement(arrangement_id)
     if not ConfirmForm().validate_on_submit():
@@ -161,7 +155,7 @@ def attempt(attempt_id: int):
 
 @bp.post("/m/attempts/<int:attempt_id>/answer")
 @physician_required
-@limiter.limit("300/minute", key_func=per_physician)
+@limits.per_account(limits.EXAM_ANSWER)
 def answer(attempt_id: int):
     """Save one answer: JSON for the page's script, or on to the next question without it. The attempt
     is the physician's own or a 404, checked in the answer's one query (domain/exams.keep_answer)."""
@@ -186,7 +180,7 @@ def answer(attempt_id: int):
 
 @bp.post("/m/attempts/<int:attempt_id>/capture")
 @physician_required
-@limiter.limit("10/minute", key_func=per_physician)
+@limits.per_account(limits.EXAM_CAPTURE)
 def capture(attempt_id: int):
     """One of the paper's photos (JPEG), kept for the verifier worker; answers at once."""
     row = my_attempt(attempt_id)
@@ -202,7 +196,7 @@ def capture(attempt_id: int):
 
 @bp.post("/m/attempts/<int:attempt_id>/away")
 @physician_required
-@limiter.limit("60/minute", key_func=per_physician)
+@limits.per_account(limits.EXAM_AWAY)
 def away(attempt_id: int):
     """切屏, sent by the page (a beacon) when it is hidden."""
     row = my_attempt(attempt_id)
@@ -278,7 +272,7 @@ def notice_pdf(result_id: int):
 
 
 @bp.get("/verify/<token>")
-@limiter.limit("60/minute")
+@limits.per_address(limits.NOTICE_VERIFY)
 def verify(token: str):
     """Public: what a printed notice's QR code opens. Only masked identity, cycle and result."""
     found = results.verify(token)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wechat_app import clock
+from wechat_app import clock, limits
 from wechat_app.auth import physician_required
 from wechat_app.domain import enumerations, submission, uploads, wizard
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.registration import Actor, Role, Status, label
 from wechat_app.domain.submission import IncomingFile
-from wechat_app.extensions import db, limiter
+from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, first_error, flat_errors
 from wechat_app.forms.portal import ExemptionForm
 from wechat_app.forms.registration import STEP_FORMS
@@ -75,7 +75,7 @@ def overview():
 
 @bp.route("/m/registration/step/<int:step>", methods=["GET", "POST"])
 @physician_required
-@limiter.limit("120/minute", methods=["POST"])
+@limits.per_account(limits.REGISTRATION_STEP, methods=["POST"])
 def step(step: int):
     if step not in wizard.STEPS:
         abort(404)
@@ -137,7 +137,7 @@ def view_helpers(steps: dict) -> dict:
 
 @bp.post("/m/registration/submit")
 @physician_required
-@limiter.limit("10/minute")
+@limits.per_account(limits.REGISTRATION_SUBMIT)
 def submit():
     registration = my_registration()
     if registration is None or not ConfirmForm().validate_on_submit():

@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from wechat_app import limits
 from wechat_app.auth import physician_required
 from wechat_app.domain import training
 from wechat_app.domain.errors import DomainError
-from wechat_app.extensions import db, limiter
+from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.study import PositionForm, PracticeForm
 from wechat_app.inputs import parse_count
@@ -104,7 +105,7 @@ def lesson(media_id: int):
 
 @bp.post("/m/study/lessons/<int:media_id>/position")
 @physician_required
-@limiter.limit("60/minute", key_func=lambda: f"physician:{current_user.get_id()}")
+@limits.per_account(limits.LESSON_POSITION)
 def position(media_id: int):
     """Where the video is (the page posts it every few seconds and when it is left)."""
     media = my_media(media_id, MediaKind.LESSON)
@@ -136,7 +137,7 @@ def textbook(media_id: int):
 
 @bp.post("/m/study/mock/<int:mock_id>/start")
 @physician_required
-@limiter.limit("20/minute")
+@limits.per_account(limits.MOCK_START)
 def mock_start(mock_id: int):
     mock = db.session.get(MockPaper, mock_id)
     if mock is None or not ConfirmForm().validate_on_submit():
@@ -153,7 +154,7 @@ def mock_start(mock_id: int):
 
 @bp.route("/m/study/courses/<int:course_id>/practice", methods=["GET", "POST"])
 @physician_required
-@limiter.limit("300/minute", methods=["POST"])
+@limits.per_account(limits.PRACTICE_ANSWER, methods=["POST"])
 def practice(course_id: int):
     """背题模式 (mode=recite: the answer at once), 做题模式 (mode=quiz: answer, then see), and the
     错题本's practice (wrong=1), one question a screen (?q=N)."""

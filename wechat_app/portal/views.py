@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import or_, select, true
 
-from wechat_app import clock
+from wechat_app import clock, limits
 from wechat_app.auth import (
     client_ip,
     in_wechat,
@@ -25,7 +25,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import home_for, span
 from wechat_app.domain.idnumbers import mask_phone
 from wechat_app.domain.registration import Actor
-from wechat_app.extensions import db, limiter
+from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, show_refusal
 from wechat_app.forms.portal import (
     ChangePasswordForm,
@@ -132,7 +132,8 @@ def sign_in_page(form: LoginForm, template: str):
 
 
 @bp.route("/m/bind", methods=["GET", "POST"])
-@limiter.limit("20/minute;100/hour", methods=["POST"])
+@limits.per_account(limits.SIGN_IN_PERSON, methods=["POST"])
+@limits.per_address(limits.SIGN_IN_ADDRESS, methods=["POST"])
 def bind():
     if not session.get("openid"):
         return redirect(url_for("portal.login"))
@@ -140,7 +141,8 @@ def bind():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20/minute;100/hour", methods=["POST"])
+@limits.per_claimed_account(limits.SIGN_IN_PERSON, methods=["POST"])
+@limits.per_address(limits.SIGN_IN_ADDRESS, methods=["POST"])
 def login():
     return sign_in_page(LoginForm(), "portal/login.html")
 
@@ -211,7 +213,7 @@ def setup():
 
 
 @bp.post("/m/sms")
-@limiter.limit("5/minute;20/hour")
+@limits.per_account(limits.SMS_SEND)
 def send_sms():
     """Send a code: to a new phone being bound (signed in), or to the bound phone (password reset)."""
     form = SmsForm()
@@ -235,7 +237,8 @@ def send_sms():
 
 
 @bp.route("/m/forgot", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
+@limits.per_claimed_account(limits.PASSWORD_RESET_PERSON, methods=["POST"])
+@limits.per_address(limits.PASSWORD_RESET_ADDRESS, methods=["POST"])
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -254,7 +257,8 @@ def forgot():
 
 
 @bp.route("/m/forgot/reset", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
+@limits.per_claimed_account(limits.PASSWORD_RESET_PERSON, methods=["POST"])
+@limits.per_address(limits.PASSWORD_RESET_ADDRESS, methods=["POST"])
 def reset():
     physician = db.session.get(Physician, session.get("reset_physician_id") or 0)
     if physician is None:
