@@ -140,7 +140,7 @@ def test_the_daily_quota_pauses_templates_until_midnight_and_nothing_else(demo, 
     assert demo.session.scalar(select(Notification.status).where(Notification.idempotency_key == "custom:1")) == "sent"
     run_worker(once=True)
     assert fake_wechat.calls["cgi-bin/message/template/send"] == calls  # still paused
-    assert outbox.backlog() == outbox.Backlog(30, tomorrow)
+    assert outbox.backlog() == outbox.Backlog(30, tomorrow, {})
 
     fake_wechat.faults.clear()
     clock.freeze(tomorrow)  # the quota is back: the fan-out resumes where it stopped
@@ -148,3 +148,25 @@ def test_the_daily_quota_pauses_templates_until_midnight_and_nothing_else(demo, 
     assert all(n.status == "sent" for n in demo.session.scalars(
         select(Notification).where(Notification.template_key == "assessment_result").execution_options(
             populate_existing=True)))
+
+
+@pytest.mark.parametrize("errcode, label", [(47003, "模板参数不正确"), (48001, "接口未授权"), (40037, "模板未配置或无效")])
+def test_configuration_errors_are_not_retried_and_the_console_says_so(app, demo, bound, live, client, errcode, label):
+    """47003/48001/40037 can never succeed on a retry: the row is closed at the first answer, and the
+    console's home page says how many notices the configuration cost in the last day."""
+    notice = queue(demo, bound)
+    requests.post(f"{live}/_sim/api/_faults", json={"path": "cgi-bin/message/template/send", "errcode": errcode})
+    run_worker(once=True)
+    demo.session.refresh(notice)
+    assert notice.status == "undeliverable" and notice.attempts == 1 and label in notice.last_error
+    assert outbox.backlog().misconfigured == {str(errcode): 1}
+    from wechat_app.models import Staff
+
+    kaohe = demo.session.scalar(select(Staff).where(Staff.username == "kaohe"))
+    with client.session_transaction() as session:
+        session["_user_id"], session["sv"] = kaohe.get_id(), kaohe.session_version
+    from flask import g
+
+    g.pop("_login_user", None)
+    page = client.get("/console/").get_data(as_text=True)
+    assert f'data-errcode="{errcode}"' in page and label in page and "1 条未送达" in page

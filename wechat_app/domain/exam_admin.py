@@ -11,16 +11,27 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 
 from wechat_app import clock
 from wechat_app.domain import audit, exams, notifications
 from wechat_app.domain.authority import owns_cycles
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.notifications import Addressee
 from wechat_app.domain.scopes import check_edits_material, own_province_id
-from wechat_app.domain.transaction import use_case
+from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, Cycle, Institution, Paper, Physician, Registration, Staff
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    Cycle,
+    Institution,
+    Paper,
+    Physician,
+    Registration,
+    Staff,
+    WeChatUser,
+)
 from wechat_app.models.enums import ExamRound, QuestionPool, Role, Status
 
 PROCEDURES = ("简易程序", "一般程序")
@@ -128,16 +139,29 @@ def owned(staff: Staff, arrangement: Arrangement) -> bool:
         and owns_cycles(staff, arrangement.paper.province_id)
 
 
-def targeted(arrangement: Arrangement) -> list[Registration]:
-    """The registrations an arrangement is for, now: those it is one of the papers of."""
+def targeted(arrangement: Arrangement, unfinished_only: bool = False) -> list[tuple[int, Addressee]]:
+    """The registrations an arrangement is for, now (`exams.arrangements_for`'s rule, in SQL: one
+    query whatever their number), each with whom its notices go to; `unfinished_only`: those who
+    have not handed in a paper of it."""
     status = Status.MAKEUP if arrangement.round == ExamRound.MAKEUP else Status.AWAITING_TEST
-    query = select(Registration).join(Physician, Registration.physician_id == Physician.id).where(
-        Registration.cycle_id == arrangement.cycle_id, Registration.status == status,
-        Registration.procedure == arrangement.procedure)
+    query = (select(Registration.id, Physician.id, WeChatUser.openid, Physician.phone)
+             .join(Physician, Registration.physician_id == Physician.id)
+             .outerjoin(WeChatUser, WeChatUser.physician_id == Physician.id)
+             .where(Registration.cycle_id == arrangement.cycle_id, Registration.status == status,
+                    Registration.procedure == arrangement.procedure))
+    if arrangement.category is not None:
+        query = query.where(func.coalesce(Registration.category, Physician.category) == arrangement.category)
+    if arrangement.level is not None:
+        query = query.where(func.coalesce(Registration.level, Physician.level) == arrangement.level)
     if arrangement.assessment_body_id is not None:
         query = query.join(Institution, Physician.institution_id == Institution.id).where(
             Institution.assessment_body_id == arrangement.assessment_body_id)
-    return [r for r in db.session.scalars(query.order_by(Registration.id)) if arrangement in exams.arrangements_for(r)]
+    if unfinished_only:
+        query = query.where(~exists().where(Attempt.physician_id == Physician.id,
+                                            Attempt.arrangement_id == arrangement.id,
+                                            Attempt.submitted_at.is_not(None)))
+    return [(registration_id, Addressee(physician_id, openid, phone))
+            for registration_id, physician_id, openid, phone in db.session.execute(query.order_by(Registration.id))]
 
 
 def notice_fields(arrangement: Arrangement, note: str) -> dict[str, str]:
@@ -157,42 +181,41 @@ def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> int:
     arrangement.published_at = clock.now()
     db.session.flush()
     people = targeted(arrangement)
-    for registration in people:
-        notifications.queue_template(
-            registration.physician, "exam_notice",
-            notice_fields(arrangement, f"可考{arrangement.attempts_allowed}次"),
-            "/m/exams", f"exam-notice:{arrangement.id}:{registration.id}")
+    fields = notice_fields(arrangement, f"可考{arrangement.attempts_allowed}次")
+    notifications.queue_templates("exam_notice", "/m/exams", (
+        (addressee, f"exam-notice:{arrangement.id}:{registration_id}", fields) for registration_id, addressee in people))
     audit.record("staff", staff.id, "arrangement_publish", "cycle", arrangement.cycle_id, ip,
                  arrangement=arrangement.id, count=len(people))
     return len(people)
 
 
-def finished(physician_id: int, arrangement: Arrangement) -> bool:
-    return db.session.scalar(select(Attempt.id).where(
-        Attempt.physician_id == physician_id, Attempt.arrangement_id == arrangement.id,
-        Attempt.submitted_at.is_not(None)).limit(1)) is not None
-
-
-@use_case()
 def remind(now: datetime | None = None) -> int:
     """考试提醒: the day before a window opens, to everyone it targets; on its last day, to those
-    who have not finished a paper. Once per physician per reminder (the outbox's key), so the job
-    can run as often as cron likes."""
+    who have not finished a paper. Each reminder is sent once and recorded on the arrangement, in its
+    own transaction: the job runs every minute, and a minute with nothing due is one query."""
     now = now or clock.now()
+    due = db.session.scalars(select(Arrangement).where(
+        Arrangement.published_at.is_not(None), Arrangement.ends_at > now,
+        Arrangement.starts_at <= now + timedelta(days=1),
+        or_(Arrangement.eve_reminded_at.is_(None), Arrangement.last_day_reminded_at.is_(None)))).all()
     queued = 0
-    for arrangement in db.session.scalars(select(Arrangement).where(
-            Arrangement.published_at.is_not(None), Arrangement.ends_at > now,
-            Arrangement.starts_at <= now + timedelta(days=1))):
+    for arrangement in due:
         eve = now < arrangement.starts_at
         last_day = not eve and arrangement.ends_at.date() == now.date()
-        if not (eve or last_day):
-            continue
-        for registration in targeted(arrangement):
-            if last_day and finished(registration.physician_id, arrangement):
-                continue
-            notifications.queue_template(
-                registration.physician, "exam_reminder",
-                notice_fields(arrangement, "明天开始" if eve else "今天最后一天"),
-                "/m/exams", f"exam-reminder:{arrangement.id}:{registration.id}:{'eve' if eve else 'last'}")
-            queued += 1
+        if (eve and arrangement.eve_reminded_at is None) or (last_day and arrangement.last_day_reminded_at is None):
+            queued += send_reminder(arrangement, now, eve)
+    return queued
+
+
+def send_reminder(arrangement: Arrangement, now: datetime, eve: bool) -> int:
+    kind = "eve" if eve else "last"
+    with unit_of_work():
+        fields = notice_fields(arrangement, "明天开始" if eve else "今天最后一天")
+        queued = notifications.queue_templates("exam_reminder", "/m/exams", (
+            (addressee, f"exam-reminder:{arrangement.id}:{registration_id}:{kind}", fields)
+            for registration_id, addressee in targeted(arrangement, unfinished_only=not eve)))
+        if eve:
+            arrangement.eve_reminded_at = now
+        else:
+            arrangement.last_day_reminded_at = now
     return queued

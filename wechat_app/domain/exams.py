@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload
 from wechat_app import clock
 from wechat_app.domain import face_checks, reviews, wrong_book
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.domain.uploads import store_image
 from wechat_app.extensions import db
@@ -54,12 +53,15 @@ class Target:
 
 
 def target_of(registration: Registration) -> Target:
-    snapshot = latest_snapshot(registration)
-    practice = (snapshot.data["steps"] if snapshot else registration.draft or {}).get("2", {})
+    """As submitted (the registration's columns), before that as drafted, else as the institution
+    keeps the physician. `exam_admin.targeted` is the same rule in SQL, for submitted registrations."""
+    practice = (registration.draft or {}).get("2", {})
     physician = registration.physician
     institution = physician.institution
-    return Target(registration.procedure, practice.get("category") or physician.category,
-                  practice.get("level") or physician.level, institution.assessment_body_id if institution else None)
+    return Target(registration.procedure,
+                  registration.category or practice.get("category") or physician.category,
+                  registration.level or practice.get("level") or physician.level,
+                  institution.assessment_body_id if institution else None)
 
 
 def round_for(registration: Registration) -> ExamRound:
@@ -68,16 +70,25 @@ def round_for(registration: Registration) -> ExamRound:
 
 def arrangements_for(registration: Registration, exam_round: ExamRound | None = None) -> list[Arrangement]:
     """The published arrangements this registration must sit in `exam_round` (its current one)."""
+    return covering(published_arrangements(registration.cycle_id, exam_round or round_for(registration)), registration)
+
+
+def published_arrangements(cycle_id: int, exam_round: ExamRound) -> list[Arrangement]:
+    """A cycle's published arrangements of one round, with their papers: a handful per province."""
+    return list(db.session.scalars(select(Arrangement).where(
+        Arrangement.cycle_id == cycle_id, Arrangement.round == exam_round.value, Arrangement.published_at.is_not(None))
+        .options(joinedload(Arrangement.paper)).order_by(Arrangement.starts_at, Arrangement.id)))
+
+
+def covering(arrangements: list[Arrangement], registration: Registration) -> list[Arrangement]:
+    """Those of `arrangements` that are for this registration: its procedure, 执业类别, 级别 and
+    assessment body (an arrangement without a category, level or body is for all of them).
+    exam_admin.targeted is the same rule in SQL."""
     target = target_of(registration)
-    exam_round = exam_round or round_for(registration)
-    query = select(Arrangement).where(
-        Arrangement.cycle_id == registration.cycle_id, Arrangement.round == exam_round.value,
-        Arrangement.published_at.is_not(None), Arrangement.procedure == target.procedure,
-        (Arrangement.category.is_(None)) | (Arrangement.category == target.category),
-        (Arrangement.level.is_(None)) | (Arrangement.level == target.level),
-        (Arrangement.assessment_body_id.is_(None)) | (Arrangement.assessment_body_id == target.assessment_body_id),
-    ).options(joinedload(Arrangement.paper)).order_by(Arrangement.starts_at, Arrangement.id)
-    return list(db.session.scalars(query))
+    return [arrangement for arrangement in arrangements
+            if arrangement.procedure == target.procedure
+            and arrangement.category in (None, target.category) and arrangement.level in (None, target.level)
+            and arrangement.assessment_body_id in (None, target.assessment_body_id)]
 
 
 def no_test_reason(registration: Registration | None) -> str | None:
@@ -388,11 +399,14 @@ def submit(attempt: Attempt, by: str = "physician") -> Attempt:
     return attempt
 
 
-def submit_overdue(now: datetime | None = None) -> int:
-    """Submit every attempt whose deadline has passed (the worker and `flask exams close` call it);
-    the answers saved until then count."""
+def submit_overdue(now: datetime | None = None, cycle_id: int | None = None) -> int:
+    """Submit every attempt whose deadline has passed (the worker and `flask exams close` call it),
+    or only those of one cycle's arrangements; the answers saved until then count."""
     now = now or clock.now()
-    overdue = list(db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_(None), Attempt.deadline <= now)))
+    query = select(Attempt).where(Attempt.submitted_at.is_(None), Attempt.deadline <= now)
+    if cycle_id is not None:
+        query = query.where(Attempt.arrangement_id.in_(select(Arrangement.id).where(Arrangement.cycle_id == cycle_id)))
+    overdue = list(db.session.scalars(query))
     for attempt in overdue:
         submit(attempt, by="deadline")
     return len(overdue)

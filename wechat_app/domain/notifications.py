@@ -8,9 +8,13 @@ before anything is sent: `thing` values are shortened to 20 characters, the othe
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from wechat_app import clock, pii
 from wechat_app.domain.idnumbers import mask_phone
@@ -82,39 +86,90 @@ def priority_of(channel: str, template_key: str | None) -> int:
     return NORMAL
 
 
-def queue(idempotency_key: str, channel: str, data: dict, **fields) -> Notification:
-    """The one way into the outbox: a row in the caller's transaction, at most once per key (a second
-    call for the same (recipient, event) returns the first row). The worker delivers it."""
-    existing = db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing
-    notice = Notification(idempotency_key=idempotency_key, channel=channel, data=data, next_attempt_at=clock.now(),
-                          priority=priority_of(channel, fields.get("template_key")), **fields)
-    db.session.add(notice)
-    return notice
+CHUNK = 1000  # rows per statement: a fan-out of 100,000 is 200 statements, not 200,000
+
+
+def outbox_row(idempotency_key: str, channel: str, data: dict, openid: str | None = None,
+               physician_id: int | None = None, template_key: str | None = None, url: str | None = None) -> dict:
+    # Every row has every key: an executemany inserts rows of one shape (a missing key would split
+    # the batch, or leave the column to a default meant for another row).
+    now = clock.now()
+    return {"idempotency_key": idempotency_key, "channel": channel, "data": data, "openid": openid,
+            "physician_id": physician_id, "template_key": template_key, "url": url, "status": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "priority": priority_of(channel, template_key)}
+
+
+def queue_all(rows: Iterable[dict]) -> Counter[str]:
+    """The one way into the outbox: rows (`outbox_row`) in the caller's transaction, at most once per
+    idempotency key (a key already queued, in the outbox or earlier in `rows`, is skipped), inserted
+    CHUNK at a time — two statements per chunk whatever the count. The worker delivers them.
+    Returns how many were new, by channel."""
+    db.session.flush()  # rows the caller added through the session are in the outbox before we look
+    rows, queued = iter(rows), Counter[str]()
+    while chunk := list(islice(rows, CHUNK)):
+        keys = [row["idempotency_key"] for row in chunk]
+        seen = set(db.session.scalars(select(Notification.idempotency_key).where(Notification.idempotency_key.in_(keys))))
+        fresh = []
+        for row in chunk:
+            if row["idempotency_key"] not in seen:
+                seen.add(row["idempotency_key"])
+                fresh.append(row)
+        if fresh:
+            db.session.execute(insert(Notification.__table__), fresh)
+            queued.update(row["channel"] for row in fresh)
+    return queued
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who a notice goes to: selected in SQL with a fan-out's targets (the bound openid by an outer
+    join, the phone for the SMS fallback), or looked up for one physician (`addressee_of`)."""
+
+    physician_id: int
+    openid: str | None
+    phone: str | None
+
+
+def addressee_of(physician: Physician, openid: str | None = None) -> Addressee:
+    openid = openid or db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
+    return Addressee(physician.id, openid, physician.phone)
 
 
 def queue_template(physician: Physician, template_key: str, data: dict[str, str], next_path: str,
                    idempotency_key: str, openid: str | None = None) -> Notification:
     """A template message to the openid bound to `physician` (or to `openid`, e.g. the one a binding
-    just left), its fields checked against WeChat's limits. Without an openid it is kept as
-    undeliverable (the institution sees it), and an SMS is queued where SMS is configured."""
-    unknown = set(data) - set(TEMPLATES[template_key][1])
-    if unknown:  # a field the template does not have is refused by WeChat (47003): a programming error
-        raise TemplateFieldError(f"{template_key} has no field {', '.join(sorted(unknown))}")
-    openid = openid or db.session.scalar(select(WeChatUser.openid).where(WeChatUser.physician_id == physician.id))
-    fitted = {name: fit(name, value) for name, value in data.items()}
-    notice = queue(idempotency_key, "template", fitted, template_key=template_key, openid=openid,
-                   physician_id=physician.id, url=entry_link(next_path))
-    if openid is None and physician.phone and current_app.config.get("NOTIFY_SMS_FALLBACK"):
-        queue_sms(physician.phone, "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。",
-                  f"sms:{idempotency_key}", physician.id)
-    return notice
+    just left): `queue_templates` for one."""
+    queue_templates(template_key, next_path, [(addressee_of(physician, openid), idempotency_key, data)])
+    return db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
 
 
-def queue_custom_text(openid: str, content: str, idempotency_key: str) -> Notification:
-    """A customer-service text (e.g. the late answer to a slow callback)."""
-    return queue(idempotency_key, "custom_text", {"content": content}, openid=openid)
+def queue_templates(template_key: str, next_path: str,
+                    notices: Iterable[tuple[Addressee, str, dict[str, str]]]) -> int:
+    """Template messages (addressee, idempotency key, fields), each field checked against WeChat's
+    limits. Without an openid a notice is kept as undeliverable (the institution sees it), and an SMS
+    is queued where SMS is configured. Returns how many were new."""
+    fields = TEMPLATES[template_key][1]
+    url = entry_link(next_path)
+    sms_fallback = bool(current_app.config.get("NOTIFY_SMS_FALLBACK"))
+
+    def rows():
+        for addressee, key, data in notices:
+            unknown = set(data) - set(fields)
+            if unknown:  # a field the template does not have is refused by WeChat (47003): a programming error
+                raise TemplateFieldError(f"{template_key} has no field {', '.join(sorted(unknown))}")
+            fitted = {name: fit(name, value) for name, value in data.items()}
+            yield outbox_row(key, "template", fitted, template_key=template_key, openid=addressee.openid,
+                             physician_id=addressee.physician_id, url=url)
+            if addressee.openid is None and addressee.phone and sms_fallback:
+                yield sms_row(addressee.phone, "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。",
+                              f"sms:{key}", addressee.physician_id)
+
+    return queue_all(rows())["template"]
+
+
+def queue_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
+    """A customer-service text (e.g. the late answer to a slow callback); False if its key was queued before."""
+    return bool(queue_all([outbox_row(idempotency_key, "custom_text", {"content": content}, openid=openid)]))
 
 
 SMS_PHONE = "notifications.phone"
@@ -125,8 +180,14 @@ def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | N
     """An SMS. The phone is sealed (wechat_app/pii.py). A verification code is never written here:
     `text` then holds `{code}` and `code_ref` names the store key the worker reads it from when it
     sends (an expired or used code is not sent at all)."""
-    return queue(idempotency_key, "sms", {"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
-                                          "text": text, "code_ref": code_ref}, physician_id=physician_id)
+    queue_all([sms_row(phone, text, idempotency_key, physician_id, code_ref)])
+    return db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
+
+
+def sms_row(phone: str, text: str, idempotency_key: str, physician_id: int | None = None,
+            code_ref: str | None = None) -> dict:
+    return outbox_row(idempotency_key, "sms", {"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
+                                               "text": text, "code_ref": code_ref}, physician_id=physician_id)
 
 
 def title_of(notice: Notification) -> str:

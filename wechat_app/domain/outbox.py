@@ -1,5 +1,5 @@
 """The outbox's bookkeeping: claiming due rows and recording results for `flask notify worker`
-(rows are written by `domain/notifications.queue`). Nothing here calls WeChat."""
+(rows are written by `domain/notifications.queue_all`). Nothing here calls WeChat."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +19,8 @@ from wechat_app.models import Notification
 def send_custom_text(openid: str, content: str, idempotency_key: str) -> bool:
     """One transaction: queue the text; False if a notice with that key already exists (two workers
     racing on the same event: the unique key lets one commit)."""
-    if queue_custom_text(openid, content, idempotency_key).id is not None:
-        return False  # already queued (a row from the database has an id; a new one not before flush)
+    if not queue_custom_text(openid, content, idempotency_key):
+        return False  # already queued
     return commit_once()
 
 
@@ -144,18 +144,31 @@ def templates_paused_until(now: datetime | None = None) -> datetime | None:
     return until if until is not None and until > (now or clock.now()) else None
 
 
+# The permanent errors that say the account is configured wrongly (wechat/sender.py PERMANENT): a
+# template id WeChat does not know (40037), fields it refuses (47003), an API not granted (48001).
+CONFIGURATION_ERRORS = {"40037": "模板未配置或无效", "47003": "模板参数不正确", "48001": "接口未授权"}
+ALERT_WINDOW = timedelta(hours=24)
+
+
 @dataclass(frozen=True)
 class Backlog:
-    """What the console says about sending: template messages still to go, and the quota pause."""
+    """What the console says about sending: template messages still to go, the quota pause, and the
+    notices of the last day that failed for a configuration error, by error code."""
 
     templates: int
     paused_until: datetime | None
+    misconfigured: dict[str, int]
 
 
 def backlog() -> Backlog:
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.status.in_(("pending", "sending")), Notification.channel == "template")) or 0
-    return Backlog(waiting, templates_paused_until())
+    prefix = func.substr(Notification.last_error, 1, 5)
+    misconfigured = dict(db.session.execute(
+        select(prefix, func.count(Notification.id)).where(
+            Notification.status == "undeliverable", prefix.in_(CONFIGURATION_ERRORS),
+            Notification.created_at >= clock.now() - ALERT_WINDOW).group_by(prefix)).tuples().all())
+    return Backlog(waiting, templates_paused_until(), misconfigured)
 
 
 def undelivered() -> int:

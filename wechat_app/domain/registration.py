@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from sqlalchemy import insert, update
+
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
@@ -131,6 +133,31 @@ def apply(registration, action: Action, actor: Actor, reason: str | None = None)
                                      action=action.value, actor_type=actor.role.value,
                                      actor_id=None if actor.id is None else str(actor.id), reason=reason))
     return registration
+
+
+def apply_all(moves: list[tuple[Registration, Action, str | None]], actor: Actor) -> None:
+    """`apply` for many registrations at once (a fan-out such as 发布考核结果): each move checked
+    against the table, then one UPDATE per (from, to) pair and the events in one insert. A row that
+    changed status meanwhile makes the counts differ: DomainError, and the caller's transaction rolls back."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    events = []
+    for registration, action, reason in moves:
+        rule = check(registration, action, actor)
+        groups.setdefault((registration.status, rule.to.value), []).append(registration.id)
+        events.append({"registration_id": registration.id, "from_status": registration.status,
+                       "to_status": rule.to.value, "action": action.value, "actor_type": actor.role.value,
+                       "actor_id": None if actor.id is None else str(actor.id), "reason": reason,
+                       "created_at": clock.now()})
+    for (previous, to), ids in groups.items():
+        changed = db.session.execute(update(Registration).where(Registration.id.in_(ids), Registration.status == previous)
+                                     .values(status=to, version=Registration.version + 1, updated_at=clock.now())
+                                     .execution_options(synchronize_session=False)).rowcount
+        if changed != len(ids):
+            raise DomainError("部分报名状态已被他人更新，请刷新后重试。", status=409)
+    if events:
+        db.session.execute(insert(RegistrationEvent.__table__), events)
+    for registration, _, _ in moves:
+        db.session.expire(registration, ["status", "version", "updated_at"])
 
 
 def enroll(physician_id: int, cycle, actor: Actor):

@@ -11,19 +11,21 @@ no test and is 不合格.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, func, insert, select
+from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
 from wechat_app.domain import audit, exams, notifications, reviews, spreadsheets
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import mask, mask_name
-from wechat_app.domain.registration import Action, Actor, apply
+from wechat_app.domain.registration import Action, Actor, apply, apply_all
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Staff
+from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Staff, WeChatUser
 from wechat_app.models.enums import ExamRound, Rating, Role, Status
 
 ABSENT = "缺考"
@@ -44,31 +46,57 @@ class Decision:
     score: int | None
 
 
-def skill_of(registration: Registration, exam_round: ExamRound) -> tuple[str, int | None]:
-    """业务水平: 合格 / 不合格 / 缺考 / 免考, and the score that decided it."""
+@dataclass(frozen=True)
+class Best:
+    """A physician's best attempt at one paper: its score, and whether it passed."""
+
+    score: int
+    passed: bool
+
+
+def skill_of(registration: Registration, papers: list[Arrangement],
+             best: dict[tuple[int, int], Best]) -> tuple[str, int | None]:
+    """业务水平: 合格 / 不合格 / 缺考 / 免考, and the score that decided it, from the papers the physician
+    had to sit and the best attempts, (physician, arrangement) → Best."""
     if registration.status == Status.EXEMPT:
         return EXEMPTED, None
-    papers = exams.arrangements_for(registration, exam_round)
-    if not papers:
+    mine = [best.get((registration.physician_id, arrangement.id)) for arrangement in papers]
+    if all(attempt is None for attempt in mine):  # no paper, or none sat
         return ABSENT, None
-    best = []
-    for arrangement in papers:
-        scores = [a for a in exams.attempts_of(registration.physician_id, arrangement.id) if a.score is not None]
-        best.append(max(scores, key=lambda a: a.score or 0) if scores else None)
-    if all(attempt is None for attempt in best):
-        return ABSENT, None
-    passed = all(attempt is not None and attempt.passed for attempt in best)
-    total = sum(attempt.score or 0 for attempt in best if attempt is not None)
+    passed = all(attempt is not None and attempt.passed for attempt in mine)
+    total = sum(attempt.score for attempt in mine if attempt is not None)
     return (Rating.PASS.value if passed else Rating.FAIL.value), total
 
 
+def best_attempts(physician_ids: list[int], arrangement_ids: list[int]) -> dict[tuple[int, int], Best]:
+    """The best scored attempt of each (physician, arrangement), in one grouped query. A paper passes
+    at its pass mark, so the best attempt passed exactly when any did."""
+    if not physician_ids or not arrangement_ids:
+        return {}
+    rows = db.session.execute(select(Attempt.physician_id, Attempt.arrangement_id, func.max(Attempt.score),
+                                     func.max(func.coalesce(Attempt.passed, False).cast(Integer)))
+                              .where(Attempt.arrangement_id.in_(arrangement_ids), Attempt.physician_id.in_(physician_ids),
+                                     Attempt.score.is_not(None))
+                              .group_by(Attempt.physician_id, Attempt.arrangement_id))
+    return {(physician_id, arrangement_id): Best(score, bool(passed))
+            for physician_id, arrangement_id, score, passed in rows}
+
+
 def decide(registration: Registration, exam_round: ExamRound) -> Decision:
-    work, ethics = reviews.ratings(registration)
+    """The result of one registration (what `publish` decides for many)."""
+    papers = exams.arrangements_for(registration, exam_round)
+    best = best_attempts([registration.physician_id], [arrangement.id for arrangement in papers])
+    return decide_among(registration, reviews.ratings(registration), papers, best)
+
+
+def decide_among(registration: Registration, ratings: tuple[str | None, str | None], papers: list[Arrangement],
+                 best: dict[tuple[int, int], Best]) -> Decision:
+    work, ethics = ratings
     if work is None or ethics is None:  # every approval rates both (reviews.check_decision)
         return Decision(work, ethics, NOT_SAT, Rating.FAIL, "工作成绩、职业道德未经医疗卫生机构评定，考核不合格。", None)
     if ethics == Rating.FAIL:
         return Decision(work, ethics, NOT_SAT, Rating.FAIL, "职业道德评定为不合格，不参加业务水平测评，考核不合格。", None)
-    skill, score = skill_of(registration, exam_round)
+    skill, score = skill_of(registration, papers, best)
     if work == Rating.FAIL:
         return Decision(work, ethics, skill, Rating.FAIL, "工作成绩评定为不合格，考核不合格。", score)
     if skill == ABSENT:
@@ -79,58 +107,98 @@ def decide(registration: Registration, exam_round: ExamRound) -> Decision:
     return Decision(work, ethics, skill, Rating.PASS, f"工作成绩、职业道德合格，{why}业务水平合格，考核合格。", score)
 
 
-def ready(registration: Registration, exam_round: ExamRound) -> bool:
+def ready(registration: Registration, ethics: str | None, papers: list[Arrangement]) -> bool:
     """A result waits for every paper's window to end (an attempt may still be running), unless
     the physician has no test (免考, or 职业道德 不合格)."""
-    if registration.status == Status.EXEMPT or reviews.ratings(registration)[1] == Rating.FAIL:
+    if registration.status == Status.EXEMPT or ethics == Rating.FAIL:
         return True
     now = clock.now()
-    return all(arrangement.ends_at <= now for arrangement in exams.arrangements_for(registration, exam_round))
+    return all(arrangement.ends_at <= now for arrangement in papers)
+
+
+def candidates_query(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> Select:
+    statuses = [status.value for status in DECIDED_IN[exam_round]]
+    return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
+            .where(Registration.cycle_id == cycle.id, Registration.status.in_(statuses),
+                   Physician.institution_id.in_(institution_ids(staff))))
 
 
 def candidates(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> list[Registration]:
     """Registrations of the institutions in this staff member's scope awaiting a result this round."""
-    statuses = [status.value for status in DECIDED_IN[exam_round]]
-    return list(db.session.scalars(select(Registration).join(Physician, Registration.physician_id == Physician.id)
-                                   .where(Registration.cycle_id == cycle.id, Registration.status.in_(statuses),
-                                          Physician.institution_id.in_(institution_ids(staff)))
-                                   .order_by(Registration.id)))
+    return list(db.session.scalars(candidates_query(staff, cycle, exam_round).order_by(Registration.id)))
 
 
-def record(staff: Staff, registration: Registration, exam_round: ExamRound, decision: Decision) -> Result:
-    """The result row, the transition it drives, and the notice — in the caller's transaction."""
-    result = Result(registration_id=registration.id, round=exam_round.value, work=decision.work,
-                    ethics=decision.ethics, skill=decision.skill, overall=decision.overall.value, rule=decision.rule,
-                    score=decision.score, token=secrets.token_urlsafe(24), published_by=staff.id)
-    db.session.add(result)
-    action = Action.PASS if decision.overall == Rating.PASS else Action.FAIL
-    apply(registration, action, Actor(Role.ASSESSOR, staff.id), reason=decision.rule)
-    notifications.queue_template(
-        registration.physician, "assessment_result",
-        {"thing1": registration.cycle.name, "phrase2": decision.overall.value, "thing3": decision.rule},
-        "/m/results", f"result:{registration.id}:{exam_round.value}")
-    return result
+CHUNK = 1000  # registrations decided and committed together: a province's 100,000 in 100 transactions
+
+
+def chunks_of(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> Iterator[list[Registration]]:
+    """The candidates CHUNK at a time, by id (keyset: each chunk is read after the last one committed),
+    each with its physician and institution loaded in the same query."""
+    last = 0
+    while True:
+        chunk = list(db.session.scalars(
+            candidates_query(staff, cycle, exam_round).where(Registration.id > last)
+            .options(joinedload(Registration.physician).joinedload(Physician.institution))
+            .order_by(Registration.id).limit(CHUNK)).unique())
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].id
+
+
+def record_all(staff: Staff, cycle: Cycle, exam_round: ExamRound, decided: list[tuple[Registration, Decision]]) -> None:
+    """The result rows, the transitions they drive (the state machine's `apply_all`) and the notices,
+    in the caller's transaction: a constant number of statements for the lot."""
+    if not decided:
+        return
+    db.session.execute(insert(Result.__table__), [
+        {"registration_id": registration.id, "round": exam_round.value, "work": decision.work, "ethics": decision.ethics,
+         "skill": decision.skill, "overall": decision.overall.value, "rule": decision.rule, "score": decision.score,
+         "token": secrets.token_urlsafe(24), "revoked": False, "published_by": staff.id, "published_at": clock.now()}
+        for registration, decision in decided])
+    apply_all([(registration, Action.PASS if decision.overall == Rating.PASS else Action.FAIL, decision.rule)
+               for registration, decision in decided], Actor(Role.ASSESSOR, staff.id))
+    openids = dict(db.session.execute(select(WeChatUser.physician_id, WeChatUser.openid).where(
+        WeChatUser.physician_id.in_([registration.physician_id for registration, _ in decided]))).tuples().all())
+    notifications.queue_templates("assessment_result", "/m/results", (
+        (notifications.Addressee(registration.physician_id, openids.get(registration.physician_id),
+                                 registration.physician.phone),
+         f"result:{registration.id}:{exam_round.value}",
+         {"thing1": cycle.name, "phrase2": decision.overall.value, "thing3": decision.rule})
+        for registration, decision in decided))
 
 
 def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, absentees_only: bool = False) -> int:
     """发布考核结果 for everyone in scope whose papers' windows are over (or, for 缺考, only those
     who sat none of them — which puts them on the 待补考名单). Returns how many were published.
 
-    Papers past their deadline are submitted first, each in its own transaction (exams.submit);
-    the results are then one transaction."""
+    This cycle's papers past their deadline are submitted first, each in its own transaction
+    (exams.submit). The results are then decided and recorded CHUNK registrations at a time, each
+    chunk one transaction of a constant number of statements: a publication interrupted half-way
+    leaves the rest 待发布, and publishing again finishes it."""
     if staff.role != Role.ASSESSOR:
         raise DomainError("考核结果由考核机构发布。", status=403)
-    exams.submit_overdue()
-    with unit_of_work("考核结果正在由他人发布，请刷新后查看。"):
-        published = 0
-        for registration in candidates(staff, cycle, exam_round):
-            if not ready(registration, exam_round):
-                continue
-            decision = decide(registration, exam_round)
-            if absentees_only and decision.skill != ABSENT:
-                continue
-            record(staff, registration, exam_round, decision)
-            published += 1
+    exams.submit_overdue(cycle_id=cycle.id)
+    papers_of_cycle = exams.published_arrangements(cycle.id, exam_round)
+    published = 0
+    for chunk in chunks_of(staff, cycle, exam_round):
+        with unit_of_work("考核结果正在由他人发布，请刷新后查看。"):
+            ratings = reviews.ratings_of([registration.id for registration in chunk])
+            best = best_attempts([registration.physician_id for registration in chunk],
+                                 [arrangement.id for arrangement in papers_of_cycle])
+            decided = []
+            for registration in chunk:
+                papers = exams.covering(papers_of_cycle, registration)
+                rated = ratings.get(registration.id, (None, None))
+                if not ready(registration, rated[1], papers):
+                    continue
+                decision = decide_among(registration, rated, papers, best)
+                if absentees_only and decision.skill != ABSENT:
+                    continue
+                decided.append((registration, decision))
+            record_all(staff, cycle, exam_round, decided)
+            published += len(decided)
+    with unit_of_work():
         audit.record("staff", staff.id, "results_absentees" if absentees_only else "results_publish", "cycle",
                      cycle.id, ip, round=exam_round.value, count=published)
         return published

@@ -147,5 +147,13 @@ def ratings(registration: Registration) -> tuple[str | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
+def ratings_of(registration_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """`ratings` of many registrations in one query (the latest approval of each wins)."""
+    rows = db.session.execute(select(Review.registration_id, Review.work_rating, Review.ethics_rating).where(
+        Review.registration_id.in_(registration_ids), Review.stage == "institution", Review.decision == "approve")
+        .order_by(Review.id))
+    return {registration_id: (work, ethics) for registration_id, work, ethics in rows}
+
+
 def reviews_of(registration: Registration) -> list[Review]:
     return list(db.session.scalars(select(Review).where(Review.registration_id == registration.id).order_by(Review.id)))

@@ -150,6 +150,7 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
     with unit_of_work("报名信息已提交，请勿重复提交。"):
         apply(registration, action, actor)
         registration.procedure = procedure
+        registration.category, registration.level = draft["2"].get("category"), draft["2"].get("level")
         registration.submitted_at = snapshot.submitted_at
         db.session.add(snapshot)
     return snapshot

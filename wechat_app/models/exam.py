@@ -86,6 +86,10 @@ class Arrangement(Model):
     away_budget: Mapped[int | None]
     published_at: Mapped[datetime | None]
     results_published_at: Mapped[datetime | None]
+    # 考试提醒 sent (domain/exam_admin.py remind): the eve's to everyone targeted, the last day's to
+    # those not finished; each once, so the job does not select the arrangement's physicians again.
+    eve_reminded_at: Mapped[datetime | None]
+    last_day_reminded_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     paper: Mapped[Paper] = relationship()

@@ -23,6 +23,10 @@ class Registration(Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
     status: Mapped[str] = mapped_column(String(30), index=True)
     procedure: Mapped[str | None] = mapped_column(String(10))  # 简易程序 / 一般程序 (set on submission)
+    # 执业类别 and 级别 as the physician registered them (step 2, set on submission): they pick the papers,
+    # and a fan-out selects a paper's physicians by them in SQL (domain/exam_admin.py targeted).
+    category: Mapped[str | None] = mapped_column(String(10))
+    level: Mapped[str | None] = mapped_column(String(10))
     # The five steps as the physician last saved them: {"1": {...}, ..., "5": {...}}.
     draft: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[datetime | None]
