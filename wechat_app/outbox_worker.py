@@ -17,6 +17,7 @@ from wechat_app import clock, sms
 from wechat_app.domain import captures, exam_admin, exams, outbox
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
+from wechat_app.extensions import db
 from wechat_app.face import verifier
 from wechat_app.logconfig import safe_exc_info
 from wechat_app.wechat.sender import attempt as send
@@ -27,7 +28,8 @@ log = logging.getLogger("wechat_app.worker")
 # Deliveries of one batch run on threads: each is mostly waiting on the WeChat API (tens of ms from
 # China's data centres), so throughput is the number in flight (OUTBOX_SEND_THREADS per worker).
 SEND_THREADS = 8
-# How often an idle worker runs the exam jobs (submit papers past their deadline, queue reminders).
+# How often a worker runs the exam jobs (submit papers past their deadline, queue reminders, judge
+# photos): on their own clock, between two batches of a fan-out as well as when idle.
 JOBS_EVERY = 60.0
 
 
@@ -39,12 +41,16 @@ def judge_captures() -> int:
 
 def exam_jobs() -> None:
     """The clock's side of exams, safe to run on every worker at once: a paper another worker is
-    submitting, or a reminder it queued, is a conflict that this run can leave to it."""
+    submitting, or a reminder it queued, is a conflict that this run can leave to it. A job that
+    fails is logged and left to the next run; the other jobs and the deliveries go on."""
     for job in (exams.submit_overdue, exam_admin.remind, judge_captures):
         try:
             job()
         except DomainError as exc:
             log.info("exam job %s left to another worker: %s", job.__name__, exc.message)
+        except Exception:
+            db.session.rollback()
+            log.error("exam job %s failed; it runs again in %.0f s", job.__name__, JOBS_EVERY, exc_info=safe_exc_info())
 
 
 def attempt(app: Flask, notice: Claimed) -> Result:
@@ -66,6 +72,9 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
     threads = app.config.get("OUTBOX_SEND_THREADS", SEND_THREADS)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-send") as pool:
         while True:
+            if time.monotonic() - jobs_at >= JOBS_EVERY:
+                exam_jobs()
+                jobs_at = time.monotonic()
             notices = outbox.claim_due(batch)
             if notices:
                 results = list(pool.map(lambda notice: attempt(app, notice), notices))
@@ -75,10 +84,6 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
                 outbox.record(results)
                 handled += len(notices)
                 continue
-            if time.monotonic() - jobs_at >= JOBS_EVERY:
-                exam_jobs()
-                jobs_at = time.monotonic()
-                continue  # the jobs may have queued notices
             if once or (drain and not outbox.undelivered()):
                 return handled
             time.sleep(min(idle_sleep, 0.2) if drain else idle_sleep)

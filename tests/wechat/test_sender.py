@@ -65,3 +65,40 @@ def test_a_dead_workers_lease_runs_out_and_the_row_is_taken_again(db):
     clock.freeze(clock.now() + outbox.LEASE)
     again = outbox.claim_due(10)
     assert [n.id for n in again] == [notice.id] and again[0].attempts == 2
+
+
+def test_exam_jobs_run_on_their_own_clock_during_a_fan_out(db, monkeypatch):
+    """A fan-out keeps the worker busy for minutes: the jobs (closing overdue papers, reminders) still
+    run when their minute comes, between two batches."""
+    from wechat_app import outbox_worker
+
+    runs = []
+    monkeypatch.setattr(outbox_worker, "exam_jobs", lambda: runs.append(len(outbox.claim_due(0))))
+    for i in range(6):
+        queue(db, key=f"busy{i}")
+    run_worker(once=True, batch=2)
+    assert len(runs) == 1  # before the first batch, not after the last
+    monkeypatch.setattr(outbox_worker, "JOBS_EVERY", 0.0)
+    for i in range(6):
+        queue(db, key=f"more{i}")
+    runs.clear()
+    run_worker(once=True, batch=2)
+    assert len(runs) >= 3  # one between every two batches
+
+
+def test_a_failing_job_is_logged_and_the_others_and_the_worker_go_on(db, monkeypatch, caplog):
+    from wechat_app import outbox_worker
+    from wechat_app.domain import exam_admin, exams
+
+    def submit_overdue(*_args, **_kwargs):
+        raise RuntimeError("a bug in a job")
+
+    reminded = []
+    monkeypatch.setattr(exams, "submit_overdue", submit_overdue)
+    monkeypatch.setattr(exam_admin, "remind", lambda: reminded.append(1) or 0)
+    notice = queue(db)
+    assert run_worker(once=True) == 1  # the worker delivered after the job failed
+    assert reminded == [1]
+    db.session.refresh(notice)
+    assert notice.status == "sent"
+    assert any("exam job submit_overdue failed" in r.getMessage() for r in caplog.records)

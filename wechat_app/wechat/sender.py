@@ -19,7 +19,11 @@ from wechat_app.wechat.client import wechat
 log = logging.getLogger("wechat.sender")
 
 QUOTA_EXCEEDED = 45009  # the account's daily template quota (domain/outbox.py pauses templates)
-PERMANENT = {43004: "未关注公众号", 40003: "openid无效", 40037: "模板未配置或无效"}
+# Errors that no retry can mend: the row is closed at once. The last three are the account's
+# configuration, not the physician's (a template id or field that WeChat refuses, an API the account
+# may not call): the console shows them as an alert (domain/outbox.py CONFIGURATION_ERRORS).
+PERMANENT = {43004: "未关注公众号", 40003: "openid无效", 40037: "模板未配置或无效", 47003: "模板参数不正确",
+             48001: "接口未授权"}
 
 
 def attempt(notice: Claimed) -> Result:
