@@ -2,10 +2,11 @@
 
 - check: the pre-exam check as the page sends it (BENCH_FACE_FRAMES frames, 6, of the registered
   person turning their head) through `DlibVerifier.verify` — detection and 68 landmarks per frame,
-  the registration photo found again, two encodings, the replay hashes;
+  one encoding, the replay hashes — against the registration photo's reference, measured once per
+  registration and kept (issue 21; before, the photo was found and encoded again on every check);
+- in-exam photo: one frame against the kept reference (`DlibVerifier.compare`);
 - baseline: what the check cost before issue 20, one frame compared with the registration photo
-  (`DlibVerifier.compare`: two detections, two encodings) — also what the verifier worker spends
-  on each in-exam photo.
+  measured again (two detections, two encodings).
 
 One process, one thread (dlib uses one core per call): checks/s and frames/s per core, p50 / p99,
 errors (a live check refused, or a replay accepted), and the ratio to the baseline. docs/capacity.md
@@ -44,23 +45,28 @@ def main() -> None:
     reference = portrait("astronaut.png")
     turning = (live_frames("astronaut.png", (-0.25, -0.12, 0.12, 0.25, 0.12, -0.12)) * 2)[:FRAMES]
     replay = [reference] * FRAMES
-    verifier.verify(reference, turning[:2], "turn")  # the models, loaded once per process (not timed)
+    kept = verifier.reference(reference)  # also loads the models, once per process (not timed)
 
     def live_check() -> bool:
-        seen = verifier.verify(reference, turning, "turn")
+        seen = verifier.verify(kept, turning, "turn")
         return seen.live and not seen.replay and seen.same_person
 
     def replay_check() -> bool:
-        return verifier.verify(reference, replay, "turn").replay
+        return verifier.verify(kept, replay, "turn").replay
 
-    def one_frame() -> bool:
-        distance = verifier.compare(reference, turning[1])
+    def in_exam_photo() -> bool:
+        distance = verifier.compare(kept, turning[1])
+        return distance is not None and distance < 0.6
+
+    def measured_again() -> bool:
+        distance = verifier.compare(verifier.reference(reference), turning[1])
         return distance is not None and distance < 0.6
 
     rows = [(f"check (live, {FRAMES} frames)", *timed(live_check, ROUNDS), FRAMES),
             ("check (replayed photo)", *timed(replay_check, ROUNDS), FRAMES),
-            ("baseline: one frame compared (= an in-exam photo judged)", *timed(one_frame, ROUNDS), 1)]
-    base = statistics.median(rows[2][1])
+            ("in-exam photo against the kept reference", *timed(in_exam_photo, ROUNDS), 1),
+            ("baseline: one frame, the photo measured again (before issue 21)", *timed(measured_again, ROUNDS), 1)]
+    base = statistics.median(rows[3][1])
     print(f"face checks on one core, {ROUNDS} rounds each (dlib {verifier.models()[0].__class__.__module__})")
     print("| what | per second | frames/s | p50 | p99 | errors | cost / baseline |")
     print("|---|---|---|---|---|---|---|")

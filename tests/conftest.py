@@ -225,3 +225,31 @@ def restore(app, rows: dict, files: dict) -> None:
     for relative, data in files.items():
         (upload_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         (upload_dir / relative).write_bytes(data)
+
+
+@pytest.fixture
+def verifier_worker(app):
+    """A verifier worker beside the live server (as `flask exams faces` runs beside the web workers):
+    a thread with its own app context, judging face checks as they are posted."""
+    from wechat_app.verifier_worker import verify_round
+
+    stop = threading.Event()
+
+    def loop():
+        with app.app_context():
+            while not stop.is_set():
+                try:
+                    done = verify_round(5)
+                except Exception:  # noqa: BLE001 (a test database torn down under it)
+                    logging.getLogger("tests").exception("verifier worker")
+                    done = 0
+                finally:
+                    _db.session.remove()
+                if not done:
+                    stop.wait(0.1)
+
+    thread = threading.Thread(target=loop, name="test-verifier", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)

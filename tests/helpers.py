@@ -340,3 +340,13 @@ def many_awaiting(db, count: int, first_serial: int, bound_every: int = 2, statu
         registrations.append(registration)
     db.session.commit()
     return registrations
+
+
+def checked(registration, arrangement, frames: list[bytes], challenge, verifier, max_tries: int = 3):
+    """A face check as it goes in production: posted (`face_checks.submit`), then judged by a verifier
+    worker that claimed it (`face_checks.judge`); the judged row."""
+    from wechat_app.domain import face_checks
+
+    row = face_checks.submit(registration, arrangement, frames, challenge)
+    assert row.verdict == "pending" and face_checks.claim(10) == [row.id]
+    return face_checks.judge(row.id, verifier, max_tries)

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from tests.helpers import live_frames, portrait, ready_for_exam, turned_face
+from tests.helpers import checked, live_frames, portrait, ready_for_exam, turned_face
 from wechat_app import clock
 from wechat_app.domain import exams, face_checks
 from wechat_app.domain.errors import DomainError
@@ -41,13 +41,13 @@ def live():
 
 
 def test_the_registered_person_turning_their_head_passes(verifier, live):
-    seen = verifier.verify(portrait(ASTRONAUT), live, "turn")
+    seen = verifier.verify(verifier.reference(portrait(ASTRONAUT)), live, "turn")
     assert seen.live and not seen.replay and seen.same_person and 0.06 < seen.distance < 0.4
 
 
 def test_a_still_picture_of_the_person_is_not_live(verifier):
     still = portrait(ASTRONAUT, image=turned_face(ASTRONAUT, 0.12))
-    assert not verifier.verify(portrait(ASTRONAUT), [still] * 5, "turn").live
+    assert not verifier.verify(verifier.reference(portrait(ASTRONAUT)), [still] * 5, "turn").live
 
 
 @pytest.mark.parametrize("copy", ["posted back", "rescaled", "grey", "print tilted"])
@@ -62,19 +62,19 @@ def test_the_registration_photo_itself_is_a_replay(verifier, copy):
             source.size, Image.Transform.PERSPECTIVE, (1 + k, 0, 0, k, 1, 0, k / 400, 0), Image.Resampling.BICUBIC))
             for k in (-0.1, -0.05, 0.05, 0.1)],
     }[copy]
-    seen = verifier.verify(portrait(ASTRONAUT), frames, "turn")
+    seen = verifier.verify(verifier.reference(portrait(ASTRONAUT)), frames, "turn")
     assert seen.replay and not seen.live
 
 
 def test_a_different_person_turning_is_not_the_registered_one(verifier, live):
-    seen = verifier.verify(portrait(HOPPER), live, "turn")
+    seen = verifier.verify(verifier.reference(portrait(HOPPER)), live, "turn")
     assert seen.live and not seen.same_person and seen.distance > 0.6
 
 
 def test_no_face_is_told_apart(verifier, live):
-    seen = verifier.verify(portrait(ASTRONAUT), live[:2] + [blank()], "turn")
+    seen = verifier.verify(verifier.reference(portrait(ASTRONAUT)), live[:2] + [blank()], "turn")
     assert seen.reference_face and not seen.frame_face
-    assert not verifier.verify(portrait(ASTRONAUT), [b"not a picture"], "turn").frame_face
+    assert not verifier.verify(verifier.reference(portrait(ASTRONAUT)), [b"not a picture"], "turn").frame_face
 
 
 def test_the_turn_is_measured_on_the_landmarks(verifier):
@@ -109,7 +109,7 @@ def _staff(demo, username):
 def test_tries_then_staff_review_then_a_told_rejection_and_fresh_tries(demo, verifier, live):
     registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
     (arrangement,) = exams.arrangements_for(registration)
-    check = lambda frames: face_checks.check(registration, arrangement, frames, "turn", verifier, 3)  # noqa: E731
+    check = lambda frames: checked(registration, arrangement, frames, "turn", verifier)  # noqa: E731
     first = check(live_frames(HOPPER))
     assert first.verdict == FaceVerdict.REFUSED and "人脸与报名照片不一致" in first.reason
     assert check([portrait(ASTRONAUT)] * 4).reason == face_checks.REPLAY
@@ -133,7 +133,7 @@ def test_tries_then_staff_review_then_a_told_rejection_and_fresh_tries(demo, ver
 def test_an_approval_is_told_and_clears(demo, verifier):
     registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
     (arrangement,) = exams.arrangements_for(registration)
-    row = face_checks.check(registration, arrangement, [portrait(ASTRONAUT)], "turn", StaffVerifier(), 3)
+    row = checked(registration, arrangement, [portrait(ASTRONAUT)], "turn", StaffVerifier())
     assert row.verdict == "review"
     face_checks.review(_staff(demo, "kaohe"), row, True, None)
     assert face_checks.cleared(registration.physician_id, arrangement.id)
@@ -144,7 +144,7 @@ def test_an_approval_is_told_and_clears(demo, verifier):
 def test_a_clearance_covers_one_attempt_started_soon_after(demo, verifier, live):
     registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
     (arrangement,) = exams.arrangements_for(registration)
-    row = face_checks.check(registration, arrangement, live, "turn", verifier, 3)
+    row = checked(registration, arrangement, live, "turn", verifier)
     assert row.verdict == FaceVerdict.MATCHED
     clock.freeze(row.created_at + face_checks.CLEARANCE + timedelta(seconds=1))
     assert not face_checks.cleared(registration.physician_id, arrangement.id)
@@ -156,7 +156,7 @@ def test_a_clearance_covers_one_attempt_started_soon_after(demo, verifier, live)
     exams.submit(first)
     with pytest.raises(DomainError, match="请先完成人脸验证"):  # the second attempt needs its own check
         exams.start(registration, arrangement)
-    again = face_checks.check(registration, arrangement, live, "turn", verifier, 3)
+    again = checked(registration, arrangement, live, "turn", verifier)
     assert again.verdict == FaceVerdict.MATCHED and exams.start(registration, arrangement).number == 2
 
 
@@ -164,10 +164,69 @@ def test_a_check_without_a_challenge_from_the_server_is_refused(demo, verifier, 
     registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
     (arrangement,) = exams.arrangements_for(registration)
     with pytest.raises(DomainError, match="验证已过期"):
-        face_checks.check(registration, arrangement, live, None, verifier, 3)
+        checked(registration, arrangement, live, None, verifier)
 
 
 def test_the_staff_verifier_sends_every_check_to_review(demo):
     registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
     (arrangement,) = exams.arrangements_for(registration)
-    assert face_checks.check(registration, arrangement, [portrait(ASTRONAUT)], "blink", StaffVerifier(), 3).verdict == "review"
+    assert checked(registration, arrangement, [portrait(ASTRONAUT)], "blink", StaffVerifier()).verdict == "review"
+
+
+# --- off the request path: verifier workers, the reference measured once ----------------------------
+
+class Counting(DlibVerifier):
+    """The real verifier, counting its work."""
+
+    def __init__(self):
+        super().__init__()
+        self.references = self.verifications = 0
+
+    def reference(self, photo):
+        self.references += 1
+        return super().reference(photo)
+
+    def verify(self, reference, frames, challenge):
+        self.verifications += 1
+        return super().verify(reference, frames, challenge)
+
+
+def test_the_registration_photo_is_measured_once_and_kept_sealed(demo, live):
+    counting = Counting()
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    assert face_checks.measure_due(counting, batch=1000) >= 1  # ahead of 09:00: every approved photo
+    assert counting.references >= 1
+    measured = counting.references
+    demo.session.refresh(registration)
+    kept = registration.face_reference
+    assert kept and "encoding" not in kept and "chip_hash" not in kept  # biometric data: sealed
+    first = checked(registration, arrangement, live_frames(HOPPER), "turn", counting)
+    assert first.verdict == FaceVerdict.REFUSED
+    assert checked(registration, arrangement, live, "turn", counting).verdict == FaceVerdict.MATCHED
+    assert counting.references == measured and counting.verifications == 2  # the frames only, twice
+    assert face_checks.measure_due(counting) == 0  # nothing left to measure
+
+
+def test_only_the_frame_shown_to_staff_is_kept_after_judging(demo, verifier, live):
+    from wechat_app.models import Upload
+
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = face_checks.submit(registration, arrangement, live, "turn")
+    posted = list(row.frame_ids)
+    assert len(posted) == len(live)
+    face_checks.claim(10)
+    judged = face_checks.judge(row.id, verifier, 3)
+    uploads = demo.session.scalars(select(Upload).where(Upload.id.in_(posted))).all()
+    assert [u.id for u in uploads if u.purged_at is None] == [judged.frame_upload_id]
+
+
+def test_a_claimed_check_is_not_claimed_again_until_its_lease_runs_out(demo, live):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = face_checks.submit(registration, arrangement, live, "turn")
+    assert face_checks.claim(10) == [row.id] and face_checks.claim(10) == []
+    assert face_checks.claim(10, now=clock.now() + face_checks.LEASE + timedelta(seconds=1)) == [row.id]
+    with pytest.raises(DomainError, match="人脸验证中"):  # one check at a time
+        face_checks.submit(registration, arrangement, live, "turn")

@@ -30,7 +30,20 @@ def create_app(config: Config | None = None) -> Flask:
 
     # The application's modules are imported when an app is built, not when the package is: importing
     # any `wechat_app.x` (models in a migration, a pure helper in a test) must not load them all.
-    from wechat_app import auth, cli, database, errors, face, inputs, logconfig, outbox_worker, pii, security, storage
+    from wechat_app import (
+        auth,
+        cli,
+        database,
+        errors,
+        face,
+        inputs,
+        logconfig,
+        outbox_worker,
+        pii,
+        security,
+        storage,
+        verifier_worker,
+    )
     from wechat_app.portal import home_cache
     from wechat_app.wechat.callback import PushEndpoint
 
@@ -52,6 +65,7 @@ def create_app(config: Config | None = None) -> Flask:
     cli.register(app)
     if app.config["OUTBOX_INLINE_WORKER"]:
         outbox_worker.start_inline(app)
+        verifier_worker.start_inline(app)
     return app
 
 

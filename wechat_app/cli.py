@@ -151,22 +151,11 @@ def exams_remind() -> None:
 @click.option("--once", is_flag=True, help="Judge what is pending now, then stop.")
 @click.option("--batch", default=20, show_default=True)
 def exams_faces(once: bool, batch: int) -> None:
-    """A verifier worker: judge the photos taken during papers against the registration photos
-    (run as many as the CPU allows; they share the work by leases)."""
-    import time
+    """A verifier worker: the pre-exam face checks, the photos taken during papers, the registration
+    photos' references (run one per core; they share the work by leases)."""
+    from wechat_app.verifier_worker import run_verifier
 
-    from wechat_app.domain.captures import judge_due
-    from wechat_app.face import verifier
-
-    judged = 0
-    while True:
-        done = judge_due(verifier(), batch)
-        judged += done
-        if once and not done:
-            break
-        if not done:
-            time.sleep(1.0)
-    click.echo(f"photos judged: {judged}")
+    click.echo(f"faces judged: {run_verifier(batch, once=once)}")
 
 
 @exams_group.command("prune-faces")

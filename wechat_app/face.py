@@ -110,12 +110,31 @@ class Verification:
         return self.distance is not None and self.distance < THRESHOLD
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The registration photo's face, measured once (when a verifier worker first meets the photo, and
+    kept sealed with the registration): its encoding, and the hash of the aligned face that tells a
+    replay of the photo itself."""
+
+    encoding: tuple[float, ...]
+    chip_hash: int
+
+    def to_json(self) -> dict:
+        return {"encoding": list(self.encoding), "chip_hash": self.chip_hash}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Reference:
+        return cls(tuple(float(x) for x in data["encoding"]), int(data["chip_hash"]))
+
+
 class Verifier(Protocol):
     automatic: bool
 
-    def verify(self, reference: bytes, frames: list[bytes], challenge: str) -> Verification: ...
+    def reference(self, photo: bytes) -> Reference | None: ...
 
-    def compare(self, reference: bytes, frame: bytes) -> float | None: ...
+    def verify(self, reference: Reference | None, frames: list[bytes], challenge: str) -> Verification: ...
+
+    def compare(self, reference: Reference, frame: bytes) -> float | None: ...
 
 
 class StaffVerifier:
@@ -123,10 +142,13 @@ class StaffVerifier:
 
     automatic = False
 
-    def verify(self, reference: bytes, frames: list[bytes], challenge: str) -> Verification:
+    def reference(self, photo: bytes) -> Reference | None:
+        return None
+
+    def verify(self, reference: Reference | None, frames: list[bytes], challenge: str) -> Verification:
         return Verification(True, True, True, False, None)
 
-    def compare(self, reference: bytes, frame: bytes) -> float | None:
+    def compare(self, reference: Reference, frame: bytes) -> float | None:
         return None
 
 
@@ -200,31 +222,37 @@ class DlibVerifier:
 
         return dhash(dlib.get_face_chip(seen.pixels, seen.shape, size=64))
 
-    def verify(self, reference: bytes, frames: list[bytes], challenge: str) -> Verification:
-        known = self.find(reference)
+    def reference(self, photo: bytes) -> Reference | None:
+        """The registration photo measured (None: no face in it)."""
+        known = self.find(photo)
+        if known is None:
+            return None
+        return Reference(tuple(float(x) for x in self.encode(known)), self.chip_hash(known))
+
+    def verify(self, reference: Reference | None, frames: list[bytes], challenge: str) -> Verification:
         found = [self.find(frame) for frame in frames[:MAX_FRAMES]]
         faces = [seen for seen in found if seen is not None]
         if not faces or len(faces) < len(found):
-            return Verification(known is not None, False, False, False, None)
+            return Verification(reference is not None, False, False, False, None)
         poses = [pose_of([(part.x, part.y) for part in seen.shape.parts()]) for seen in faces]
         live = shows(challenge, poses)
         best = min(range(len(faces)), key=lambda index: abs(poses[index].yaw))
-        if known is None:
+        if reference is None:
             return Verification(False, True, live, False, None, best)
-        distance = self.distance(known, faces[best])
-        reference_hash = self.chip_hash(known)
-        same_picture = any(bin(self.chip_hash(seen) ^ reference_hash).count("1") <= REPLAY_HASH_BITS for seen in faces)
+        distance = self.distance(reference, faces[best])
+        same_picture = any(bin(self.chip_hash(seen) ^ reference.chip_hash).count("1") <= REPLAY_HASH_BITS
+                           for seen in faces)
         return Verification(True, True, live, distance < REPLAY_DISTANCE or same_picture, distance, best)
 
-    def distance(self, known: Seen, seen: Seen) -> float:
+    def distance(self, reference: Reference, seen: Seen) -> float:
         import numpy
 
-        return float(numpy.linalg.norm(self.encode(known) - self.encode(seen)))
+        return float(numpy.linalg.norm(numpy.array(reference.encoding) - self.encode(seen)))
 
-    def compare(self, reference: bytes, frame: bytes) -> float | None:
-        """The distance between the surest faces of two pictures (None: a face missing)."""
-        known, seen = self.find(reference), self.find(frame)
-        return self.distance(known, seen) if known is not None and seen is not None else None
+    def compare(self, reference: Reference, frame: bytes) -> float | None:
+        """The distance between the reference and the surest face of a picture (None: no face in it)."""
+        seen = self.find(frame)
+        return self.distance(reference, seen) if seen is not None else None
 
 
 VERIFIERS = {"dlib": DlibVerifier, "staff": StaffVerifier}

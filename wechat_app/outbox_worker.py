@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from wechat_app import clock, sms
-from wechat_app.domain import captures, exam_admin, exams, outbox
+from wechat_app.domain import exam_admin, exams, outbox
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.extensions import db
-from wechat_app.face import verifier
 from wechat_app.logconfig import safe_exc_info
+from wechat_app.verifier_worker import verify_round
 from wechat_app.wechat.sender import attempt as send
 
 log = logging.getLogger("wechat_app.worker")
@@ -33,17 +33,17 @@ SEND_THREADS = 8
 JOBS_EVERY = 60.0
 
 
-def judge_captures() -> int:
-    """Photos of papers left over by the verifier workers (`flask exams faces`), or in development,
-    where none runs: a few a minute, by the same leases."""
-    return captures.judge_due(verifier(), batch=20)
+def judge_faces() -> int:
+    """Face work left over by the verifier workers (`flask exams faces`), should none run: a round a
+    minute, by the same leases."""
+    return verify_round(batch=5)
 
 
 def exam_jobs() -> None:
     """The clock's side of exams, safe to run on every worker at once: a paper another worker is
     submitting, or a reminder it queued, is a conflict that this run can leave to it. A job that
     fails is logged and left to the next run; the other jobs and the deliveries go on."""
-    for job in (exams.submit_overdue, exam_admin.remind, judge_captures):
+    for job in (exams.submit_overdue, exam_admin.remind, judge_faces):
         try:
             job()
         except DomainError as exc:

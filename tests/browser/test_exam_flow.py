@@ -82,7 +82,7 @@ def answer(page, live, attempt_id: int, number: int, keys: str) -> None:
     page.wait_for_selector("#saved:has-text('已保存 ')")
 
 
-def test_face_check_paper_resume_and_score(app, demo, live, camera, signed_in, tmp_path):
+def test_face_check_paper_resume_and_score(app, demo, live, camera, signed_in, tmp_path, verifier_worker):
     registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
     page = phone_page(camera, live)
     signed_in(page, registration.physician)
@@ -130,7 +130,7 @@ def at_the_check(browser, live, signed_in, registration):
     return page
 
 
-def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, signed_in):
+def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, signed_in, verifier_worker):
     registration = ready_for_exam(demo, "简易程序", photo=jpeg("grace_hopper.jpg"))
     page = at_the_check(camera, live, signed_in, registration)
     for _ in range(app.config["FACE_MAX_TRIES"] - 1):
@@ -148,7 +148,7 @@ def test_another_face_is_refused_then_goes_to_staff(app, demo, live, camera, sig
     page.context.close()
 
 
-def test_a_still_image_of_the_registration_photo_is_refused(app, demo, live, still_camera, signed_in):
+def test_a_still_image_of_the_registration_photo_is_refused(app, demo, live, still_camera, signed_in, verifier_worker):
     registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
     page = at_the_check(still_camera, live, signed_in, registration)
     page.click("#capture")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import image_bytes
+from tests.helpers import checked, image_bytes
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.uploads import content_of, prune_faces, reseal_all, store_image
 from wechat_app.models import Upload
@@ -164,7 +164,7 @@ def test_face_frames_are_deleted_after_the_retention_period(app, demo):
 
     registration = ready_for_exam(demo, "简易程序", photo=portrait("astronaut.png"))
     (arrangement,) = exams.arrangements_for(registration)
-    check = face_checks.check(registration, arrangement, [portrait("astronaut.png")], "turn", StaffVerifier(), 3)
+    check = checked(registration, arrangement, [portrait("astronaut.png")], "turn", StaffVerifier())
     clear_face(demo, registration, arrangement)
     attempt = exams.start(registration, arrangement)
     clock.freeze(attempt.started_at + timedelta(seconds=exams.capture_moments(attempt)[0]))

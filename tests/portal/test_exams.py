@@ -53,11 +53,19 @@ def test_cards_show_attempts_and_wait_before_the_window(client, demo, login_as):
 
 
 def take_face_check(client, arrangement_id: int, frames: list[bytes]):
-    """Open the check page (which issues the challenge) and post what the camera took."""
+    """Open the check page (which issues the challenge), post what the camera took (kept for the
+    verifier workers: 202 and where to ask), let a verifier worker judge it, and ask for the verdict."""
+    from wechat_app.verifier_worker import run_verifier
+
     token = csrf_token(client.get(f"/m/exams/{arrangement_id}/check").get_data(as_text=True))
-    return client.post(f"/m/exams/{arrangement_id}/face", data={
+    posted = client.post(f"/m/exams/{arrangement_id}/face", data={
         "csrf_token": token, "frames": [(io.BytesIO(frame), f"f{i}.jpg") for i, frame in enumerate(frames)]},
         content_type="multipart/form-data")
+    if posted.status_code != 202:
+        return posted
+    assert posted.get_json()["pending"] and client.get(posted.get_json()["poll"]).get_json()["pending"]
+    assert run_verifier(once=True) >= 1
+    return client.get(posted.get_json()["poll"])
 
 
 def test_the_whole_sitting(client, demo, login_as):
@@ -251,3 +259,32 @@ def test_frames_and_photos_sent_as_text_fields_are_a_400(client, demo, login_as)
     attempt = exams.start(registration, arrangement)
     assert client.post(f"/m/attempts/{attempt.id}/capture", data={"csrf_token": token, "slot": "0", "frame": "x"}
                        ).status_code == 400
+
+
+def test_the_web_request_keeps_the_frames_and_a_verifier_worker_judges_them(app, client, demo, login_as, monkeypatch):
+    """The face work is not done in the request: the post answers 202 before any verification; the
+    page's poll says 验证中 until a verifier worker has judged the check."""
+    from wechat_app.face import DlibVerifier
+    from wechat_app.models import FaceCheck
+    from wechat_app.verifier_worker import run_verifier
+
+    calls = []
+    real = DlibVerifier.verify
+    monkeypatch.setattr(DlibVerifier, "verify", lambda self, *args: calls.append(1) or real(self, *args))
+    registration = ready_for_exam(demo, "简易程序", photo=jpeg("astronaut.png"))
+    login_as(registration.physician)
+    (arrangement,) = exams.arrangements_for(registration)
+    token = csrf_token(client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True))
+    posted = client.post(f"/m/exams/{arrangement.id}/face", data={
+        "csrf_token": token, "frames": [(io.BytesIO(f), "f.jpg") for f in live_frames("astronaut.png")]},
+        content_type="multipart/form-data")
+    assert posted.status_code == 202 and calls == []
+    poll = posted.get_json()["poll"]
+    assert client.get(poll).get_json() == {"pending": True, "message": "人脸验证中，请稍候。"}
+    assert "人脸验证中，请稍候" in client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True)
+    run_verifier(once=True)
+    answer = client.get(poll).get_json()
+    assert calls == [1] and answer["ok"] and answer["next"].endswith("/instructions")
+    other = demo.session.scalar(select(FaceCheck).where(FaceCheck.id != int(poll.rsplit("/", 1)[1])).limit(1))
+    if other is not None:  # someone else's check is not shown
+        assert client.get(f"/m/exams/{other.arrangement_id}/face/{other.id}").status_code == 404

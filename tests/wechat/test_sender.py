@@ -87,7 +87,6 @@ def test_exam_jobs_run_on_their_own_clock_during_a_fan_out(db, monkeypatch):
 
 
 def test_a_failing_job_is_logged_and_the_others_and_the_worker_go_on(db, monkeypatch, caplog):
-    from wechat_app import outbox_worker
     from wechat_app.domain import exam_admin, exams
 
     def submit_overdue(*_args, **_kwargs):

@@ -16,7 +16,7 @@ from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.domain.uploads import content_of
 from wechat_app.extensions import db
-from wechat_app.face import THRESHOLD
+from wechat_app.face import THRESHOLD, Reference
 from wechat_app.models import Arrangement, Attempt, ExamCapture, FaceCheck, Physician, Registration, Staff, Upload
 from wechat_app.models.enums import CaptureVerdict
 
@@ -38,11 +38,11 @@ def claim(limit: int, now: datetime | None = None) -> list[int]:
     return ids
 
 
-def reference_of(capture: ExamCapture) -> bytes | None:
+def reference_of(capture: ExamCapture, verifier) -> Reference | None:
+    """The registration photo's face, as measured once and kept (face_checks.reference_for)."""
     attempt = capture.attempt
     registration = db.session.get(Registration, attempt.registration_id) if attempt.registration_id else None
-    photo = face_checks.registration_photo(registration) if registration is not None else None
-    return content_of(photo) if photo is not None and photo.purged_at is None else None
+    return face_checks.reference_for(registration, verifier)[1] if registration is not None else None
 
 
 def judge(capture_id: int, verifier) -> ExamCapture | None:
@@ -51,7 +51,7 @@ def judge(capture_id: int, verifier) -> ExamCapture | None:
         capture = db.session.get(ExamCapture, capture_id)
         if capture is None or capture.verdict != CaptureVerdict.PENDING:
             return capture
-        reference, upload = reference_of(capture), db.session.get(Upload, capture.frame_upload_id)
+        reference, upload = reference_of(capture, verifier), db.session.get(Upload, capture.frame_upload_id)
         if not verifier.automatic or reference is None or upload is None or upload.purged_at is not None:
             capture.verdict = CaptureVerdict.UNCHECKED.value
         else:

@@ -7,22 +7,23 @@ attempt, started soon after. The frame kept of each check is there for the staff
 """
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from wechat_app import clock
+from wechat_app import clock, pii
 from wechat_app.domain import audit, notifications
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.submission import latest_snapshot
-from wechat_app.domain.transaction import use_case
-from wechat_app.domain.uploads import content_of, store_image
+from wechat_app.domain.transaction import unit_of_work, use_case
+from wechat_app.domain.uploads import content_of, forget_frames, keep_frames
 from wechat_app.extensions import db
-from wechat_app.face import CHALLENGES, MAX_FRAMES, Verification
+from wechat_app.face import CHALLENGES, MAX_FRAMES, Reference, Verification
 from wechat_app.models import Arrangement, FaceCheck, Physician, Registration, Staff, Upload
-from wechat_app.models.enums import FaceVerdict, Role
+from wechat_app.models.enums import FaceVerdict, Role, Status
 
 ADVICE = "调整好光线，不要出现高曝光，保证人脸清晰。"
 NO_FACE = "未检测到人脸，请正对摄像头。" + ADVICE
@@ -73,7 +74,7 @@ def refusals(physician_id: int, arrangement_id: int) -> int:
     staff, or an attempt sat, gives a fresh set of automatic tries."""
     mine = (FaceCheck.physician_id == physician_id, FaceCheck.arrangement_id == arrangement_id)
     since = select(func.coalesce(func.max(FaceCheck.id), 0)).where(
-        *mine, FaceCheck.verdict != FaceVerdict.REFUSED).scalar_subquery()
+        *mine, FaceCheck.verdict.not_in((FaceVerdict.REFUSED, FaceVerdict.PENDING))).scalar_subquery()
     return db.session.scalar(select(func.count(FaceCheck.id)).where(
         *mine, FaceCheck.verdict == FaceVerdict.REFUSED, FaceCheck.id > since)) or 0
 
@@ -111,36 +112,121 @@ def verdict_for(seen: Verification, automatic: bool, tries_left: int) -> tuple[F
     return FaceVerdict.REFUSED, NOT_SAME
 
 
+PENDING = "人脸验证中，请稍候。"
+LEASE = timedelta(minutes=2)  # a verifier worker killed mid-check leaves it to another after this
+
+
 @use_case()
-def check(registration: Registration, arrangement: Arrangement, frames: list[bytes], challenge: str | None,
-          verifier, max_tries: int) -> FaceCheck:
-    """One check: the frames the camera took while the physician did what `challenge` asked. Returns
-    the check with its verdict (a refusal is recorded, not raised: it counts towards the tries).
-    Only the most frontal frame is kept, for staff; the others are not stored."""
+def submit(registration: Registration, arrangement: Arrangement, frames: list[bytes], challenge: str | None) -> FaceCheck:
+    """One check, posted: the frames the camera took while the physician did what `challenge` asked,
+    kept (sealed) for a verifier worker; the page polls the row until it is judged (`judge`). The web
+    request does no face work: 2,000 physicians opening a paper at 09:00 wait for the verifiers, not
+    for the web workers, which stay free for answers."""
     physician_id = registration.physician_id
     if cleared(physician_id, arrangement.id):
         raise DomainError("人脸验证已通过，请直接进入考试。", status=409)
     previous = latest(physician_id, arrangement.id)
+    if previous is not None and previous.verdict == FaceVerdict.PENDING:
+        raise DomainError(PENDING, status=409)
     if previous is not None and previous.verdict == FaceVerdict.REVIEW:
         raise DomainError("人脸验证已提交考核机构审核，请等待审核结果。", status=409)
     if challenge not in CHALLENGES:
         raise DomainError(STALE, status=409)
     if not frames or len(frames) > MAX_FRAMES:
         raise DomainError("请按提示完成动作后再提交。")
-    photo = registration_photo(registration)
-    reason: str | None
-    if photo is None:
-        seen = Verification(False, True, False, False, None)
-        verdict, reason = FaceVerdict.REVIEW, "报名照片缺失，已提交考核机构人工审核。"
-    else:
-        seen = verifier.verify(content_of(photo), frames, challenge)
-        verdict, reason = verdict_for(seen, verifier.automatic, max_tries - refusals(physician_id, arrangement.id))
-    frame_upload = store_image(physician_id, "face", "frame.jpg", frames[min(seen.best, len(frames) - 1)])
-    row = FaceCheck(arrangement_id=arrangement.id, physician_id=physician_id, frame_upload_id=frame_upload.id,
-                    distance=seen.distance, verdict=verdict.value, reason=reason, challenge=challenge)
+    kept = keep_frames(physician_id, frames)
+    row = FaceCheck(arrangement_id=arrangement.id, physician_id=physician_id, verdict=FaceVerdict.PENDING.value,
+                    challenge=challenge, frame_ids=[upload.id for upload in kept])
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def claim(limit: int, now: datetime | None = None) -> list[int]:
+    """Pending checks for this verifier worker, oldest first, leased so no other worker judges them."""
+    now = now or clock.now()
+    with unit_of_work():
+        due = select(FaceCheck.id).where(
+            FaceCheck.verdict == FaceVerdict.PENDING,
+            (FaceCheck.claimed_until.is_(None)) | (FaceCheck.claimed_until < now),
+        ).order_by(FaceCheck.id).limit(limit).with_for_update(skip_locked=True)
+        ids = list(db.session.scalars(due))
+        if ids:
+            db.session.execute(update(FaceCheck).where(FaceCheck.id.in_(ids))
+                               .values(claimed_until=now + LEASE).execution_options(synchronize_session=False))
+    return ids
+
+
+def reference_for(registration: Registration, verifier) -> tuple[Upload | None, Reference | None]:
+    """The registration photo and its face as measured once and kept (sealed) with the registration;
+    measured now if the photo is new (first check, or a resubmission with another photo)."""
+    photo = registration_photo(registration)
+    if photo is None or photo.purged_at is not None or not verifier.automatic:
+        return photo, None
+    if registration.face_reference:
+        kept = json.loads(pii.unseal(registration.face_reference, FACE_REFERENCE))
+        if kept.get("photo") == photo.id:
+            return photo, Reference.from_json(kept["face"]) if kept.get("face") else None
+    measured = verifier.reference(content_of(photo))
+    registration.face_reference = pii.seal(json.dumps(
+        {"photo": photo.id, "face": measured.to_json() if measured else None}), FACE_REFERENCE)
+    return photo, measured
+
+
+FACE_REFERENCE = "registrations.face_reference"  # the sealed value's purpose: it opens nowhere else
+
+
+def judge(check_id: int, verifier, max_tries: int) -> FaceCheck | None:
+    """A verifier worker's work on one claimed check: liveness, replay and identity against the
+    kept reference; the verdict recorded, the most frontal frame kept for staff and the others deleted.
+    A refusal is recorded, not raised: it counts towards the tries."""
+    with unit_of_work():
+        row = db.session.get(FaceCheck, check_id)
+        if row is None or row.verdict != FaceVerdict.PENDING:
+            return row
+        registration = db.session.scalar(select(Registration).where(
+            Registration.physician_id == row.physician_id, Registration.cycle_id == row.arrangement.cycle_id))
+        uploads = [db.session.get(Upload, upload_id) for upload_id in row.frame_ids or []]
+        frames = [content_of(upload) for upload in uploads if upload is not None and upload.purged_at is None]
+        photo, reference = reference_for(registration, verifier) if registration else (None, None)
+        reason: str | None
+        if photo is None or not frames:
+            seen = Verification(False, True, False, False, None)
+            verdict, reason = FaceVerdict.REVIEW, "报名照片缺失，已提交考核机构人工审核。"
+        else:
+            seen = verifier.verify(reference, frames, row.challenge)
+            verdict, reason = verdict_for(seen, verifier.automatic,
+                                          max_tries - refusals(row.physician_id, row.arrangement_id))
+        best = uploads[min(seen.best, len(uploads) - 1)] if uploads else None
+        row.verdict, row.reason, row.distance = verdict.value, reason, seen.distance
+        row.frame_upload_id, row.claimed_until = best.id if best else None, None
+        forget_frames([upload for upload in uploads if upload is not None and upload is not best])
+        return row
+
+
+def measure_due(verifier, batch: int = 10) -> int:
+    """Registration photos measured ahead of the checks: the approved registrations (waiting for the
+    test, or for the 补考) whose photo has no reference yet, `batch` at a time, rows locked so that
+    two workers measure each once. Returns how many."""
+    if not verifier.automatic:
+        return 0
+    with unit_of_work():
+        due = list(db.session.scalars(select(Registration).where(
+            Registration.status.in_((Status.AWAITING_TEST, Status.MAKEUP)), Registration.face_reference.is_(None))
+            .order_by(Registration.id).limit(batch).with_for_update(skip_locked=True)))
+        for registration in due:
+            photo, _ = reference_for(registration, verifier)
+            if photo is None:  # nothing to measure: marked, so it is not selected again
+                registration.face_reference = pii.seal(json.dumps({"photo": None, "face": None}), FACE_REFERENCE)
+    return len(due)
+
+
+def judge_due(verifier, max_tries: int, batch: int = 10) -> int:
+    """One round of a verifier worker on the pre-exam checks: claim, judge, return how many."""
+    ids = claim(batch)
+    for check_id in ids:
+        judge(check_id, verifier, max_tries)
+    return len(ids)
 
 
 def message(row: FaceCheck) -> str:

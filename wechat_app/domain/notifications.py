@@ -91,8 +91,8 @@ CHUNK = 1000  # rows per statement: a fan-out of 100,000 is 200 statements, not 
 
 def outbox_row(idempotency_key: str, channel: str, data: dict, openid: str | None = None,
                physician_id: int | None = None, template_key: str | None = None, url: str | None = None) -> dict:
-    # Every row has every key: an executemany inserts rows of one shape (a missing key would split
-    # the batch, or leave the column to a default meant for another row).
+    # Every row has every key, and None is sent as NULL (render_nulls): rows of one shape are one
+    # executemany (the ORM would otherwise group rows by the keys that are not None).
     now = clock.now()
     return {"idempotency_key": idempotency_key, "channel": channel, "data": data, "openid": openid,
             "physician_id": physician_id, "template_key": template_key, "url": url, "status": "pending",
@@ -115,7 +115,7 @@ def queue_all(rows: Iterable[dict]) -> Counter[str]:
                 seen.add(row["idempotency_key"])
                 fresh.append(row)
         if fresh:
-            db.session.execute(insert(Notification.__table__), fresh)
+            db.session.execute(insert(Notification).execution_options(render_nulls=True), fresh)
             queued.update(row["channel"] for row in fresh)
     return queued
 
@@ -140,7 +140,7 @@ def queue_template(physician: Physician, template_key: str, data: dict[str, str]
     """A template message to the openid bound to `physician` (or to `openid`, e.g. the one a binding
     just left): `queue_templates` for one."""
     queue_templates(template_key, next_path, [(addressee_of(physician, openid), idempotency_key, data)])
-    return db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
+    return db.session.scalars(select(Notification).where(Notification.idempotency_key == idempotency_key)).one()
 
 
 def queue_templates(template_key: str, next_path: str,
@@ -181,7 +181,7 @@ def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | N
     `text` then holds `{code}` and `code_ref` names the store key the worker reads it from when it
     sends (an expired or used code is not sent at all)."""
     queue_all([sms_row(phone, text, idempotency_key, physician_id, code_ref)])
-    return db.session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
+    return db.session.scalars(select(Notification).where(Notification.idempotency_key == idempotency_key)).one()
 
 
 def sms_row(phone: str, text: str, idempotency_key: str, physician_id: int | None = None,

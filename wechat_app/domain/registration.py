@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import CursorResult, insert, update
 
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
@@ -149,13 +150,14 @@ def apply_all(moves: list[tuple[Registration, Action, str | None]], actor: Actor
                        "actor_id": None if actor.id is None else str(actor.id), "reason": reason,
                        "created_at": clock.now()})
     for (previous, to), ids in groups.items():
-        changed = db.session.execute(update(Registration).where(Registration.id.in_(ids), Registration.status == previous)
-                                     .values(status=to, version=Registration.version + 1, updated_at=clock.now())
-                                     .execution_options(synchronize_session=False)).rowcount
-        if changed != len(ids):
+        changed = cast(CursorResult, db.session.execute(
+            update(Registration).where(Registration.id.in_(ids), Registration.status == previous)
+            .values(status=to, version=Registration.version + 1, updated_at=clock.now())
+            .execution_options(synchronize_session=False)))
+        if changed.rowcount != len(ids):
             raise DomainError("部分报名状态已被他人更新，请刷新后重试。", status=409)
     if events:
-        db.session.execute(insert(RegistrationEvent.__table__), events)
+        db.session.execute(insert(RegistrationEvent).execution_options(render_nulls=True), events)
     for registration, _, _ in moves:
         db.session.expire(registration, ["status", "version", "updated_at"])
 

@@ -151,7 +151,7 @@ def record_all(staff: Staff, cycle: Cycle, exam_round: ExamRound, decided: list[
     in the caller's transaction: a constant number of statements for the lot."""
     if not decided:
         return
-    db.session.execute(insert(Result.__table__), [
+    db.session.execute(insert(Result).execution_options(render_nulls=True), [
         {"registration_id": registration.id, "round": exam_round.value, "work": decision.work, "ethics": decision.ethics,
          "skill": decision.skill, "overall": decision.overall.value, "rule": decision.rule, "score": decision.score,
          "token": secrets.token_urlsafe(24), "revoked": False, "published_by": staff.id, "published_at": clock.now()}

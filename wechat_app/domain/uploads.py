@@ -141,6 +141,31 @@ def store_image(physician_id: int, kind_name: str, filename: str, data: bytes) -
 SEALED_FOR = "uploads"  # the associated data of a sealed upload: a sealed value elsewhere does not open here
 
 
+def keep_frames(physician_id: int, frames: list[bytes]) -> list[Upload]:
+    """A face check's camera frames, sealed as they came (a verifier judges the camera's own pixels,
+    not a re-encoding; the view has capped their size), in the caller's transaction."""
+    kept = []
+    for frame in frames:
+        try:
+            width, height = Image.open(io.BytesIO(frame)).size  # the header only
+        except (OSError, ValueError, Image.DecompressionBombError):
+            width = height = 0  # not a picture: the verifier finds no face in it
+        name = storage().save(pii.seal_bytes(frame, SEALED_FOR), ".jpg")
+        db.session.info.setdefault(WRITTEN, []).append(name)
+        kept.append(Upload(physician_id=physician_id, kind="face", stored_name=name, content_type="image/jpeg",
+                           size=len(frame), width=width, height=height))
+    db.session.add_all(kept)
+    db.session.flush()
+    return kept
+
+
+def forget_frames(uploads: list[Upload]) -> None:
+    """Frames judged and not kept: marked deleted now, their files removed once the transaction commits."""
+    for upload in uploads:
+        upload.purged_at = clock.now()
+    db.session.info.setdefault(FORGOTTEN, []).extend(upload.stored_name for upload in uploads)
+
+
 def content_of(upload: Upload) -> bytes:
     """The picture as the physician uploaded it (re-encoded), unsealed. A face frame deleted after its
     retention period is a DomainError (404)."""
@@ -185,13 +210,21 @@ def prune_faces(retention: timedelta, now=None) -> int:
 WRITTEN = "uploads_written"  # Session.info key: files this transaction wrote
 
 
+FORGOTTEN = "uploads_forgotten"  # Session.info key: files to delete once this transaction commits
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_written(session: Session) -> None:
     session.info.pop(WRITTEN, None)
+    for name in session.info.pop(FORGOTTEN, None) or ():
+        if has_app_context():
+            storage().delete(name)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _remove_uncommitted(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(FORGOTTEN, None)  # not committed: the frames stay
     if transaction.parent is None and session.info.get(WRITTEN) and has_app_context():
         for name in session.info.pop(WRITTEN):  # the outermost transaction ended without a commit
             storage().delete(name)

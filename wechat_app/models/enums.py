@@ -89,9 +89,10 @@ class QuestionPool(StrEnum):
 
 
 class FaceVerdict(StrEnum):
-    """A face check before a real attempt: matched by the verifier, refused (another face, no
-    face), sent to staff after too many refusals, and the staff's decision."""
+    """A face check before a real attempt: waiting for a verifier worker, matched by the verifier,
+    refused (another face, no face), sent to staff after too many refusals, and the staff's decision."""
 
+    PENDING = "pending"
     MATCHED = "matched"
     REFUSED = "refused"
     REVIEW = "review"
@@ -100,7 +101,7 @@ class FaceVerdict(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"matched": "通过", "refused": "未通过", "review": "待人工审核", "approved": "人工通过",
+        return {"pending": "验证中", "matched": "通过", "refused": "未通过", "review": "待人工审核", "approved": "人工通过",
                 "rejected": "人工驳回"}[self.value]
 
 

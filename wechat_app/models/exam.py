@@ -169,6 +169,10 @@ class FaceCheck(Model):
     distance: Mapped[float | None]
     verdict: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(200))
+    # While pending: the frames posted (sealed uploads) for a verifier worker, which leases the row
+    # (domain/face_checks.py claim); once judged only the frame kept for staff remains.
+    frame_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    claimed_until: Mapped[datetime | None] = mapped_column(index=True)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -27,6 +27,9 @@ class Registration(Model):
     # and a fan-out selects a paper's physicians by them in SQL (domain/exam_admin.py targeted).
     category: Mapped[str | None] = mapped_column(String(10))
     level: Mapped[str | None] = mapped_column(String(10))
+    # The registration photo's face as a verifier worker measured it once (encoding and picture hash,
+    # sealed with PII_KEY: biometric data), with the photo it was measured on (domain/face_checks.py).
+    face_reference: Mapped[str | None] = mapped_column(Text)
     # The five steps as the physician last saved them: {"1": {...}, ..., "5": {...}}.
     draft: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[datetime | None]

@@ -19,12 +19,12 @@ from wechat_app.domain import exams, face_checks, results
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.extensions import db
-from wechat_app.face import CHALLENGES, MAX_FRAMES, verifier
+from wechat_app.face import CHALLENGES, MAX_FRAMES
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.exams import AnswerForm, CaptureForm, FrameForm
 from wechat_app.inputs import parse_count
-from wechat_app.models import Arrangement, Attempt, Registration, Result
-from wechat_app.models.enums import ExamRound, Status
+from wechat_app.models import Arrangement, Attempt, FaceCheck, Registration, Result
+from wechat_app.models.enums import ExamRound, FaceVerdict, Status
 from wechat_app.portal import result_notice
 
 bp = Blueprint("exams", __name__)
@@ -95,10 +95,23 @@ def face(arrangement_id: int):
         return {"ok": False, "message": "请先开启摄像头，按提示完成动作。"}, 400
     challenge = issued.get("kind") if issued.get("arrangement") == arrangement.id else None
     try:
-        row = face_checks.check(registration, arrangement, frames, challenge, verifier(),
-                                current_app.config["FACE_MAX_TRIES"])
+        row = face_checks.submit(registration, arrangement, frames, challenge)
     except DomainError as exc:
         return {"ok": False, "message": exc.message}, exc.status
+    return {"pending": True, "message": face_checks.PENDING,
+            "poll": url_for("exams.face_result", arrangement_id=arrangement.id, check_id=row.id)}, 202
+
+
+@bp.get("/m/exams/<int:arrangement_id>/face/<int:check_id>")
+@physician_required
+def face_result(arrangement_id: int, check_id: int):
+    """The page polls its check until a verifier worker has judged it."""
+    _, arrangement = my_arrangement(arrangement_id)
+    row = db.session.get(FaceCheck, check_id)
+    if row is None or row.physician_id != current_user.id or row.arrangement_id != arrangement.id:
+        abort(404)
+    if row.verdict == FaceVerdict.PENDING:
+        return {"pending": True, "message": face_checks.PENDING}
     cleared = row.verdict in [v.value for v in face_checks.CLEARED]
     return {"ok": cleared, "verdict": row.verdict, "message": face_checks.message(row),
             "next": url_for("exams.instructions", arrangement_id=arrangement.id) if cleared else None}

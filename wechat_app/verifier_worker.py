@@ -1,0 +1,56 @@
+"""`flask exams faces`: a verifier worker. Face work is CPU (dlib: ~0.3 s a check on one core), so it
+runs here, never in a web request: the page posts its frames and polls (portal/exams.py face_result).
+
+Each round takes, in this order, what a person is waiting for, then what can wait: the pre-exam
+checks (a physician is on the page), the photos taken during papers (judged within minutes), and the
+registration photos of approved registrations not yet measured (so that 09:00's checks only measure
+the frames). Run one per core; they share the work by leases. In development `make run` runs one on
+a thread of the web process (OUTBOX_INLINE_WORKER), as it does the outbox worker.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask, current_app
+
+from wechat_app.domain import captures, face_checks
+from wechat_app.face import verifier
+from wechat_app.logconfig import safe_exc_info
+
+log = logging.getLogger("wechat_app.verifier")
+
+
+def verify_round(batch: int = 10) -> int:
+    """One round: the first kind of work that has any, up to `batch` items. Returns how many."""
+    face = verifier()
+    return (face_checks.judge_due(face, current_app.config["FACE_MAX_TRIES"], batch)
+            or captures.judge_due(face, batch)
+            or face_checks.measure_due(face, batch))
+
+
+def run_verifier(batch: int = 10, once: bool = False, idle_sleep: float = 0.5) -> int:
+    """Judge until stopped (with `once`: until nothing is left). Returns the items handled."""
+    handled = 0
+    while True:
+        done = verify_round(batch)
+        handled += done
+        if not done:
+            if once:
+                return handled
+            time.sleep(idle_sleep)
+
+
+def start_inline(app: Flask) -> None:
+    """Development only: one verifier thread inside the web process."""
+    def loop():
+        while True:
+            with app.app_context():
+                try:
+                    run_verifier(batch=5)
+                except Exception:
+                    log.error("inline verifier crashed; restarting", exc_info=safe_exc_info())
+            time.sleep(1)
+
+    threading.Thread(target=loop, name="verifier-inline", daemon=True).start()
