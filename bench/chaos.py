@@ -9,6 +9,7 @@ restart scenario is skipped.
     python -m bench.chaos    CHAOS_SCENARIOS=redis,postgres,worker_kill,outbox_kill,wechat_api,two_nodes,soak,backup
                              CHAOS_REDIS_OUTAGE=30 (s)  CHAOS_TOKEN_OUTAGE=60 (s)  CHAOS_SOAK=600 (s)
                              CHAOS_CONNECTIONS=64  CHAOS_NOTICES=100000     (the sizes issue 14 names)
+                             CHAOS_FACE_CHECKS=20 (face checks posted through the two nodes, scenario 6)
 
 The load is a mix a registration morning makes: WeChat pushes (signed text messages), the home
 page of signed-in physicians, and 保存 of a registration step, from CHAOS_CONNECTIONS threads.
@@ -30,12 +31,14 @@ from pathlib import Path
 from bench import chaos_load as load
 from bench import chaos_services as services
 from bench.common import BIN, ROOT
+from wechat_app.domain import face_checks
 
 SCENARIOS = os.environ.get("CHAOS_SCENARIOS", "redis,postgres,worker_kill,outbox_kill,wechat_api,two_nodes,soak,"
                            "backup").split(",")
 REDIS_OUTAGE = float(os.environ.get("CHAOS_REDIS_OUTAGE", "30"))
 TOKEN_OUTAGE = float(os.environ.get("CHAOS_TOKEN_OUTAGE", "60"))
 SOAK = float(os.environ.get("CHAOS_SOAK", "600"))
+FACE_CHECKS = int(os.environ.get("CHAOS_FACE_CHECKS", "20"))  # posted through both nodes in scenario 6
 
 
 @dataclass
@@ -233,7 +236,9 @@ def scenario_two_nodes(stack: services.Stack) -> Row:
         return Row("6. two nodes behind nginx", notes=["nginx is not installed"])
     stack.fake_wechat()  # the OAuth code exchange
     node_a, node_b = stack.app(RATELIMIT_ENABLED="true"), stack.app(second=True, RATELIMIT_ENABLED="true")
+    verifier_a, verifier_b = stack.verifier_worker(), stack.verifier_worker()  # one per node
     proxy = stack.nginx(node_a.port, node_b.port)
+    posted = stack.post_face_checks([node_a.port, node_b.port], FACE_CHECKS)
     cookie_ok = stack.same_session_on(node_a.port, node_b.port)
     limited = stack.global_rate_limit(node_a.port, node_b.port)
     locked = stack.global_lockout(node_a.port, node_b.port)
@@ -241,8 +246,14 @@ def scenario_two_nodes(stack: services.Stack) -> Row:
     with load.Load(stack, proxy.port, mix=("callback", "home")) as traffic:
         time.sleep(5)
         node_b.kill_all()
+        verifier_b.kill()  # the node is lost with its verifier, and the checks it had claimed
         killed_at = traffic.mark("node B killed")
         time.sleep(10)
+    judged_by = time.monotonic() + face_checks.LEASE.total_seconds() + 60  # B's leases run out, A takes them
+    while stack.face_checks("pending") and time.monotonic() < judged_by:
+        time.sleep(1)
+    left, matched = stack.face_checks("pending"), stack.face_checks("matched")
+    verifier_a.stop()
     row = Row("6. two nodes behind nginx, one killed", errors=str(traffic.errors()),
               recovery=f"{traffic.recovery_after(killed_at):.1f} s")
     after = traffic.window(killed_at - 1, None)
@@ -250,9 +261,12 @@ def scenario_two_nodes(stack: services.Stack) -> Row:
                  f"lockout counted across both nodes: {locked}",
                  f"OAuth code exchanged on A: reload on B without a second exchange, replay refused: {single_use}",
                  f"failed around the kill: callback {after.total('callback') - after.ok('callback')}, "
-                 f"home {after.total('home') - after.ok('home')}"]
+                 f"home {after.total('home') - after.ok('home')}",
+                 f"face checks posted through both nodes: {posted}/{FACE_CHECKS}; with B's verifier killed, A's "
+                 f"judged the rest: {matched} matched, {left} still pending"]
     proxy.stop()
-    row.verdict = verdict(cookie_ok and limited and locked and single_use and traffic.errors() <= 3)
+    row.verdict = verdict(cookie_ok and limited and locked and single_use and traffic.errors() <= 3
+                          and posted == FACE_CHECKS and left == 0 and matched == FACE_CHECKS)
     return row
 
 

@@ -248,8 +248,10 @@ class FakeWeChat(Node):
 
 
 class Worker:
-    def __init__(self, env: dict) -> None:
-        self.process = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "notify", "worker", "--batch", "100"],
+    """A worker process: the outbox's (`flask notify worker`) or a verifier (`flask exams faces`)."""
+
+    def __init__(self, env: dict, command: tuple[str, ...] = ("notify", "worker", "--batch", "100")) -> None:
+        self.process = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", *command],
                                         cwd=ROOT, env=env, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -337,6 +339,7 @@ class Stack:
         os.environ["BENCH_REDIS_URL"] = self.redis.url
         self.env = {**app_environment(self.database_url), "REDIS_URL": self.redis.url,
                     "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "UPLOAD_DIR": str(self.workdir / "uploads"),
+                    "FACE_CHALLENGES": "turn",  # the bench's camera frames turn their head (tests/helpers.py)
                     **{f"WECHAT_TEMPLATE_{key.upper()}": f"tpl_chaos_{key}" for key in TEMPLATE_KEYS}}
         self.prepare()
         self.exits.callback(self.stop_nodes)
@@ -387,6 +390,36 @@ class Stack:
 
     def outbox_worker(self) -> Worker:
         return Worker(self.env)
+
+    def verifier_worker(self) -> Worker:
+        return Worker(self.env, ("exams", "faces", "--batch", "5"))
+
+    def post_face_checks(self, ports: list[int], count: int) -> int:
+        """`count` physicians waiting for an open paper (bench/surge_fixtures.py) open the check page and
+        post their camera's frames, each to the next node in turn. Returns how many were taken (202)."""
+        out = subprocess.run([sys.executable, "-m", "bench.surge_fixtures", str(self.workdir), str(count)],
+                             cwd=ROOT, env=self.env, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"surge fixtures failed:\n{out.stderr[-3000:]}")
+        rows = [line.split("\t") for line in (self.workdir / "surge.tsv").read_text().splitlines()]
+        frames = [path.read_bytes() for path in sorted(self.workdir.glob("frame*.jpg"))]
+        taken, self.face_checks_after = 0, self.scalar("SELECT coalesce(max(id), 0) FROM face_checks")
+        for index, (cookie, arrangement) in enumerate(rows):
+            base = f"http://127.0.0.1:{ports[index % len(ports)]}"
+            page = requests.get(f"{base}/m/exams/{arrangement}/check", headers={"Cookie": f"session={cookie}"},
+                                timeout=30, allow_redirects=False)
+            cookie = page.cookies.get("session", cookie)  # the challenge rides in the session (a Secure cookie)
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+            posted = requests.post(f"{base}/m/exams/{arrangement}/face", data={"csrf_token": token},
+                                   files=[("frames", (f"f{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
+                                   headers={"Cookie": f"session={cookie}", "Accept": "application/json"}, timeout=30)
+            taken += posted.status_code == 202
+        return taken
+
+    def face_checks(self, verdict: str) -> int:
+        """The checks `post_face_checks` posted, by verdict."""
+        return self.scalar("SELECT count(*) FROM face_checks WHERE verdict = :v AND id > :after", v=verdict,
+                           after=self.face_checks_after)
 
     def nginx(self, port_a: int, port_b: int) -> Proxy:
         return Proxy(self.workdir, port_a, port_b)
@@ -451,8 +484,8 @@ class Stack:
         return all(p.status_code == 200 for p in pages) and pages[0].text.count("<") > 10
 
     def global_rate_limit(self, port_a: int, port_b: int) -> bool:
-        """10 提交 a minute per address (portal/registration.py), counted in Redis by both nodes: of
-        12 sent to the two nodes in turn, some are refused (with a count per node, none would be)."""
+        """10 提交 a minute per account (wechat_app/limits.py), counted in Redis by both nodes: of 12 sent
+        by one physician to the two nodes in turn, some are refused (with a count per node, none would be)."""
         cookie, token = self.sessions[1]
         statuses = [requests.post(f"http://127.0.0.1:{port}/m/registration/submit", data={"csrf_token": token},
                                   headers={"Cookie": f"session={cookie}"}, timeout=10,
