@@ -230,3 +230,14 @@ def test_a_claimed_check_is_not_claimed_again_until_its_lease_runs_out(demo, liv
     assert face_checks.claim(10, now=clock.now() + face_checks.LEASE + timedelta(seconds=1)) == [row.id]
     with pytest.raises(DomainError, match="人脸验证中"):  # one check at a time
         face_checks.submit(registration, arrangement, live, "turn")
+
+
+def test_flask_exams_faces_judges_the_checks_then_measures_the_photos_ahead(app, demo, live):
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    (arrangement,) = exams.arrangements_for(registration)
+    row = face_checks.submit(registration, arrangement, live, "turn")
+    result = app.test_cli_runner().invoke(args=["exams", "faces", "--once"])
+    assert result.exit_code == 0 and "faces judged:" in result.output
+    demo.session.expire_all()
+    assert demo.session.get(FaceCheck, row.id).verdict == FaceVerdict.MATCHED
+    assert face_checks.measure_due(DlibVerifier()) == 0  # every approved registration measured

@@ -172,6 +172,10 @@ class DlibVerifier:
     def __init__(self) -> None:
         self._models = None
         self._lock = threading.Lock()
+        # dlib's detector and predictors are not safe to call from two threads at once (a segfault):
+        # a process's threads take turns. A verifier worker is one thread; in development the inline
+        # verifier and outbox threads share one process.
+        self._busy = threading.RLock()
 
     def models(self):
         # Loaded once per process, on first use (about a second and 130 MB): a web worker that
@@ -188,6 +192,10 @@ class DlibVerifier:
 
     def find(self, data: bytes) -> Seen | None:
         """The surest face of a picture with its 68 landmarks, or None."""
+        with self._busy:
+            return self._find(data)
+
+    def _find(self, data: bytes) -> Seen | None:
         import numpy
 
         detector, shapes, _ = self.models()
@@ -214,13 +222,14 @@ class DlibVerifier:
     def encode(self, seen: Seen):
         import numpy
 
-        return numpy.array(self.models()[2].compute_face_descriptor(seen.pixels, seen.shape))
+        with self._busy:
+            return numpy.array(self.models()[2].compute_face_descriptor(seen.pixels, seen.shape))
 
-    @staticmethod
-    def chip_hash(seen: Seen) -> int:
+    def chip_hash(self, seen: Seen) -> int:
         import dlib
 
-        return dhash(dlib.get_face_chip(seen.pixels, seen.shape, size=64))
+        with self._busy:
+            return dhash(dlib.get_face_chip(seen.pixels, seen.shape, size=64))
 
     def reference(self, photo: bytes) -> Reference | None:
         """The registration photo measured (None: no face in it)."""

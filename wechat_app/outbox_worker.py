@@ -34,9 +34,9 @@ JOBS_EVERY = 60.0
 
 
 def judge_faces() -> int:
-    """Face work left over by the verifier workers (`flask exams faces`), should none run: a round a
-    minute, by the same leases."""
-    return verify_round(batch=5)
+    """Face work a person waits for, left over by the verifier workers (`flask exams faces`) should
+    none run: a round a minute, by the same leases (the photos' references are the verifiers' alone)."""
+    return verify_round(batch=5, ahead=False)
 
 
 def exam_jobs() -> None:

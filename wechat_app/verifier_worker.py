@@ -22,12 +22,13 @@ from wechat_app.logconfig import safe_exc_info
 log = logging.getLogger("wechat_app.verifier")
 
 
-def verify_round(batch: int = 10) -> int:
-    """One round: the first kind of work that has any, up to `batch` items. Returns how many."""
+def verify_round(batch: int = 10, ahead: bool = True) -> int:
+    """One round: the first kind of work that has any, up to `batch` items (with `ahead`, measuring
+    the photos of approved registrations too). Returns how many."""
     face = verifier()
     return (face_checks.judge_due(face, current_app.config["FACE_MAX_TRIES"], batch)
             or captures.judge_due(face, batch)
-            or face_checks.measure_due(face, batch))
+            or (face_checks.measure_due(face, batch) if ahead else 0))
 
 
 def run_verifier(batch: int = 10, once: bool = False, idle_sleep: float = 0.5) -> int:

@@ -55,7 +55,7 @@ def test_cards_show_attempts_and_wait_before_the_window(client, demo, login_as):
 def take_face_check(client, arrangement_id: int, frames: list[bytes]):
     """Open the check page (which issues the challenge), post what the camera took (kept for the
     verifier workers: 202 and where to ask), let a verifier worker judge it, and ask for the verdict."""
-    from wechat_app.verifier_worker import run_verifier
+    from wechat_app.verifier_worker import verify_round
 
     token = csrf_token(client.get(f"/m/exams/{arrangement_id}/check").get_data(as_text=True))
     posted = client.post(f"/m/exams/{arrangement_id}/face", data={
@@ -64,7 +64,7 @@ def take_face_check(client, arrangement_id: int, frames: list[bytes]):
     if posted.status_code != 202:
         return posted
     assert posted.get_json()["pending"] and client.get(posted.get_json()["poll"]).get_json()["pending"]
-    assert run_verifier(once=True) >= 1
+    assert verify_round(ahead=False) >= 1  # a verifier worker's round (the photos measured ahead are not waited for)
     return client.get(posted.get_json()["poll"])
 
 
@@ -266,7 +266,7 @@ def test_the_web_request_keeps_the_frames_and_a_verifier_worker_judges_them(app,
     page's poll says 验证中 until a verifier worker has judged the check."""
     from wechat_app.face import DlibVerifier
     from wechat_app.models import FaceCheck
-    from wechat_app.verifier_worker import run_verifier
+    from wechat_app.verifier_worker import verify_round
 
     calls = []
     real = DlibVerifier.verify
@@ -282,7 +282,7 @@ def test_the_web_request_keeps_the_frames_and_a_verifier_worker_judges_them(app,
     poll = posted.get_json()["poll"]
     assert client.get(poll).get_json() == {"pending": True, "message": "人脸验证中，请稍候。"}
     assert "人脸验证中，请稍候" in client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True)
-    run_verifier(once=True)
+    verify_round(ahead=False)
     answer = client.get(poll).get_json()
     assert calls == [1] and answer["ok"] and answer["next"].endswith("/instructions")
     other = demo.session.scalar(select(FaceCheck).where(FaceCheck.id != int(poll.rsplit("/", 1)[1])).limit(1))
