@@ -113,7 +113,8 @@ def test_tries_then_staff_review_then_a_told_rejection_and_fresh_tries(demo, ver
     first = check(live_frames(HOPPER))
     assert first.verdict == FaceVerdict.REFUSED and "人脸与报名照片不一致" in first.reason
     assert check([portrait(ASTRONAUT)] * 4).reason == face_checks.REPLAY
-    third = check(live_frames(HOPPER))
+    assert check(live_frames(HOPPER)).verdict == FaceVerdict.REFUSED  # FACE_MAX_TRIES (3) refusals, as told
+    third = check(live_frames(HOPPER))  # the check after them goes to staff
     assert third.verdict == FaceVerdict.REVIEW and third.frame_upload_id is not None
     with pytest.raises(DomainError, match="等待审核结果"):
         check(live)

@@ -95,13 +95,15 @@ def photo_for(row: FaceCheck) -> Upload | None:
 
 
 def verdict_for(seen: Verification, automatic: bool, tries_left: int) -> tuple[FaceVerdict, str | None]:
+    """`tries_left`: refusals still allowed before a failing check goes to staff (FACE_MAX_TRIES
+    refusals are told as such; the check after them goes to review)."""
     if not automatic:
         return FaceVerdict.REVIEW, "由考核机构人工审核。"
     if not seen.reference_face:
         return FaceVerdict.REVIEW, "报名照片中未能识别人脸，已提交考核机构人工审核，审核通过后即可进入考试。"
     if seen.frame_face and seen.live and not seen.replay and seen.same_person:
         return FaceVerdict.MATCHED, None
-    if tries_left <= 1:
+    if tries_left <= 0:
         return FaceVerdict.REVIEW, TO_STAFF
     if not seen.frame_face:
         return FaceVerdict.REFUSED, NO_FACE
