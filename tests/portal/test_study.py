@@ -250,3 +250,18 @@ def test_query_counts_do_not_grow_with_the_content(client, demo, login_as):
 @pytest.mark.parametrize("path", ["/m/study", "/m/study/learning", "/m/study/orders", "/m/study/me"])
 def test_the_tab_bar_pages_need_a_physician(client, demo, path):
     assert client.get(path).status_code == 302
+
+
+def test_a_mock_paper_counts_on_its_own_course_card_only(demo):
+    """A 业务水平 mock taken is not 已做1次模拟 on the 人文医学 card (issue 22, defect 2)."""
+    registration = ready_for_exam(demo, "一般程序")
+    physician = registration.physician
+    own = next(c for c in training.cards(physician) if c.progress.mock_papers and "业务水平" in c.course.title)
+    mock = demo.session.scalar(select(MockPaper).where(MockPaper.course_id == own.course.id).order_by(MockPaper.position))
+    from wechat_app.domain import exams
+
+    exams.submit(training.start_mock(physician, mock))
+    cards = {card.course.id: card.progress for card in training.cards(physician)}
+    assert cards[own.course.id].papers_taken == 1
+    assert all(progress.papers_taken == 0 and progress.best_score is None
+               for course_id, progress in cards.items() if course_id != own.course.id)

@@ -119,8 +119,10 @@ def cards_statement(with_procedure: bool):
         return select(func.count(of) if of is not None else func.count()).where(*what).correlate(Course).scalar_subquery()
 
     lesson = CourseMedia.kind == MediaKind.LESSON
+    # The mock paper joined in the figure's own FROM: a nested IN (SELECT … WHERE course_id = courses.id)
+    # is not correlated two levels up and counted every course's mocks on every card.
     finished = (Attempt.physician_id == me, Attempt.submitted_at.is_not(None),
-                Attempt.mock_paper_id.in_(select(MockPaper.id).where(MockPaper.course_id == Course.id)))
+                Attempt.mock_paper_id == MockPaper.id, MockPaper.course_id == Course.id)
     practised = (PracticeAnswer.course_id == Course.id, PracticeAnswer.physician_id == me)
     figures = {
         "lessons": count(CourseMedia.course_id == Course.id, lesson),
