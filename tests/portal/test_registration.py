@@ -384,6 +384,23 @@ def test_exemption_needs_an_approved_registration_and_the_window(client, demo, p
     assert "不在免考申请时间内" in client.get("/m/exemption").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("status, told", [
+    ("passed", "您的考核结果已发布（考核合格），无需申请免考。"),
+    ("failed", "您的考核结果已发布（考核不合格），本周期不能再申请免考。"),
+    ("makeup", "您已列入待补考名单，请参加补考，本周期不能再申请免考。"),
+    ("exempt", "您的免考申请已审核通过，无需再次申请。"),
+])
+def test_exemption_says_why_to_a_physician_past_the_test(client, demo, login_as, status, told):
+    """Not "审核、复核通过后才能申请" to one whose registration passed both long ago (issue 22, defect 5)."""
+    physician = enrolled(demo)
+    registration = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
+    registration.status = status  # where the reviews, the test and the results would have taken it
+    demo.session.commit()
+    login_as(physician)
+    page = client.get("/m/exemption").get_data(as_text=True)
+    assert told in page and "复核通过后才能申请免考" not in page
+
+
 def test_a_field_over_its_length_is_shown_not_saved_and_nothing_typed_is_lost(client, demo, physician):
     post_step(client, 1, {"email": "kept@example.cn"}, action="save")
     response = post_step(client, 1, {"email": "x" * 81 + "@example.cn", "ethnicity": "汉族"}, action="save")

@@ -178,6 +178,14 @@ def exemption_refusal(registration: Registration | None, today=None) -> str | No
     if not window.is_open(today):
         span = f"{window.start:%Y-%m-%d} ~ {window.end:%Y-%m-%d}" if window.start and window.end else "尚未公布"
         return f"不在免考申请时间内（{span}）。"
+    past_the_test = {
+        Status.PASSED: "您的考核结果已发布（考核合格），无需申请免考。",
+        Status.FAILED: "您的考核结果已发布（考核不合格），本周期不能再申请免考。",
+        Status.MAKEUP: "您已列入待补考名单，请参加补考，本周期不能再申请免考。",
+        Status.EXEMPT: "您的免考申请已审核通过，无需再次申请。",
+    }
+    if registration.status in past_the_test:
+        return past_the_test[Status(registration.status)]
     if registration.status != Status.AWAITING_TEST:
         return "报名信息经医疗卫生机构审核、考核机构复核通过后才能申请免考。"
     return None
