@@ -126,7 +126,7 @@ def physician_required(view):
             if physician is None:
                 return login_manager.unauthorized()
             sign_in(physician)
-        if current_user.must_change_password:
-            return redirect(url_for("portal.setup"))
+        if current_user.must_change_password:  # and back here afterwards: a menu link keeps its page
+            return redirect(url_for("portal.setup", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapped

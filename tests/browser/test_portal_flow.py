@@ -25,8 +25,9 @@ def pick(db, enrolled: bool) -> Physician:
 
 
 def at(live: str, path: str) -> re.Pattern:
-    """The URL of `path`; a fragment may follow (the browser keeps WeChat's #wechat_redirect)."""
-    return re.compile(re.escape(live + path) + r"(#.*)?$")
+    """The URL of `path`; a query (where to go next) and a fragment may follow (the browser keeps WeChat's
+    #wechat_redirect)."""
+    return re.compile(re.escape(live + path) + r"(\?[^#]*)?(#.*)?$")
 
 
 def captcha_answer(app, page, server_session) -> str:

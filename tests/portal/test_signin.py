@@ -76,7 +76,7 @@ def test_bind_with_the_15_digit_form_of_an_18_digit_account(app, client, demo):
     assert user.physician_id == physician.id
     assert demo.session.scalar(select(AuditLog.action).where(AuditLog.target_id == str(physician.id))) == "wechat_bind"
     # The initial password forces the setup page before anything else.
-    assert client.get("/m/").headers["Location"] == "/m/setup"
+    assert client.get("/m/").headers["Location"].startswith("/m/setup")
 
 
 @pytest.mark.parametrize("form", ["18", "x-lower", "full-width"])
@@ -397,7 +397,7 @@ def test_the_institution_hands_out_a_one_time_password_where_no_phone_is_kept(ap
     handed_out = re.search(r"一次性初始密码：([a-z2-9]{8})", done).group(1)
     assert "Location" not in post_login(app, client, "/login", physician.id_number_18).headers  # 666666: still no
     signed = post_login(app, client, "/login", physician.id_number_18, password=handed_out)
-    assert signed.headers.get("Location") == "/m/" and client.get("/m/").headers["Location"] == "/m/setup"
+    assert signed.headers.get("Location") == "/m/" and client.get("/m/").headers["Location"] == "/m/setup?next=/m/"
     assert "修改密码，绑定手机" in client.get("/m/setup").get_data(as_text=True)  # binds a phone of their own
 
 
@@ -415,3 +415,18 @@ def test_new_physician_gets_666666_with_a_phone_and_a_one_time_password_without(
     without, handed_out = create_physician(staff, PhysicianInput(id_number="430103199503294377", **base), None)
     assert handed_out and passwords.verify(without.password_hash, handed_out)
     assert not passwords.verify(without.password_hash, "666666")
+
+
+def test_the_first_sign_in_keeps_the_menu_target(app, client, demo, login_as):
+    """考核结果 (a menu link) → bind → 修改密码，绑定手机 → 考核结果, not the home page (issue 22, defect 6)."""
+    login_as(without_phone(demo, physician_with(demo)))
+    to_setup = client.get("/m/results")
+    assert to_setup.headers["Location"] == "/m/setup?next=/m/results"
+    page = client.get(to_setup.headers["Location"]).get_data(as_text=True)
+    token = csrf_token(page)
+    client.post("/m/sms", data={"csrf_token": token, "purpose": "bind_phone", "phone": "13812345670"})
+    done = client.post("/m/setup?next=/m/results", data={
+        "csrf_token": token, "old_password": "666666", "new_password": "Dk2026!ok", "confirm": "Dk2026!ok",
+        "phone": "13812345670", "code": sms_code(app, "13812345670")})
+    assert done.headers["Location"] == "/m/results"
+    assert client.get("/m/setup?next=https://evil.example/").headers["Location"] == "/m/"  # done: home, never away

@@ -206,7 +206,7 @@ def setup():
         else:
             sign_in(current_user)  # this session goes on; every other one ended with the old password
             flash("密码已修改，请牢记新密码。")
-            return redirect(url_for("portal.home"))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("portal/setup.html", form=form, needs_phone=needs_phone, sms_form=SmsForm(),
                            masked_id=current_user.masked_id_number,
                            masked_phone=mask_phone(current_user.phone) if current_user.phone else "")
