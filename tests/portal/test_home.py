@@ -153,3 +153,10 @@ def test_the_exemption_tile_follows_the_one_exemption_rule(demo):
                                explanation="已提交的申请", evidence=[]))
     demo.session.commit()
     assert tile(waiting).reason is None  # an application made: the tile opens the page that shows it
+
+
+def test_the_favicon_is_served_and_an_error_page_names_the_site_once(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon" and icon.data[:4] == b"\0\0\1\0"
+    missing = client.get("/m/no-such-page").get_data(as_text=True)
+    assert "<title>出错了 - 定考通</title>" in missing

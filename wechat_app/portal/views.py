@@ -6,7 +6,19 @@ import base64
 import io
 
 import qrcode
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import or_, select, true
 
@@ -145,6 +157,13 @@ def bind():
 @limits.per_address(limits.SIGN_IN_ADDRESS, methods=["POST"])
 def login():
     return sign_in_page(LoginForm(), "portal/login.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site whatever the page says (nginx serves it in production)."""
+    return send_from_directory(current_app.static_folder or "static", "img/favicon.ico", max_age=86400,
+                               mimetype="image/vnd.microsoft.icon")
 
 
 @bp.get("/terms")
