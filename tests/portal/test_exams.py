@@ -157,7 +157,36 @@ def test_a_failed_physician_sees_the_makeup_arrangement(client, demo, login_as):
                     ExamRound.REGULAR, None)
     login_as(registration.physician)
     page = client.get("/m/results").get_data(as_text=True)
-    assert "考核不合格" in page and "针对考核不合格的医师，等待补考。" in page and "补考安排尚未发布" in page
+    assert "考核不合格" in page and "针对考核不合格的医师，等待补考。" in page and "待补考名单经卫生健康行政部门确认后" in page
+
+
+def test_makeup_is_shown_only_to_the_confirmed_list_and_only_while_it_is_open(client, demo, login_as):
+    """No 补考 loop (issue 22, defect 1): 考核不合格 but not yet on the confirmed 待补考名单 is told what happens
+    next, not sent to 参加考试; on the list the 补考 shows while its window is open, and after it, that it is over."""
+    from wechat_app.models import Arrangement
+
+    registration = ready_for_exam(demo)
+    (regular,) = exams.arrangements_for(registration)
+    regular.ends_at = clock.now() - timedelta(minutes=1)
+    makeup = Arrangement(cycle_id=regular.cycle_id, paper_id=regular.paper_id, name="补考测评卷", round="makeup",
+                         procedure=regular.procedure, starts_at=clock.now() - timedelta(hours=1),
+                         ends_at=clock.now() + timedelta(days=2), attempts_allowed=1, published_at=clock.now())
+    demo.session.add(makeup)
+    demo.session.commit()
+    results.publish(demo.session.scalar(select(Staff).where(Staff.username == "kaohe")), registration.cycle,
+                    ExamRound.REGULAR, None)
+    login_as(registration.physician)
+    page = client.get("/m/results").get_data(as_text=True)
+    assert "补考安排：" not in page and "请在【参加考试】进入" not in page
+    assert "待补考名单经卫生健康行政部门确认后" in page
+    results.confirm_makeup_list(demo.session.scalar(select(Staff).where(Staff.username == "hnwjw")),
+                                registration.cycle, None)
+    page = client.get("/m/results").get_data(as_text=True)
+    assert "您已列入待补考名单" in page and "补考安排：补考测评卷" in page and "请在【参加考试】进入" in page
+    assert "补考测评卷" in client.get("/m/exams").get_data(as_text=True)
+    clock.freeze(makeup.ends_at + timedelta(minutes=1))
+    page = client.get("/m/results").get_data(as_text=True)
+    assert "补考安排：" not in page and "补考已结束，等待考核机构发布补考结果" in page
 
 
 def test_the_exams_page_makes_as_many_queries_for_three_papers_as_for_one(client, demo, login_as):

@@ -251,9 +251,14 @@ def review(attempt_id: int):
 def results_page():
     registration = my_registration()
     found = results.results_of(registration) if registration is not None else []
+    # 补考 is for the confirmed 待补考名单 only, and only while its window has not closed (issue 22).
+    makeup = exams.arrangements_for(registration, ExamRound.MAKEUP) \
+        if registration is not None and registration.status == Status.MAKEUP else []
+    now = clock.now()
     return render_template("exams/results.html", registration=registration, results=found,
-                           makeup=exams.arrangements_for(registration, ExamRound.MAKEUP)
-                           if registration is not None and registration.status in (Status.FAILED, Status.MAKEUP) else [])
+                           makeup=[a for a in makeup if a.ends_at > now],
+                           makeup_over=bool(makeup) and all(a.ends_at <= now for a in makeup),
+                           final=any(result.round == ExamRound.MAKEUP for result in found))
 
 
 def my_result(result_id: int) -> Result:
