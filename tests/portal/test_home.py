@@ -48,7 +48,7 @@ def test_home_shows_the_procedure_once_chosen_and_the_windows(client, demo, logi
     assert "您本周期执行：简易程序" in page and "报名完成-等待测评" in page
     for window in ("医师报名", "报名审核", "免考申请", "免考审核", "测评"):
         assert window in page
-    assert "进行中" in page and "未开始" in page
+    assert "进行中" in page  # its papers are open now: 测评 进行中 (test_the_test_window_on_home_is_the_physicians_own_papers)
 
 
 def test_tools_explain_window_edges(client, demo, login_as):
@@ -158,5 +158,35 @@ def test_the_exemption_tile_follows_the_one_exemption_rule(demo):
 def test_the_favicon_is_served_and_an_error_page_names_the_site_once(client):
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon" and icon.data[:4] == b"\0\0\1\0"
+    icon.close()
     missing = client.get("/m/no-such-page").get_data(as_text=True)
     assert "<title>出错了 - 定考通</title>" in missing
+
+
+def test_the_test_window_on_home_is_the_physicians_own_papers(client, demo, login_as):
+    """A paper open now is 测评 进行中 on home, whatever the cycle's 测评 dates say (issue 22, defect 3); a
+    paper published later shows at once (the cached page is not kept past it)."""
+    import re
+    from datetime import timedelta
+
+    from tests.helpers import ready_for_exam
+    from wechat_app.domain import exams
+
+    registration = ready_for_exam(demo, "简易程序")
+    cycle = registration.cycle
+    cycle.test_start, cycle.test_end = clock.today() + timedelta(days=30), clock.today() + timedelta(days=40)
+    (paper,) = exams.arrangements_for(registration)
+    paper.starts_at, paper.ends_at = clock.now() - timedelta(hours=1), clock.now() + timedelta(days=2)
+    demo.session.commit()
+    login_as(registration.physician)
+
+    def test_row() -> str:
+        page = client.get("/m/").get_data(as_text=True)
+        return re.search(r'<span class="label">测评</span>(.*?)</div>', page, re.S).group(1)
+
+    row = test_row()
+    assert "进行中" in row and f"{paper.starts_at:%m.%d} ~ {paper.ends_at:%m.%d}" in row
+    paper.starts_at, paper.ends_at = clock.now() + timedelta(days=5), clock.now() + timedelta(days=6)
+    demo.session.commit()
+    row = test_row()
+    assert "未开始" in row and f"{paper.starts_at:%m.%d} ~ {paper.ends_at:%m.%d}" in row

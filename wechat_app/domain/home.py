@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 
 from wechat_app import clock
 from wechat_app.domain.cycles import Window, WindowState, period_label, windows
+from wechat_app.domain.exams import arrangements_for
 from wechat_app.domain.registration import Status, label
 from wechat_app.domain.submission import exemption_refusal, existing_exemption
 from wechat_app.extensions import db
@@ -69,9 +70,22 @@ def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, 
 
 def home_for(physician: Physician) -> Home:
     cycle, registration = current_cycle_and_registration(physician)
-    home = Home(physician, cycle, registration, windows(cycle) if cycle else [])
+    home = Home(physician, cycle, registration, own_windows(cycle, registration) if cycle else [])
     home.tools = tools(home)
     return home
+
+
+def own_windows(cycle: Cycle, registration: Registration | None) -> list[Window]:
+    """The cycle's windows, with 测评 the physician's own papers' when they have any (a province's
+    papers need not keep to the cycle's 测评 dates, and the physician sits theirs, not the cycle's)."""
+    found = windows(cycle)
+    if registration is None or registration.status not in (Status.AWAITING_TEST, Status.MAKEUP):
+        return found
+    papers = arrangements_for(registration)
+    if not papers:
+        return found
+    own = Window("test", "测评", min(p.starts_at for p in papers).date(), max(p.ends_at for p in papers).date())
+    return [own if window.key == "test" else window for window in found]
 
 
 def window_reason(window: Window | None, what: str, today: date) -> str | None:

@@ -3,7 +3,8 @@
 Tens of thousands of physicians open /m/ on the first morning of a window, and it changes only when
 their own records change. What it shows comes from these tables alone: the physician (name,
 institution, session generation), their registration (status, procedure, rejection) and its 免考
-application — per physician — and the cycle, the institution and the province — for everyone. So:
+application — per physician — and the cycle, the institution, the province and the arrangements (the
+测评 window is the physician's own papers') — for everyone. So:
 
 - a version per physician (`home:v:<id>`) and a global generation (`home:gen`) are bumped after every
   commit that wrote one of those rows (a session listener: the state machine, the console, the
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from wechat_app import clock
 from wechat_app.extensions import kv
 from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
-from wechat_app.models import Cycle, Exemption, Institution, Physician, Province, Registration
+from wechat_app.models import Arrangement, Cycle, Exemption, Institution, Physician, Province, Registration
 
 log = logging.getLogger("portal.home_cache")
 
@@ -36,7 +37,8 @@ PAGE_TTL = 300  # bounds what a version bump lost to a Redis outage could leave 
 VERSION_TTL = 7 * 24 * 3600
 GLOBAL_KEY = "home:gen"
 SEPARATOR = "\x1f"
-EVERYONE = (Cycle, Institution, Province)
+# An arrangement's dates are the 测评 window of the physicians it is for: a change re-renders everyone's.
+EVERYONE = (Arrangement, Cycle, Institution, Province)
 
 
 def init_app(app: Flask) -> None:
