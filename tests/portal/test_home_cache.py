@@ -86,6 +86,33 @@ def test_every_transition_shows_on_the_next_home_page(client, demo, login_as, st
     assert page == rendered_afresh(client, physician)
 
 
+def test_results_published_in_bulk_show_on_the_next_home_page(client, demo, login_as):
+    """发布考核结果 moves registrations by one bulk UPDATE (registration.apply_all), which the ORM's flush
+    does not see: the cached page is still replaced."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from tests.helpers import ready_for_exam
+    from wechat_app import clock
+    from wechat_app.domain import results
+    from wechat_app.models import Arrangement, Staff
+    from wechat_app.models.enums import ExamRound
+
+    registration = ready_for_exam(demo)
+    for arrangement in demo.session.scalars(select(Arrangement)):
+        arrangement.ends_at = clock.now() - timedelta(minutes=1)
+    demo.session.commit()
+    physician = login_as(registration.physician)
+    client.get("/m/")
+    assert queries_of(demo, client, "/m/")[0] == 0  # cached
+    results.publish(demo.session.scalar(select(Staff).where(Staff.username == "kaohe")), registration.cycle,
+                    ExamRound.REGULAR, None)
+    page = client.get("/m/").get_data(as_text=True)
+    assert f'id="current-task">{label(Status.FAILED)}</span>' in page
+    assert page == rendered_afresh(client, physician)
+
+
 def test_enrolment_creates_the_row_the_page_reads(client, demo, login_as):
     physician = login_as(fresh_physician(demo))
     client.get("/m/")

@@ -20,6 +20,7 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.models import Registration, RegistrationEvent
 from wechat_app.models.enums import Role, Status
+from wechat_app.models.registration import CHANGED_IN_BULK
 
 
 class Action(StrEnum):
@@ -158,6 +159,7 @@ def apply_all(moves: list[tuple[Registration, Action, str | None]], actor: Actor
             raise DomainError("部分报名状态已被他人更新，请刷新后重试。", status=409)
     if events:
         db.session.execute(insert(RegistrationEvent).execution_options(render_nulls=True), events)
+    db.session.info.setdefault(CHANGED_IN_BULK, set()).update(registration.physician_id for registration, _, _ in moves)
     for registration, _, _ in moves:
         db.session.expire(registration, ["status", "version", "updated_at"])
 

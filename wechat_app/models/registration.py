@@ -13,6 +13,11 @@ from wechat_app.models.cycle import Cycle
 from wechat_app.models.enums import ApplicationStatus, Status, check_in
 from wechat_app.models.physician import Physician
 
+# Session.info key: physicians whose registration a bulk statement changed (domain/registration.py
+# apply_all). The ORM's flush does not see a bulk UPDATE, so listeners that follow registrations (the
+# home page cache) read the ids here after the commit.
+CHANGED_IN_BULK = "registrations_changed_in_bulk"
+
 
 class Registration(Model):
     __tablename__ = "registrations"

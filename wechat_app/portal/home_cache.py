@@ -30,6 +30,7 @@ from wechat_app import clock
 from wechat_app.extensions import kv
 from wechat_app.kv import UNAVAILABLE as KV_UNAVAILABLE
 from wechat_app.models import Arrangement, Cycle, Exemption, Institution, Physician, Province, Registration
+from wechat_app.models.registration import CHANGED_IN_BULK
 
 log = logging.getLogger("portal.home_cache")
 
@@ -108,6 +109,7 @@ def collect(db_session: Session, _flush_context) -> None:
 
 def bump(db_session: Session) -> None:
     stale, everyone = db_session.info.pop("home_stale", set()), db_session.info.pop("home_everyone", False)
+    stale |= db_session.info.pop(CHANGED_IN_BULK, set())
     if not (stale or everyone) or not has_app_context():
         return
     try:
@@ -121,4 +123,5 @@ def bump(db_session: Session) -> None:
 
 def forget(db_session: Session) -> None:
     db_session.info.pop("home_stale", None)
+    db_session.info.pop(CHANGED_IN_BULK, None)
     db_session.info.pop("home_everyone", None)
