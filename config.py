@@ -85,6 +85,9 @@ class Config:
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.
         self.FACE_MAX_TRIES = int(env("FACE_MAX_TRIES", "3") or 3)
+        # Checks a second the verifier workers judge together (docs/capacity.md: ~2.5 per core): tells a
+        # waiting page when to ask again, so 2,000 pages polling at 09:00 do not crowd out the answers.
+        self.FACE_CHECKS_PER_SECOND = float(env("FACE_CHECKS_PER_SECOND", "5") or 5)
         # Face frames of checks and of papers are deleted this many days after their arrangement's window
         # closed (`flask exams prune-faces`; README › Security). Registration photos stay with the registration.
         self.FACE_RETENTION_DAYS = int(env("FACE_RETENTION_DAYS", "90") or 90)

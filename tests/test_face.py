@@ -242,3 +242,17 @@ def test_flask_exams_faces_judges_the_checks_then_measures_the_photos_ahead(app,
     demo.session.expire_all()
     assert demo.session.get(FaceCheck, row.id).verdict == FaceVerdict.MATCHED
     assert face_checks.measure_due(DlibVerifier()) == 0  # every approved registration measured
+
+
+def test_a_waiting_page_is_told_its_place_and_when_to_ask_again(demo, live):
+    from wechat_app.models import Registration
+
+    rows = []
+    for _ in range(3):
+        registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+        (arrangement,) = exams.arrangements_for(registration)
+        rows.append(face_checks.submit(demo.session.get(Registration, registration.id), arrangement, live, "turn"))
+    first, _, last = (face_checks.waiting_for(row, checks_per_second=1.0) for row in rows)
+    assert (first.ahead, first.wait_seconds) == (0, 1) and (last.ahead, last.wait_seconds) == (2, 3)
+    crowded = face_checks.Waiting(ahead=500, wait_seconds=face_checks.POLL_MAX)
+    assert "前面还有500人" in crowded.message and face_checks.waiting_for(rows[2], 0.01).wait_seconds == face_checks.POLL_MAX

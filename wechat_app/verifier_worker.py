@@ -44,14 +44,23 @@ def run_verifier(batch: int = 10, once: bool = False, idle_sleep: float = 0.5) -
 
 
 def start_inline(app: Flask) -> None:
-    """Development only: one verifier thread inside the web process."""
-    def loop():
-        while True:
-            with app.app_context():
-                try:
-                    run_verifier(batch=5)
-                except Exception:
-                    log.error("inline verifier crashed; restarting", exc_info=safe_exc_info())
-            time.sleep(1)
+    """Development only: one verifier thread inside the web process, started with the first request
+    (never by a CLI command such as `flask db upgrade`, which builds the same app)."""
+    started = threading.Event()
 
-    threading.Thread(target=loop, name="verifier-inline", daemon=True).start()
+    @app.before_request
+    def start_once():
+        if started.is_set():
+            return
+        started.set()
+
+        def loop():
+            while True:
+                with app.app_context():
+                    try:
+                        run_verifier(batch=5)
+                    except Exception:
+                        log.error("inline verifier crashed; restarting", exc_info=safe_exc_info())
+                time.sleep(1)
+
+        threading.Thread(target=loop, name="verifier-inline", daemon=True).start()

@@ -23,7 +23,8 @@ def upgrade():
     with op.batch_alter_table('face_checks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('frame_ids', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('claimed_until', sa.DateTime(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_face_checks_claimed_until'), ['claimed_until'], unique=False)
+        batch_op.create_index("ix_face_checks_pending", ["id"], unique=False,
+                              postgresql_where=sa.text("verdict = 'pending'"), sqlite_where=sa.text("verdict = 'pending'"))
         batch_op.drop_constraint("verdict_allowed", type_="check")
         batch_op.create_check_constraint("verdict_allowed", "verdict IN (%s)" % ", ".join(f"'{v}'" for v in VERDICTS))
 
@@ -39,7 +40,8 @@ def downgrade():
         batch_op.drop_column('face_reference')
 
     with op.batch_alter_table('face_checks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_face_checks_claimed_until'))
+        batch_op.drop_index("ix_face_checks_pending", postgresql_where=sa.text("verdict = 'pending'"),
+                            sqlite_where=sa.text("verdict = 'pending'"))
         batch_op.drop_constraint("verdict_allowed", type_="check")
         batch_op.create_check_constraint("verdict_allowed", "verdict IN (%s)" % ", ".join(
             f"'{v}'" for v in VERDICTS if v != "pending"))

@@ -52,13 +52,14 @@
         if (i < FRAMES - 1) await wait(EVERY_MS);
       }
       button.textContent = "验证中…";
-      // The server keeps the frames for its verifier workers and answers at once; the page asks for
-      // the verdict every second (a 09:00 queue may take a while: the message says so).
-      const asked = Date.now();
+      // The server keeps the frames for its verifier workers and answers at once, with the place in
+      // the queue and when to ask again (a 09:00 queue: every page asking each second would crowd out
+      // the answers of the papers already running).
       const poll = (answer) => {
         if (!answer.pending) return answer;
-        show("face-message", Date.now() - asked > 10000 ? "验证人数较多，正在排队验证，请勿离开本页面。" : answer.message);
-        return wait(1000).then(() => fetch(answer.poll, { headers: { Accept: "application/json" }, credentials: "same-origin" }))
+        show("face-message", answer.message);
+        return wait(Math.max(1, answer.wait || 1) * 1000)
+          .then(() => fetch(answer.poll, { headers: { Accept: "application/json" }, credentials: "same-origin" }))
           .then((r) => r.json()).then((next) => poll(Object.assign({ poll: answer.poll }, next)));
       };
       fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })

@@ -309,7 +309,7 @@ def test_the_web_request_keeps_the_frames_and_a_verifier_worker_judges_them(app,
         content_type="multipart/form-data")
     assert posted.status_code == 202 and calls == []
     poll = posted.get_json()["poll"]
-    assert client.get(poll).get_json() == {"pending": True, "message": "人脸验证中，请稍候。"}
+    assert client.get(poll).get_json() == {"pending": True, "message": "人脸验证中，请稍候。", "ahead": 0, "wait": 1}
     assert "人脸验证中，请稍候" in client.get(f"/m/exams/{arrangement.id}/check").get_data(as_text=True)
     verify_round(ahead=False)
     answer = client.get(poll).get_json()

@@ -8,7 +8,9 @@ attempt, started soon after. The frame kept of each check is there for the staff
 from __future__ import annotations
 
 import json
+import math
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -142,6 +144,31 @@ def submit(registration: Registration, arrangement: Arrangement, frames: list[by
     db.session.add(row)
     db.session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Where a posted check is: how many are ahead of it, and when its page should ask again."""
+
+    ahead: int
+    wait_seconds: int
+
+    @property
+    def message(self) -> str:
+        if self.ahead < 20:
+            return PENDING
+        return f"验证人数较多，前面还有{self.ahead}人，预计{self.wait_seconds}秒内完成，请勿离开本页面。"
+
+
+POLL_MIN, POLL_MAX = 1, 15  # seconds between a waiting page's questions
+
+
+def waiting_for(row: FaceCheck, checks_per_second: float) -> Waiting:
+    """The queue ahead of a pending check (oldest first, as the verifiers take them)."""
+    ahead = db.session.scalar(select(func.count(FaceCheck.id)).where(
+        FaceCheck.verdict == FaceVerdict.PENDING, FaceCheck.id < row.id)) or 0
+    expected = math.ceil((ahead + 1) / max(checks_per_second, 0.1))
+    return Waiting(ahead, min(max(expected, POLL_MIN), POLL_MAX))
 
 
 def claim(limit: int, now: datetime | None = None) -> list[int]:

@@ -158,7 +158,13 @@ class FaceCheck(Model):
     and the attempt it cleared."""
 
     __tablename__ = "face_checks"
-    __table_args__ = (check_in("verdict", FaceVerdict),)
+    __table_args__ = (
+        check_in("verdict", FaceVerdict),
+        # The verifiers' claim and a waiting page's place in the queue read only the pending checks:
+        # a day's thousands of judged ones are not in this index.
+        Index("ix_face_checks_pending", "id", postgresql_where=text("verdict = 'pending'"),
+              sqlite_where=text("verdict = 'pending'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), index=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
@@ -172,7 +178,7 @@ class FaceCheck(Model):
     # While pending: the frames posted (sealed uploads) for a verifier worker, which leases the row
     # (domain/face_checks.py claim); once judged only the frame kept for staff remains.
     frame_ids: Mapped[list[int] | None] = mapped_column(JSON)
-    claimed_until: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

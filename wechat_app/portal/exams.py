@@ -98,23 +98,28 @@ def face(arrangement_id: int):
         row = face_checks.submit(registration, arrangement, frames, challenge)
     except DomainError as exc:
         return {"ok": False, "message": exc.message}, exc.status
-    return {"pending": True, "message": face_checks.PENDING,
-            "poll": url_for("exams.face_result", arrangement_id=arrangement.id, check_id=row.id)}, 202
+    return still_waiting(row) | {"poll": url_for("exams.face_result", arrangement_id=arrangement.id,
+                                                 check_id=row.id)}, 202
 
 
 @bp.get("/m/exams/<int:arrangement_id>/face/<int:check_id>")
 @physician_required
 def face_result(arrangement_id: int, check_id: int):
-    """The page polls its check until a verifier worker has judged it."""
-    _, arrangement = my_arrangement(arrangement_id)
+    """The page polls its check until a verifier worker has judged it: at 09:00 thousands of pages
+    ask, so this is the user and the row, and the answer says when to ask again."""
     row = db.session.get(FaceCheck, check_id)
-    if row is None or row.physician_id != current_user.id or row.arrangement_id != arrangement.id:
+    if row is None or row.physician_id != current_user.id or row.arrangement_id != arrangement_id:
         abort(404)
     if row.verdict == FaceVerdict.PENDING:
-        return {"pending": True, "message": face_checks.PENDING}
+        return still_waiting(row)
     cleared = row.verdict in [v.value for v in face_checks.CLEARED]
     return {"ok": cleared, "verdict": row.verdict, "message": face_checks.message(row),
-            "next": url_for("exams.instructions", arrangement_id=arrangement.id) if cleared else None}
+            "next": url_for("exams.instructions", arrangement_id=arrangement_id) if cleared else None}
+
+
+def still_waiting(row: FaceCheck) -> dict:
+    place = face_checks.waiting_for(row, current_app.config["FACE_CHECKS_PER_SECOND"])
+    return {"pending": True, "message": place.message, "ahead": place.ahead, "wait": place.wait_seconds}
 
 
 @bp.get("/m/exams/<int:arrangement_id>/instructions")
