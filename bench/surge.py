@@ -173,6 +173,8 @@ def main() -> None:
         with fresh_database(workdir) as url:
             env = app_environment(url) | {"FACE_CHALLENGES": "turn", "UPLOAD_DIR": str(workdir / "uploads"),
                                           "FACE_VERIFIER": "dlib"}
+            if os.environ.get("BENCH_ACCESSLOG"):  # gunicorn's log with each request's own time (%(M)s ms)
+                env["GUNICORN_ACCESSLOG"] = os.environ["BENCH_ACCESSLOG"]
             subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                            capture_output=True)
             made = subprocess.run([sys.executable, "-m", "bench.surge_fixtures", str(workdir), str(N)], cwd=ROOT,

@@ -33,6 +33,7 @@ REPLAY_DISTANCE = 0.06
 # stays within 2; another picture of the same face, warped a little, is 4 and more away.
 REPLAY_HASH_BITS = 2
 MAX_SIDE = 640  # larger frames only cost time: the detector finds faces of 80 px and up
+DETECT_SIDE = 320  # the detector looks at this much of a frame (see DlibVerifier._find)
 MAX_FRAMES = 8
 MAX_INPUT_SIDE = 4000  # as uploads' "face" kind (domain/uploads.py)
 
@@ -207,16 +208,25 @@ class DlibVerifier:
             image.thumbnail((MAX_SIDE, MAX_SIDE))
         except (OSError, ValueError, Image.DecompressionBombError):
             return None  # not a picture: no face in it
+        import dlib
+
         pixels = numpy.asarray(image)
-        # Upsampling finds smaller faces, and also false ones: try without it first. Of several
-        # detections keep the one the detector is surest of — not the largest, which on the
+        # The detector's cost grows with the pixels: it looks at a copy half as wide (a face at a phone's
+        # arm's length is well over its 80 px there), and the landmarks and the encoding are taken on the
+        # full frame. Upsampling finds smaller faces, and also false ones: tried only when nothing was found.
+        # Of several detections keep the one the detector is surest of — not the largest, which on the
         # astronaut's portrait is a "face" in the suit (score 0.1 against 1.6 for the real one).
-        faces, scores, _ = detector.run(pixels, 0, 0.0)
+        scale = max(image.size) / DETECT_SIDE if max(image.size) > DETECT_SIDE else 1.0
+        small = numpy.asarray(image.resize((round(image.width / scale), round(image.height / scale)))) \
+            if scale > 1 else pixels
+        faces, scores, _ = detector.run(small, 0, 0.0)
         if not faces:
-            faces, scores, _ = detector.run(pixels, 1, 0.0)
+            faces, scores, _ = detector.run(small, 1, 0.0)
         if not faces:
             return None
-        face = faces[max(range(len(faces)), key=lambda index: scores[index])]
+        found = faces[max(range(len(faces)), key=lambda index: scores[index])]
+        face = dlib.rectangle(round(found.left() * scale), round(found.top() * scale),
+                              round(found.right() * scale), round(found.bottom() * scale))
         return Seen(pixels, shapes(pixels, face))
 
     def encode(self, seen: Seen):

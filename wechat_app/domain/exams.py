@@ -154,24 +154,37 @@ def start_refusal(arrangement: Arrangement, attempts_left: int, now: datetime) -
 
 # --- assembling a paper -------------------------------------------------------------------------
 
-def units_for(rule: dict, province_id: int, category: str | None, pool: QuestionPool) -> list[list[Question]]:
+@dataclass(frozen=True)
+class Drawable:
+    """What assembling a paper needs of a question: not its text. A rule's pool is hundreds of rows
+    read for every attempt started (2,000 at 09:00), so they are read as plain rows, not entities."""
+
+    id: int
+    kind: str
+    group_key: str | None
+    keys: tuple[str, ...]  # its options' keys, as stored
+
+
+def units_for(rule: dict, province_id: int, category: str | None, pool: QuestionPool) -> list[list[Drawable]]:
     """The active questions of one pool of the bank a rule may draw, as units: one question, or a
     group that shares a case (A3/A4) or options (B1) and is drawn whole."""
-    query = select(Question).where(Question.province_id == province_id, Question.kind == rule["kind"],
-                                   Question.pool == pool.value, Question.retired.is_(False)).order_by(Question.id)
+    query = select(Question.id, Question.kind, Question.group_key, Question.options).where(
+        Question.province_id == province_id, Question.kind == rule["kind"], Question.pool == pool.value,
+        Question.retired.is_(False)).order_by(Question.id)
     if rule.get("topic"):
         query = query.where(Question.topic == rule["topic"])
     if rule.get("category") or category:
         wanted = rule.get("category") or category
         query = query.where((Question.category.is_(None)) | (Question.category == wanted))
-    units: dict[str, list[Question]] = {}
-    for question in db.session.scalars(query):
+    units: dict[str, list[Drawable]] = {}
+    for question_id, kind, group_key, options in db.session.execute(query):
+        question = Drawable(question_id, kind, group_key, tuple(option["key"] for option in options))
         key = question.group_key if rule["kind"] in GROUPED and question.group_key else f"q{question.id}"
         units.setdefault(key, []).append(question)
     return list(units.values())
 
 
-def draw(rule: dict, units: list[list[Question]], rng: random.Random, pool: QuestionPool) -> list[list[Question]]:
+def draw(rule: dict, units: list[list[Drawable]], rng: random.Random, pool: QuestionPool) -> list[list[Drawable]]:
     rng.shuffle(units)
     chosen, count = [], 0
     for unit in units:
@@ -197,7 +210,7 @@ def assemble(paper: Paper, province_id: int, category: str | None, seed: int, po
     """The paper for one attempt from one pool of the bank (考试 for a formal or 补考 paper, 练习 for a
     mock paper): the same seed always gives the same paper (resume, review)."""
     rng = random.Random(seed)
-    units: list[list[Question]] = []
+    units: list[list[Drawable]] = []
     points: dict[str, int] = {}
     for rule in paper.rules:
         for unit in draw(rule, units_for(rule, province_id, category, pool), rng, pool):
@@ -207,7 +220,7 @@ def assemble(paper: Paper, province_id: int, category: str | None, seed: int, po
     questions = [q for unit in units for q in unit]
     orders = {}
     for question in questions:
-        keys = [option["key"] for option in question.options]
+        keys = list(question.keys)
         if question.kind != QuestionKind.B1:  # B1's options are shared by its group: one order for all
             rng.shuffle(keys)
         orders[str(question.id)] = "".join(keys)
