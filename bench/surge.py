@@ -3,8 +3,9 @@ request) who were waiting with the page open all tap at once: the device check p
 (the frames of a turning head posted, the verdict polled every second, as the page does), 考前须知,
 开始考试, the first question on screen, then three answers.
 
-The product runs as in production: gunicorn (BENCH_WORKERS sync workers) and BENCH_VERIFIERS verifier
-workers (`flask exams faces`, 2) on the same machine, PostgreSQL and Redis when BENCH_DATABASE_URL /
+The product runs as in production: gunicorn (BENCH_WORKERS sync workers), the answer lane nginx routes a
+paper's answers to (BENCH_ANSWER_WORKERS, 2: deploy/nginx/dingkaotong.conf) and BENCH_VERIFIERS verifier
+workers (`flask exams faces`, 2, niced) on the same machine, PostgreSQL and Redis when BENCH_DATABASE_URL /
 BENCH_REDIS_URL are set. The physicians are one asyncio process (aiohttp, BENCH_SURGE_CONNECTIONS
 connections at most, 1,000: about one per phone). The pages poll their check when the server says (its
 place in the queue), and the verifier workers run niced, as deploy/systemd runs them.
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import BIN, ROOT, fresh_database, stop
+from bench.common import BIN, ROOT, free_port, fresh_database, stop, wait_for_port
 from bench.run import app_environment, serve
 
 N = int(os.environ.get("BENCH_SURGE", "2000"))
@@ -61,21 +62,27 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-async def physician(http, base: str, cookie: str, arrangement: str, frames: list[bytes], released: float,
-                    timings: Timings, paper: str | None = None) -> None:
+async def physician(http, lane, base: str, answers: str, cookie: str, arrangement: str, frames: list[bytes],
+                    released: float, timings: Timings, paper: str | None = None) -> None:
     """One physician's 09:00; with `paper`, only the paper page and three answers (the baseline)."""
     import aiohttp
     from yarl import URL
 
     # The server is an IP (cookies kept all the same) behind no TLS here: its Secure cookie is sent back,
     # as a phone would over the HTTPS that nginx terminates in production.
-    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
+    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base, answers])
     jar.update_cookies({"session": cookie}, URL(base))  # as the response's Set-Cookie will: one cookie, replaced
-    async with aiohttp.ClientSession(base_url=base, connector=http, connector_owner=False,
-                                     timeout=aiohttp.ClientTimeout(total=900), cookie_jar=jar) as client:
+    async with aiohttp.ClientSession(connector=http, connector_owner=False,
+                                     timeout=aiohttp.ClientTimeout(total=900), cookie_jar=jar) as client, \
+            aiohttp.ClientSession(connector=lane, connector_owner=False,
+                                  timeout=aiohttp.ClientTimeout(total=900), cookie_jar=jar) as answering:
         async def step(name: str, method: str, path: str, expect: tuple[int, ...], **kwargs):
             start = time.perf_counter()
-            async with client.request(method, path, allow_redirects=False, **kwargs) as response:
+            url = path if path.startswith("http") else base + path
+            # A phone's connections are its own: an answer does not wait for a connection the opening's
+            # requests hold in this one process (the answer lane has its pool, as it has its workers).
+            sender = answering if url.startswith(answers) else client
+            async with sender.request(method, url, allow_redirects=False, **kwargs) as response:
                 body = await response.text()
                 timings.add(name, time.perf_counter() - start)
                 if response.status not in expect:
@@ -112,7 +119,7 @@ async def physician(http, base: str, cookie: str, arrangement: str, frames: list
             for _ in range(3):
                 question, choice = QUESTION.search(page).group(1), CHOICE.search(page).group(1)
                 start = time.perf_counter()
-                response, _ = await step("answer", "POST", f"/m/attempts/{attempt}/answer", (200,),
+                response, _ = await step("answer", "POST", f"{answers}/m/attempts/{attempt}/answer", (200,),
                                          data={"csrf_token": token, "question_id": question, "choice": choice},
                                          headers={"Accept": "application/json"})
                 timings.answers.append(time.perf_counter() - start)
@@ -120,7 +127,7 @@ async def physician(http, base: str, cookie: str, arrangement: str, frames: list
             timings.errors.append(f"{type(exc).__name__}: {exc}"[:120])
 
 
-async def surge(base: str, rows: list[tuple[str, str]], frames: list[bytes],
+async def surge(base: str, answers: str, rows: list[tuple[str, str]], frames: list[bytes],
                 papers: dict[str, str] | None = None) -> tuple[Timings, float]:
     """Everyone in `rows` released at once; with `papers` (cookie → paper page), the baseline: the
     same papers answered by a few at a time (BASELINE_CONNECTIONS), nothing else running."""
@@ -128,13 +135,26 @@ async def surge(base: str, rows: list[tuple[str, str]], frames: list[bytes],
 
     timings = Timings()
     connector = aiohttp.TCPConnector(limit=BASELINE_CONNECTIONS if papers else CONNECTIONS)
+    lane = aiohttp.TCPConnector(limit=BASELINE_CONNECTIONS if papers else CONNECTIONS)
     try:
         released = time.perf_counter()  # the same second for everyone
-        await asyncio.gather(*(physician(connector, base, cookie, arrangement, frames, released, timings,
+        await asyncio.gather(*(physician(connector, lane, base, answers, cookie, arrangement, frames, released, timings,
                                          (papers or {}).get(cookie)) for cookie, arrangement in rows))
         return timings, time.perf_counter() - released
     finally:
         await connector.close()
+        await lane.close()
+
+
+def answer_lane(env: dict) -> tuple[subprocess.Popen, int]:
+    """The paper's requests on workers of their own, as deploy/nginx routes them (BENCH_ANSWER_WORKERS, 2)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}", "-w",
+         os.environ.get("BENCH_ANSWER_WORKERS", "2"), "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True)
+    wait_for_port(port)
+    return process, port
 
 
 def verifier_workers(env: dict) -> list[subprocess.Popen]:
@@ -184,18 +204,20 @@ def main() -> None:
             rows = [tuple(line.split("\t")) for line in (workdir / "surge.tsv").read_text().splitlines()]
             frames = [path.read_bytes() for path in sorted(workdir.glob("frame*.jpg"))]
             server, port = serve("wsgi:app", env)
+            lane, lane_port = answer_lane(env)
             verifiers = verifier_workers(env)
             try:
-                base = f"http://127.0.0.1:{port}"
-                timings, elapsed = asyncio.run(surge(base, rows, frames))
+                base, answers = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{lane_port}"
+                timings, elapsed = asyncio.run(surge(base, answers, rows, frames))
                 faces = timings.steps.get("face check (post → verdict)", [])
                 judged_per_second = len(faces) / max(elapsed, 1e-9)
                 papers = dict(timings.papers[:200])  # the baseline: the same papers, the system quiet again
-                floor, _ = asyncio.run(surge(base, [r for r in rows if r[0] in papers], frames, papers))
+                floor, _ = asyncio.run(surge(base, answers, [r for r in rows if r[0] in papers], frames, papers))
             finally:
                 for process in verifiers:
                     stop(process)
                 stop(server)
+                stop(lane)
     report(timings, elapsed, floor, judged_per_second)
 
 
