@@ -7,13 +7,12 @@ process (OUTBOX_INLINE_WORKER), so that SMS codes and template messages show in 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
-from wechat_app import clock, sms
+from wechat_app import clock, inline, sms
 from wechat_app.domain import exam_admin, exams, outbox
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
@@ -90,22 +89,5 @@ def run_worker(batch: int = 50, idle_sleep: float = 1.0, once: bool = False, dra
 
 
 def start_inline(app: Flask) -> None:
-    """Development only: one worker thread inside the web process, started with the first request."""
-    started = threading.Event()
-
-    @app.before_request
-    def start_once():
-        if started.is_set():
-            return
-        started.set()
-
-        def loop():
-            while True:
-                with app.app_context():
-                    try:
-                        run_worker(idle_sleep=0.5)
-                    except Exception:
-                        log.error("inline outbox worker crashed; restarting", exc_info=safe_exc_info())
-                time.sleep(1)
-
-        threading.Thread(target=loop, name="outbox-inline", daemon=True).start()
+    """Development only: one outbox worker on a thread of the web process (wechat_app/inline.py)."""
+    inline.start_with_first_request(app, "outbox-inline", lambda: run_worker(idle_sleep=0.5))

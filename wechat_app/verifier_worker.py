@@ -1,4 +1,4 @@
-"""`flask exams faces`: a verifier worker. Face work is CPU (dlib: ~0.3 s a check on one core), so it
+"""`flask exams faces`: a verifier worker. Face work is CPU (dlib: ~0.17 s a check on one core), so it
 runs here, never in a web request: the page posts its frames and polls (portal/exams.py face_result).
 
 Each round takes, in this order, what a person is waiting for, then what can wait: the pre-exam
@@ -9,17 +9,13 @@ a thread of the web process (OUTBOX_INLINE_WORKER), as it does the outbox worker
 """
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
 from flask import Flask, current_app
 
+from wechat_app import inline
 from wechat_app.domain import captures, face_checks
 from wechat_app.face import verifier
-from wechat_app.logconfig import safe_exc_info
-
-log = logging.getLogger("wechat_app.verifier")
 
 
 def verify_round(batch: int = 10, ahead: bool = True) -> int:
@@ -44,23 +40,5 @@ def run_verifier(batch: int = 10, once: bool = False, idle_sleep: float = 0.5) -
 
 
 def start_inline(app: Flask) -> None:
-    """Development only: one verifier thread inside the web process, started with the first request
-    (never by a CLI command such as `flask db upgrade`, which builds the same app)."""
-    started = threading.Event()
-
-    @app.before_request
-    def start_once():
-        if started.is_set():
-            return
-        started.set()
-
-        def loop():
-            while True:
-                with app.app_context():
-                    try:
-                        run_verifier(batch=5)
-                    except Exception:
-                        log.error("inline verifier crashed; restarting", exc_info=safe_exc_info())
-                time.sleep(1)
-
-        threading.Thread(target=loop, name="verifier-inline", daemon=True).start()
+    """Development only: one verifier on a thread of the web process (wechat_app/inline.py)."""
+    inline.start_with_first_request(app, "verifier-inline", lambda: run_verifier(batch=5))

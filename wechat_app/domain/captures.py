@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from wechat_app import clock
 from wechat_app.domain import face_checks
@@ -25,17 +25,7 @@ LEASE = timedelta(minutes=5)
 
 def claim(limit: int, now: datetime | None = None) -> list[int]:
     """Pending photos for this worker, leased so that no other worker judges them meanwhile."""
-    now = now or clock.now()
-    with unit_of_work():
-        due = select(ExamCapture.id).where(
-            ExamCapture.verdict == CaptureVerdict.PENDING,
-            (ExamCapture.claimed_until.is_(None)) | (ExamCapture.claimed_until < now),
-        ).order_by(ExamCapture.id).limit(limit).with_for_update(skip_locked=True)
-        ids = list(db.session.scalars(due))
-        if ids:
-            db.session.execute(update(ExamCapture).where(ExamCapture.id.in_(ids))
-                               .values(claimed_until=now + LEASE).execution_options(synchronize_session=False))
-    return ids
+    return face_checks.lease_pending(ExamCapture, CaptureVerdict.PENDING, limit, LEASE, now)
 
 
 def reference_of(capture: ExamCapture, verifier) -> Reference | None:

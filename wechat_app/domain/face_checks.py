@@ -173,16 +173,22 @@ def waiting_for(row: FaceCheck, checks_per_second: float) -> Waiting:
 
 def claim(limit: int, now: datetime | None = None) -> list[int]:
     """Pending checks for this verifier worker, oldest first, leased so no other worker judges them."""
+    return lease_pending(FaceCheck, FaceVerdict.PENDING, limit, LEASE, now)
+
+
+def lease_pending(model, pending: str, limit: int, lease: timedelta, now: datetime | None = None) -> list[int]:
+    """The verifier workers' claim, for face checks and exam photos alike: the oldest `limit` rows whose
+    verdict is `pending` and whose lease (`claimed_until`) is free or ran out, leased until now + `lease`;
+    rows another worker is claiming at this moment are skipped (SKIP LOCKED on PostgreSQL)."""
     now = now or clock.now()
     with unit_of_work():
-        due = select(FaceCheck.id).where(
-            FaceCheck.verdict == FaceVerdict.PENDING,
-            (FaceCheck.claimed_until.is_(None)) | (FaceCheck.claimed_until < now),
-        ).order_by(FaceCheck.id).limit(limit).with_for_update(skip_locked=True)
+        due = select(model.id).where(
+            model.verdict == pending, (model.claimed_until.is_(None)) | (model.claimed_until < now),
+        ).order_by(model.id).limit(limit).with_for_update(skip_locked=True)
         ids = list(db.session.scalars(due))
         if ids:
-            db.session.execute(update(FaceCheck).where(FaceCheck.id.in_(ids))
-                               .values(claimed_until=now + LEASE).execution_options(synchronize_session=False))
+            db.session.execute(update(model).where(model.id.in_(ids)).values(claimed_until=now + lease)
+                               .execution_options(synchronize_session=False))
     return ids
 
 
