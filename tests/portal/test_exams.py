@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import clear_face, csrf_token, enrolled, live_frames, ready_for_exam
+from tests.helpers import Statements, clear_face, csrf_token, enrolled, live_frames, ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import exams, face_checks, results
 from wechat_app.models import Attempt, Question, Result, Staff
@@ -190,7 +190,6 @@ def test_makeup_is_shown_only_to_the_confirmed_list_and_only_while_it_is_open(cl
 
 
 def test_the_exams_page_makes_as_many_queries_for_three_papers_as_for_one(client, demo, login_as):
-    from sqlalchemy import event
 
     from wechat_app.extensions import db as _db
     from wechat_app.models import Arrangement
@@ -199,14 +198,9 @@ def test_the_exams_page_makes_as_many_queries_for_three_papers_as_for_one(client
     login_as(registration.physician)
 
     def queries() -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(_db.engine, "before_cursor_execute", listener)
-        try:
+        with Statements(_db.engine) as seen:
             assert client.get("/m/exams").status_code == 200
-        finally:
-            event.remove(_db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return seen.count
 
     queries()  # the first request also fills what a process keeps once
     before = queries()

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.helpers import registration_in
+from tests.helpers import Statements, registration_in
 from wechat_app import clock
 from wechat_app.domain import registration as machine
 from wechat_app.domain import sessions
@@ -32,15 +32,10 @@ def fresh_physician(db) -> Physician:
 
 
 def queries_of(db, client, path: str) -> tuple[int, str]:
-    seen = []
-    listener = lambda *args: seen.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with Statements(db.engine) as seen:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200
-    return len(seen), response.get_data(as_text=True)
+    return seen.count, response.get_data(as_text=True)
 
 
 def rendered_afresh(client, physician: Physician) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import csrf_token, enrolled, image_bytes
+from tests.helpers import Statements, csrf_token, enrolled, image_bytes
 from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import stated_in
@@ -338,7 +338,6 @@ def test_autosave_returns_json_and_keeps_the_text(client, demo, physician):
 
 
 def test_page_query_count_does_not_grow_with_entries(app, client, demo, physician):
-    from sqlalchemy import event
 
     from wechat_app.extensions import db as _db
 
@@ -348,15 +347,10 @@ def test_page_query_count_does_not_grow_with_entries(app, client, demo, physicia
             data |= {f"education-{i}-level": "大学本科", f"education-{i}-school": f"学校{i}",
                      f"education-{i}-start": "2001-09-01", f"education-{i}-end": "2005-07-01"}
         post_step(client, 3, data, action="save")
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(_db.engine, "before_cursor_execute", listener)
-        try:
+        with Statements(_db.engine) as seen:
             client.get("/m/registration/step/3")
             client.get("/m/registration/preview")
-        finally:
-            event.remove(_db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return seen.count
 
     assert queries_for(1) == queries_for(15)
 

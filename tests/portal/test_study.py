@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.helpers import csrf_token, ready_for_exam
+from tests.helpers import Statements, csrf_token, ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import training, wrong_book
 from wechat_app.extensions import db as _db
@@ -211,17 +211,11 @@ def test_recite_shows_the_answer_and_quiz_waits(client, demo, login_as):
 
 
 def count_queries(client, paths) -> list[int]:
-    seen = []
-    listener = lambda *args: seen.append(1)  # noqa: E731
     counts = []
-    event.listen(_db.engine, "before_cursor_execute", listener)
-    try:
-        for path in paths:
-            seen.clear()
+    for path in paths:
+        with Statements(_db.engine) as seen:
             assert client.get(path).status_code == 200, path
-            counts.append(len(seen))
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", listener)
+        counts.append(seen.count)
     return counts
 
 
