@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_phone
+from wechat_app.domain.idnumbers import canonical_18, clean, mask, mask_name, mask_phone
 
 
 @pytest.mark.parametrize("typed", [
@@ -37,3 +37,6 @@ def test_masks():
     assert mask("430103197901010422") == "430***********0422"
     assert mask("430103790101042") == "430********1042"
     assert mask_phone("13812345678") == "138****5678"
+    # A masked name tells its first character, not its length (issue 22: "董**********" for a demo name).
+    assert mask_name("张三") == mask_name("张三丰") == "张**"
+    assert mask_name("董敏（演示医师12号）") == "董**"

@@ -138,6 +138,7 @@ def test_results_notice_pdf_and_verification(client, demo, login_as):
     assert registration.physician.id_number not in notice
     pdf = client.get(f"/m/results/{result.id}/notice.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "filename*=UTF-8''%E8%80%83%E6%A0%B8%E7%BB%93%E6%9E%9C%E9%80%9A%E7%9F%A5%E4%B9%A6" in pdf.headers["Content-Disposition"]  # 考核结果通知书
     public = client.application.test_client()
     shown = public.get(f"/verify/{result.token}").get_data(as_text=True)
     assert "合格" in shown and registration.physician.name not in shown

@@ -80,8 +80,9 @@ def mask(number: str | None) -> str:
 
 
 def mask_name(name: str) -> str:
-    """张** : the first character of a name, as a public page or another province may see it."""
-    return name[:1] + "*" * max(1, len(name) - 1)
+    """张** : the first character of a name, as a public page or another province may see it; always
+    two stars, so that the mask does not tell the name's length either."""
+    return name[:1] + "**"
 
 
 def mask_phone(phone: str | None) -> str:

@@ -9,6 +9,8 @@ own), call one use case in domain/exams.py, domain/face_checks.py or domain/resu
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -290,8 +292,12 @@ def notice(result_id: int):
 @physician_required
 def notice_pdf(result_id: int):
     result = my_result(result_id)
+    # A name the physician recognises when it is saved (RFC 6266's filename* for the Chinese, an ASCII
+    # fallback for old browsers); inline, so WeChat's viewer opens it.
+    name = quote(f"考核结果通知书-{result.registration.cycle.name}.pdf")
     return Response(result_notice.pdf(result_notice.document(result, verify_url(result))), mimetype="application/pdf", headers={
-        "Content-Disposition": "inline; filename=notice.pdf", "Cache-Control": "private, no-store"})
+        "Content-Disposition": f"inline; filename=assessment-result.pdf; filename*=UTF-8''{name}",
+        "Cache-Control": "private, no-store"})
 
 
 @bp.get("/verify/<token>")
