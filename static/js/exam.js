@@ -126,14 +126,28 @@
 
   function paper(form) {
     const saved = document.getElementById("saved");
+    const banner = document.getElementById("unsaved");
     const questionId = form.querySelector("input[name=question_id]").value;
     const cell = document.querySelector(`#sheet a[data-question="${questionId}"]`);
-    form.addEventListener("change", () => {
-      const data = new FormData(form);
+    // The answer not yet saved (the latest choice of this page's question). It is sent again when the
+    // connection returns, and until the server has it the page says so in a banner and does not let
+    // the physician leave: a paper must never let one believe an answer is saved when it is not.
+    let unsaved = null, retry = null;
+    const showUnsaved = (text) => { banner.textContent = text; banner.hidden = false; saved.textContent = "未保存"; };
+    const send = () => {
+      if (!unsaved) return;
+      const data = unsaved;
+      clearTimeout(retry);
       saved.textContent = "保存中…";
       fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then((r) => r.json().then((answer) => ({ status: r.status, answer })))
-        .then(({ answer }) => {
+        .then((r) => {
+          if (r.status >= 500) throw new Error(String(r.status));  // busy or down: try again
+          return r.json();
+        })
+        .then((answer) => {
+          if (unsaved !== data) return;  // a newer choice is on its way
+          unsaved = null;
+          banner.hidden = true;
           if (answer.ok) {
             saved.textContent = `已保存 ${answer.saved_at}`;
             if (cell) {
@@ -145,8 +159,22 @@
             if (answer.submitted) window.location.href = form.dataset.review;
           }
         })
-        .catch(() => { saved.textContent = "网络异常，答案未保存，请检查网络后重新选择。"; });
-    });
+        .catch(() => {
+          if (unsaved !== data) return;
+          showUnsaved("网络异常，本题答案尚未保存。恢复网络后将自动重新提交，请勿关闭或离开本页面。");
+          retry = setTimeout(send, 3000);
+        });
+    };
+    form.addEventListener("change", () => { unsaved = new FormData(form); send(); });
+    window.addEventListener("online", send);
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a, button");
+      if (!unsaved || !link || (link.tagName === "BUTTON" && link.type !== "submit")) return;
+      event.preventDefault();
+      showUnsaved("本题答案尚未保存，请等待保存成功后再切换题目或交卷（恢复网络后将自动重新提交）。");
+      send();
+    }, true);
+    window.addEventListener("beforeunload", (event) => { if (unsaved) { event.preventDefault(); event.returnValue = ""; } });
     const timer = document.getElementById("timer");
     let left = parseInt(timer.dataset.seconds, 10);
     const tick = () => {

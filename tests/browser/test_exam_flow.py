@@ -179,3 +179,32 @@ def test_outside_the_window_and_with_no_attempts_left_the_card_says_why(app, dem
     page.reload()
     assert page.inner_text("button.enter") == "等待考试开始....."
     page.context.close()
+
+
+def test_an_answer_given_offline_is_kept_shown_unsaved_and_sent_when_back(app, demo, live, chromium, signed_in):
+    """Issue 22, defect 7: the connection drops as an option is chosen; the page says, in a banner, that the
+    answer is not saved, does not let the physician move on, and sends it when the connection returns."""
+    from tests.helpers import clear_face
+    from wechat_app.models import AttemptAnswer
+
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    page = phone_page(chromium, live)
+    signed_in(page, registration.physician)
+    page.goto(f"{live}/m/attempts/{attempt.id}?q=1")
+    page.context.set_offline(True)
+    page.locator("input[name=choice]").first.check()
+    page.wait_for_selector("#unsaved:visible")
+    assert "尚未保存" in page.inner_text("#unsaved") and "已保存" not in page.inner_text("#saved")
+    page.click("#next")  # moving on is held while the answer is not saved
+    assert "?q=1" in page.url and page.is_visible("#unsaved")
+    page.context.set_offline(False)
+    page.evaluate("() => { window.dispatchEvent(new Event('online')); }")
+    page.wait_for_selector("#saved:has-text('已保存 ')")
+    assert page.is_hidden("#unsaved")
+    demo.session.expire_all()
+    assert demo.session.scalar(select(AttemptAnswer.given).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == attempt.question_ids[0]))
+    page.context.close()
