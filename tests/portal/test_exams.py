@@ -312,3 +312,24 @@ def test_the_web_request_keeps_the_frames_and_a_verifier_worker_judges_them(app,
     other = demo.session.scalar(select(FaceCheck).where(FaceCheck.id != int(poll.rsplit("/", 1)[1])).limit(1))
     if other is not None:  # someone else's check is not shown
         assert client.get(f"/m/exams/{other.arrangement_id}/face/{other.id}").status_code == 404
+
+
+def test_hand_in_lists_the_unanswered_and_the_marked_as_finger_sized_links(client, demo, login_as):
+    registration = ready_for_exam(demo)
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    login_as(registration.physician)
+    url = f"/m/attempts/{attempt.id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    first, second = attempt.question_ids[:2]
+    client.post(f"{url}/answer", data={"csrf_token": token, "question_id": first, "choice": "A", "flagged": "y"},
+                headers={"Accept": "application/json"})
+    client.post(f"{url}/answer", data={"csrf_token": token, "question_id": second, "flagged": "y"},
+                headers={"Accept": "application/json"})
+    page = client.get(f"{url}/submit").get_data(as_text=True)
+    unanswered = page.split('id="unanswered"')[1].split("</div></div>")[0]
+    flagged = page.split('id="flagged"')[1].split("</div></div>")[0]
+    assert f"还有{len(attempt.question_ids) - 1}题未作答" in unanswered and 'q=1"' not in unanswered
+    assert "已标记2题" in flagged and f'{url}?q=1"' in flagged and f'{url}?q=2"' in flagged
+    assert 'class="jump"' in unanswered  # 44 px targets (static/css/weui-lite.css .jump)

@@ -488,8 +488,19 @@ def left_page(attempt: Attempt) -> Away:
 
 def unanswered(attempt: Attempt) -> list[int]:
     """The numbers (as shown) of questions without an answer, for 交卷's confirmation."""
-    given = {question_id for question_id, answer in answers_of(attempt).items() if answer.given}
-    return [number for number, question_id in enumerate(attempt.question_ids, start=1) if question_id not in given]
+    return to_check(attempt)[0]
+
+
+def to_check(attempt: Attempt) -> tuple[list[int], list[int]]:
+    """For 交卷's confirmation, the numbers (as shown) of the questions without an answer and of those
+    the physician 标记ed (to look at again), from one read of the answers."""
+    answers = answers_of(attempt)
+    numbered = list(enumerate(attempt.question_ids, start=1))
+    empty = [number for number, question_id in numbered
+             if question_id not in answers or not answers[question_id].given]
+    flagged = [number for number, question_id in numbered
+               if question_id in answers and answers[question_id].flagged]
+    return empty, flagged
 
 
 def answers_shown_from(attempt: Attempt) -> datetime | None:

@@ -237,7 +237,8 @@ def submit(attempt_id: int):
     if form.validate_on_submit():
         exams.submit(row)
         return redirect(url_for("exams.review", attempt_id=row.id))
-    return render_template("exams/submit.html", attempt=row, unanswered=exams.unanswered(row), form=form)
+    unanswered, flagged = exams.to_check(row)
+    return render_template("exams/submit.html", attempt=row, unanswered=unanswered, flagged=flagged, form=form)
 
 
 @bp.get("/m/attempts/<int:attempt_id>/review")
