@@ -100,3 +100,19 @@ def test_learning_from_the_menu(app, demo, live, chromium, tmp_path):
     assert page.inner_text("#pdf-status") == "共5页"
     page.screenshot(path=str(tmp_path / "textbook.png"))
     page.context.close()
+
+
+def test_the_mock_paper_button_is_a_styled_finger_sized_button(app, demo, live, chromium, signed_in):
+    """Issue 22: 模拟自测 was the browser's bare 69×21 px button."""
+    physician = ready_for_exam(demo).physician
+    course = demo.session.scalar(select(Course).where(Course.title.contains("人文医学"), Course.title.contains("湖南")))
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="zh-CN")
+    page = context.new_page()
+    signed_in(page, physician)
+    page.goto(f"{live}/m/study/courses/{course.id}")
+    page.get_by_role("button", name="免费学习").click()  # enrolment opens the course's content
+    button = page.locator("#mocks .inline-btn").first
+    box = button.bounding_box()
+    assert box["height"] >= 40 and box["width"] >= 64
+    assert button.evaluate("b => getComputedStyle(b).borderTopColor") != "rgb(118, 118, 118)"  # not the UA default
+    context.close()
