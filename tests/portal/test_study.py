@@ -259,3 +259,28 @@ def test_a_mock_paper_counts_on_its_own_course_card_only(demo):
     assert cards[own.course.id].papers_taken == 1
     assert all(progress.papers_taken == 0 and progress.best_score is None
                for course_id, progress in cards.items() if course_id != own.course.id)
+
+
+def test_the_review_can_show_only_the_wrong_answers(client, demo, login_as):
+    """Issue 22: the review expanded every question with no 只看错题."""
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    course = course_named(demo, "人文医学")
+    enrol(client, course)
+    mock = demo.session.scalar(select(MockPaper).where(MockPaper.course_id == course.id).order_by(MockPaper.position))
+    attempt = training.start_mock(physician, mock)
+    first = attempt.question_ids[0]
+    right = demo.session.get(Question, first).answer
+    token = csrf_token(client.get(f"/m/attempts/{attempt.id}").get_data(as_text=True))
+    client.post(f"/m/attempts/{attempt.id}/answer", data={"csrf_token": token, "question_id": first, "choice": list(right)},
+                headers={"Accept": "application/json"})
+    from wechat_app.domain import exams
+
+    exams.submit(attempt)
+    total = len(attempt.question_ids)
+    everything = client.get(f"/m/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert f"全部（{total}）" in everything and f"只看错题（{total - 1}）" in everything
+    assert everything.count('class="cells answer-row') == total
+    wrong = client.get(f"/m/attempts/{attempt.id}/review?wrong=1").get_data(as_text=True)
+    assert wrong.count('class="cells answer-row') == total - 1 and 'answer-row right' not in wrong
+    assert '<div class="icon " aria-hidden="true">✕</div>' in wrong  # not a bare "!"

@@ -251,7 +251,10 @@ def review(attempt_id: int):
         rows, hidden = exams.review_of(row, clock.now()), None
     except DomainError as exc:
         rows, hidden = [], exc.message
-    return render_template("exams/review.html", attempt=row, rows=rows, hidden=hidden)
+    wrong = [r for r in rows if r[1] != r[2]]
+    only_wrong = request.args.get("wrong") == "1"
+    return render_template("exams/review.html", attempt=row, rows=wrong if only_wrong else rows, hidden=hidden,
+                           total=len(rows), wrong_count=len(wrong), only_wrong=only_wrong)
 
 
 @bp.get("/m/results")
