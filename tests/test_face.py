@@ -256,3 +256,16 @@ def test_a_waiting_page_is_told_its_place_and_when_to_ask_again(demo, live):
     assert (first.ahead, first.wait_seconds) == (0, 1) and (last.ahead, last.wait_seconds) == (2, 3)
     crowded = face_checks.Waiting(ahead=500, wait_seconds=face_checks.POLL_MAX)
     assert "前面还有500人" in crowded.message and face_checks.waiting_for(rows[2], 0.01).wait_seconds == face_checks.POLL_MAX
+
+
+def test_measuring_a_photo_does_not_take_the_registrations_version(demo):
+    """A verifier measuring the photo while a review or a save is in flight must not make that one stale."""
+    from wechat_app.models import Registration
+
+    registration = ready_for_exam(demo, photo=portrait(ASTRONAUT))
+    version = registration.version
+    face_checks.reference_for(registration, DlibVerifier())
+    demo.session.commit()
+    demo.session.expire_all()
+    again = demo.session.get(Registration, registration.id)
+    assert again.version == version and again.face_reference

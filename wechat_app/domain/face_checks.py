@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wechat_app import clock, pii
 from wechat_app.domain import audit, notifications
@@ -203,9 +204,17 @@ def reference_for(registration: Registration, verifier) -> tuple[Upload | None, 
         if kept.get("photo") == photo.id:
             return photo, Reference.from_json(kept["face"]) if kept.get("face") else None
     measured = verifier.reference(content_of(photo))
-    registration.face_reference = pii.seal(json.dumps(
-        {"photo": photo.id, "face": measured.to_json() if measured else None}), FACE_REFERENCE)
+    keep_reference(registration, {"photo": photo.id, "face": measured.to_json() if measured else None})
     return photo, measured
+
+
+def keep_reference(registration: Registration, kept: dict) -> None:
+    """Written beside the ORM's unit of work: a measurement is not a change of the registration, so it
+    neither takes its version (a review or a save in flight would then fail as stale) nor needs it."""
+    sealed = pii.seal(json.dumps(kept), FACE_REFERENCE)
+    db.session.execute(update(Registration).where(Registration.id == registration.id)
+                       .values(face_reference=sealed).execution_options(synchronize_session=False))
+    set_committed_value(registration, "face_reference", sealed)
 
 
 FACE_REFERENCE = "registrations.face_reference"  # the sealed value's purpose: it opens nowhere else
@@ -252,7 +261,7 @@ def measure_due(verifier, batch: int = 10) -> int:
         for registration in due:
             photo, _ = reference_for(registration, verifier)
             if photo is None:  # nothing to measure: marked, so it is not selected again
-                registration.face_reference = pii.seal(json.dumps({"photo": None, "face": None}), FACE_REFERENCE)
+                keep_reference(registration, {"photo": None, "face": None})
     return len(due)
 
 
