@@ -284,3 +284,17 @@ def test_the_review_can_show_only_the_wrong_answers(client, demo, login_as):
     wrong = client.get(f"/m/attempts/{attempt.id}/review?wrong=1").get_data(as_text=True)
     assert wrong.count('class="cells answer-row') == total - 1 and 'answer-row right' not in wrong
     assert '<div class="icon " aria-hidden="true">✕</div>' in wrong  # not a bare "!"
+
+
+def test_a_course_is_named_the_same_on_its_card_and_its_pages(client, demo, login_as):
+    """Issue 22: the course page dropped "【业务水平】[临床]"."""
+    physician = ready_for_exam(demo, "一般程序").physician
+    login_as(physician)
+    course = demo.session.scalar(select(Course).where(Course.subject == "业务水平", Course.category == "临床",
+                                                      Course.title.contains("湖南")))
+    named = f"{course.title}【业务水平】[临床]"
+    assert named in client.get("/m/study").get_data(as_text=True)
+    enrol_page = client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+    assert f"<h1>{named}</h1>" in enrol_page
+    enrol(client, course)
+    assert f"<h1>{named}</h1>" in client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)

@@ -32,6 +32,11 @@ class Course(Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
+    @property
+    def full_title(self) -> str:
+        """As the seed's card names a course, everywhere it is named: 标题【科目】[执业类别]."""
+        return f"{self.title}【{self.subject}】" + (f"[{self.category}]" if self.category else "")
+
 
 class CourseMedia(Model):
     """A video lesson or the e-textbook (a PDF), stored under a random name outside static/."""
