@@ -298,3 +298,20 @@ def test_a_course_is_named_the_same_on_its_card_and_its_pages(client, demo, logi
     assert f"<h1>{named}</h1>" in enrol_page
     enrol(client, course)
     assert f"<h1>{named}</h1>" in client.get(f"/m/study/courses/{course.id}").get_data(as_text=True)
+
+
+def test_quiz_mode_shows_the_wrong_option_chosen(client, demo, login_as):
+    """Issue 22: 做题模式 showed the answer but not what was chosen."""
+    import html
+    import re
+
+    login_as(ready_for_exam(demo).physician)
+    course = course_named(demo, "人文医学")
+    url = f"/m/study/courses/{course.id}/practice?mode=quiz&q=1"
+    page = client.get(url).get_data(as_text=True)
+    stem = html.unescape(re.search(r'<div class="stem">(.*?)</div>', page, re.S).group(1))
+    question = demo.session.scalar(select(Question).where(Question.stem == stem))
+    wrong_key = next(o["key"] for o in question.options if o["key"] not in question.answer)
+    shown = client.post(url, data={"csrf_token": csrf_token(page), "choice": wrong_key}).get_data(as_text=True)
+    assert f"您的答案：{wrong_key}" in shown and "回答错误" in shown
+    assert re.search(rf'class="option wrong"><input [^>]*value="{wrong_key}" checked', shown)

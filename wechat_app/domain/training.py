@@ -304,6 +304,7 @@ class Checked:
     explanation: str | None
     in_book: bool
     streak: int
+    given: str = ""  # the option keys the physician chose, shown against the answer
 
 
 @use_case("答案正在保存，请稍后重试。")
@@ -316,7 +317,8 @@ def answer_practice(physician: Physician, course: Course, question: Question, gi
         raise DomainError("请选择答案。")
     right = normalized == "".join(sorted(question.answer))
     entry = wrong_book.record(physician.id, course.id, question.id, right)
-    return Checked(right, question.answer, question.explanation, entry is not None, entry.streak if entry else 0)
+    return Checked(right, question.answer, question.explanation, entry is not None, entry.streak if entry else 0,
+                   normalized)
 
 
 def wrong_entries(physician: Physician, course: Course) -> list[tuple[WrongAnswer, Question]]:
