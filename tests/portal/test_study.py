@@ -315,3 +315,17 @@ def test_quiz_mode_shows_the_wrong_option_chosen(client, demo, login_as):
     shown = client.post(url, data={"csrf_token": csrf_token(page), "choice": wrong_key}).get_data(as_text=True)
     assert f"您的答案：{wrong_key}" in shown and "回答错误" in shown
     assert re.search(rf'class="option wrong"><input [^>]*value="{wrong_key}" checked', shown)
+
+
+def test_a_half_watched_lesson_says_how_far_on_the_course_page(client, demo, login_as, frozen):
+    """Issue 22: a half-watched lesson said 未学习."""
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    lesson = lesson_of(demo)
+    enrol(client, lesson.course)
+    beat = beats(client, lesson)
+    beat(0)
+    beat(lesson.duration_seconds // 2, playing=False, after=lesson.duration_seconds // 2)
+    page = client.get(f"/m/study/courses/{lesson.course_id}").get_data(as_text=True)
+    row = page.split(f'data-lesson="{lesson.id}"')[1].split("</a>")[0]
+    assert "未学习" not in row and "已学" in row
