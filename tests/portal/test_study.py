@@ -329,3 +329,17 @@ def test_a_half_watched_lesson_says_how_far_on_the_course_page(client, demo, log
     page = client.get(f"/m/study/courses/{lesson.course_id}").get_data(as_text=True)
     row = page.split(f'data-lesson="{lesson.id}"')[1].split("</a>")[0]
     assert "未学习" not in row and "已学" in row
+
+
+def test_every_study_page_has_the_tab_bar(client, demo, login_as):
+    """Issue 22: no tab bar on the course, lesson and practice pages (a physician had to go back to leave them)."""
+    physician = ready_for_exam(demo).physician
+    login_as(physician)
+    lesson = lesson_of(demo)
+    course_id = lesson.course_id
+    before = client.get(f"/m/study/courses/{course_id}").get_data(as_text=True)  # the enrolment page
+    enrol(client, lesson.course)
+    for page in (before, client.get(f"/m/study/courses/{course_id}").get_data(as_text=True),
+                 client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True),
+                 client.get(f"/m/study/courses/{course_id}/practice?mode=quiz&q=1").get_data(as_text=True)):
+        assert page.count('<nav class="tabbar"') == 1 and "个人中心" in page
