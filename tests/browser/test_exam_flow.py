@@ -202,7 +202,8 @@ def test_an_answer_given_offline_is_kept_shown_unsaved_and_sent_when_back(app, d
     assert "?q=1" in page.url and page.is_visible("#unsaved")
     page.context.set_offline(False)
     page.evaluate("() => { window.dispatchEvent(new Event('online')); }")
-    page.wait_for_selector("#saved:has-text('已保存 ')")
+    # Sent at once on 'online', else by the 3-second retry: on a loaded machine the first may still fail.
+    page.wait_for_selector("#saved:has-text('已保存 ')", timeout=30_000)
     assert page.is_hidden("#unsaved")
     demo.session.expire_all()
     assert demo.session.scalar(select(AttemptAnswer.given).where(
