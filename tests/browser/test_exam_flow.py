@@ -191,9 +191,12 @@ def test_an_answer_given_offline_is_kept_shown_unsaved_and_sent_when_back(app, d
     (arrangement,) = exams.arrangements_for(registration)
     clear_face(demo, registration, arrangement)
     attempt = exams.start(registration, arrangement)
-    page = phone_page(chromium, live)
-    signed_in(page, registration.physician)
-    page.goto(f"{live}/m/attempts/{attempt.id}?q=1")
+    attempt_id, first_question, physician = attempt.id, attempt.question_ids[0], registration.physician
+    signed_in_page = phone_page(chromium, live)
+    signed_in(signed_in_page, physician)
+    demo.session.close()  # the test holds no transaction while the page answers (PostgreSQL row locks)
+    page = signed_in_page
+    page.goto(f"{live}/m/attempts/{attempt_id}?q=1")
     page.context.set_offline(True)
     page.locator("input[name=choice]").first.check()
     page.wait_for_selector("#unsaved:visible")
@@ -203,9 +206,13 @@ def test_an_answer_given_offline_is_kept_shown_unsaved_and_sent_when_back(app, d
     page.context.set_offline(False)
     page.evaluate("() => { window.dispatchEvent(new Event('online')); }")
     # Sent at once on 'online', else by the 3-second retry: on a loaded machine the first may still fail.
-    page.wait_for_selector("#saved:has-text('已保存 ')", timeout=30_000)
+    try:
+        page.wait_for_selector("#saved:has-text('已保存 ')", timeout=30_000)
+    except Exception:
+        print("DEBUG saved:", page.inner_text("#saved"), "| unsaved:", page.inner_text("#unsaved"), "| url:", page.url)
+        raise
     assert page.is_hidden("#unsaved")
     demo.session.expire_all()
     assert demo.session.scalar(select(AttemptAnswer.given).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == attempt.question_ids[0]))
+        AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.question_id == first_question))
     page.context.close()
