@@ -141,10 +141,7 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
 
 def ratings(registration: Registration) -> tuple[str | None, str | None]:
     """工作成绩 and 职业道德 as the institution rated them at its (latest) approval."""
-    row = db.session.execute(select(Review.work_rating, Review.ethics_rating).where(
-        Review.registration_id == registration.id, Review.stage == "institution", Review.decision == "approve")
-        .order_by(Review.id.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else (None, None)
+    return ratings_of([registration.id]).get(registration.id, (None, None))
 
 
 def ratings_of(registration_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
