@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import Statements, clear_face, csrf_token, enrolled, live_frames, ready_for_exam
+from tests.helpers import Statements, clear_face, csrf_token, enrolled, image_bytes, live_frames, ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import exams, face_checks, results
 from wechat_app.models import Attempt, Question, Result, Staff
@@ -125,7 +125,7 @@ def test_no_one_else_opens_an_attempt(client, demo, login_as):
 
 
 def test_results_notice_pdf_and_verification(client, demo, login_as):
-    registration = ready_for_exam(demo, status="exempt")
+    registration = ready_for_exam(demo, status="exempt", photo=image_bytes(size=(150, 210), color=(12, 34, 56)))
     assessor = demo.session.scalar(select(Staff).where(Staff.username == "kaohe"))
     results.publish(assessor, registration.cycle, ExamRound.REGULAR, None)
     assert registration.status == Status.PASSED
@@ -136,12 +136,17 @@ def test_results_notice_pdf_and_verification(client, demo, login_as):
     notice = client.get(f"/m/results/{result.id}/notice").get_data(as_text=True)
     assert "医师定期考核结果通知书" in notice and "data:image/png;base64," in notice
     assert registration.physician.id_number not in notice
+    # the registration photo, the issuing body with its seal, the authority (the seed: 照片…用于考核结果通知书打印)
+    assert 'id="notice-photo" src="data:image/jpeg;base64,' in notice and 'id="notice-seal"' in notice
+    assert "考核机构：长沙市医学会医师定期考核办公室" in notice and "卫生健康行政部门：长沙市天心区卫生健康局" in notice
+    number = re.search(r'id="notice-number">(DK\d+)<', notice).group(1)
     pdf = client.get(f"/m/results/{result.id}/notice.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert "filename*=UTF-8''%E8%80%83%E6%A0%B8%E7%BB%93%E6%9E%9C%E9%80%9A%E7%9F%A5%E4%B9%A6" in pdf.headers["Content-Disposition"]  # 考核结果通知书
     public = client.application.test_client()
     shown = public.get(f"/verify/{result.token}").get_data(as_text=True)
     assert "合格" in shown and registration.physician.name not in shown
+    assert f'id="verified-number">{number}<' in shown and registration.physician.institution.name in shown
     missing = public.get("/verify/not-a-token")
     assert missing.status_code == 404 and "无法验证" in missing.get_data(as_text=True)
     login_as(ready_for_exam(demo).physician)

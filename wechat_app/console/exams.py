@@ -3,7 +3,7 @@ publish, live progress), 人脸审核, and results (缺考, 发布考核结果, 
 待补考名单 and 补考 arrangements. Scopes as for reviews: a body sees its own institutions."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from wechat_app.domain import (
     face_checks,
     question_bank,
     results,
+    seals,
     spreadsheets,
 )
 from wechat_app.domain.cycles import current_cycle
@@ -23,9 +24,17 @@ from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import own_province_id
 from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm
-from wechat_app.forms.console import ArrangementForm, ImportForm, PaperForm, QuestionForm, QuestionSearch, RoundForm
+from wechat_app.forms.console import (
+    ArrangementForm,
+    ImportForm,
+    PaperForm,
+    QuestionForm,
+    QuestionSearch,
+    RoundForm,
+    SealForm,
+)
 from wechat_app.inputs import parse_count
-from wechat_app.models import Arrangement, FaceCheck, Paper, Question
+from wechat_app.models import Arrangement, AssessmentBody, FaceCheck, Paper, Question
 from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionPool, Role
 
 EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
@@ -221,6 +230,43 @@ def results_publish(action: str):
                             absentees_only=action == "absentees")
     flash(f"已将{count}名缺考医师列入待补考名单。" if action == "absentees" else f"已发布{count}名医师的考核结果。")
     return redirect(url_for("console.results_page"))
+
+
+@bp.get("/seal")
+@staff_required(Role.ASSESSOR)
+def seal():
+    """公章: the picture printed over the body's name on its 考核结果通知书."""
+    body = db.session.get(AssessmentBody, current_user.assessment_body_id)
+    return render_template("console/seal.html", body=body, form=SealForm(), confirm=ConfirmForm())
+
+
+@bp.get("/seal.png")
+@staff_required(Role.ASSESSOR)
+def seal_image():
+    body = db.session.get(AssessmentBody, current_user.assessment_body_id)
+    if body is None or not body.seal_png:
+        abort(404)
+    return Response(body.seal_png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/seal")
+@staff_required(Role.ASSESSOR)
+def seal_update():
+    form = SealForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    outcome(lambda: seals.set_seal(current_user, form.file.data.read(seals.SEAL.max_bytes + 1), ip()),
+            lambda _: "公章已保存，考核结果通知书将盖此章。")
+    return redirect(url_for("console.seal"))
+
+
+@bp.post("/seal/remove")
+@staff_required(Role.ASSESSOR)
+def seal_remove():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome(lambda: seals.remove_seal(current_user, ip()), lambda _: "公章已删除。")
+    return redirect(url_for("console.seal"))
 
 
 @bp.post("/results/export.xlsx")

@@ -15,6 +15,7 @@ from sqlalchemy import Select, or_, select
 
 from wechat_app.extensions import db
 from wechat_app.models import (
+    AssessmentBody,
     AuditLog,
     Cycle,
     Department,
@@ -48,6 +49,7 @@ ACTIONS = {
     "export_results": "导出考核结果", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
     "course_textbook_add": "上传电子教材", "course_mock_add": "添加模拟试卷", "course_publish": "发布课程",
     "course_unpublish": "下架课程", "export_course_progress": "导出课程学习情况",
+    "seal_update": "设置公章", "seal_remove": "删除公章",
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
                 "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德",
@@ -140,13 +142,13 @@ def describe(kind: str, ids: set[int]) -> dict[int, str]:
     if kind == "registration":
         return {r.id: f"{r.physician.name} 的报名（{r.cycle.name}）"
                 for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))}
-    named: dict[str, type[Institution] | type[Department] | type[Cycle]] = {
-        "institution": Institution, "department": Department, "cycle": Cycle}
+    named: dict[str, type[Institution] | type[Department] | type[Cycle] | type[AssessmentBody]] = {
+        "institution": Institution, "department": Department, "cycle": Cycle, "assessment_body": AssessmentBody}
     model = named.get(kind)
     if model is None:
         return {}
-    prefix = {"institution": "", "department": "科室 ", "cycle": "考核周期 "}[kind]
-    rows: list[Institution | Department | Cycle] = list(db.session.scalars(select(model).where(model.id.in_(ids))))
+    prefix = {"institution": "", "department": "科室 ", "cycle": "考核周期 ", "assessment_body": ""}[kind]
+    rows: list[Institution | Department | Cycle | AssessmentBody] = list(db.session.scalars(select(model).where(model.id.in_(ids))))
     return {row.id: prefix + row.name for row in rows}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from wechat_app import clock
+from wechat_app.domain import seals
 from wechat_app.domain.accounts import with_id_number
 from wechat_app.domain.demo_exams import seed_arrangements, seed_bank, seed_results
 from wechat_app.domain.demo_registrations import registered
@@ -192,6 +193,8 @@ def seed_organisations():
                             parent_id=cs_commission.id)
     get_or_create(HealthAuthority, {"name": "广西壮族自治区卫生健康委员会"}, province_id=guangxi.id, level="省")
     body = get_or_create(AssessmentBody, {"name": "长沙市医学会医师定期考核办公室"}, province_id=hunan.id)
+    if body.seal_png is None:
+        body.seal_png = seals.drawn_seal(body.name)
     hospital = get_or_create(Institution, {"name": "长沙市天心区人民医院"}, province_id=hunan.id,
                              health_authority_id=tianxin.id, assessment_body_id=body.id, kind="医院", beds=320)
     centre = get_or_create(Institution, {"name": "天心区坡子街社区卫生服务中心"}, province_id=hunan.id,

@@ -25,7 +25,17 @@ from wechat_app.domain.registration import Action, Actor, apply, apply_all
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
-from wechat_app.models import Arrangement, Attempt, Cycle, Physician, Registration, Result, Staff, WeChatUser
+from wechat_app.models import (
+    Arrangement,
+    AssessmentBody,
+    Attempt,
+    Cycle,
+    Physician,
+    Registration,
+    Result,
+    Staff,
+    WeChatUser,
+)
 from wechat_app.models.enums import ExamRound, Rating, Role, Status
 
 ABSENT = "缺考"
@@ -248,12 +258,30 @@ def results_of(registration: Registration) -> list[Result]:
                                    .order_by(Result.published_at)))
 
 
+def notice_number(result: Result) -> str:
+    """The 编号 printed on the 考核结果通知书 and shown when its QR code is scanned, to match the two."""
+    return f"DK{result.published_at:%Y}{result.id:08d}"
+
+
+def issuer_of(result: Result) -> AssessmentBody | None:
+    """The 考核机构 that published the result (the body of the staff member who did), else the one the
+    physician's institution is assigned to."""
+    publisher = db.session.get(Staff, result.published_by) if result.published_by else None
+    if publisher is not None and publisher.assessment_body is not None:
+        return publisher.assessment_body
+    institution = result.registration.physician.institution
+    return institution.assessment_body if institution else None
+
+
 @dataclass(frozen=True)
 class Verified:
-    """What the public verification page may show: nothing that identifies beyond the masked forms."""
+    """What the public verification page may show: the notice's 编号 and institution to match a printed
+    notice, and nothing that identifies the physician beyond the masked forms."""
 
+    number: str
     name: str
     id_number: str
+    institution: str
     cycle: str
     overall: str
     published_on: str
@@ -267,8 +295,9 @@ def verify(token: str) -> Verified | None:
     if result is None or result.revoked:
         return None
     physician = result.registration.physician
-    return Verified(mask_name(physician.name), mask(physician.id_number_18 or physician.id_number),
-                    result.registration.cycle.name, result.overall, f"{result.published_at:%Y-%m-%d}")
+    return Verified(notice_number(result), mask_name(physician.name), mask(physician.id_number_18 or physician.id_number),
+                    physician.institution.name if physician.institution else "—", result.registration.cycle.name,
+                    result.overall, f"{result.published_at:%Y-%m-%d}")
 
 
 def progress(staff: Staff, arrangement: Arrangement) -> dict[str, int]:

@@ -122,6 +122,10 @@ class ImportForm(Form):
     file = FileField(validators=[FileRequired("请选择要导入的Excel文件。")])
 
 
+class SealForm(Form):
+    file = FileField(validators=[FileRequired("请选择公章图片。")])
+
+
 class AssessorApplicationForm(Form):
     kind = text(AssessorApplication.kind, "机构类别")
     beds = count("床位数")

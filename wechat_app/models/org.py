@@ -1,7 +1,7 @@
 """Provinces (tenants), health authorities, assessment bodies, institutions and their departments."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app.extensions import Model
@@ -38,6 +38,9 @@ class AssessmentBody(Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     # Set when the body is an institution whose 考核机构申请 the authority approved.
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", use_alter=True))
+    # The body's official seal (公章) as a PNG it uploaded, printed on its 考核结果通知书 (domain/seals.py).
+    # Not personal data; deferred so that listing bodies does not load it.
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class Institution(Model):
