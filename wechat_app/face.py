@@ -46,6 +46,16 @@ CHALLENGES = {
     "mouth": "请张嘴，再闭上",
     "blink": "请眨眨眼",
 }
+# Where the WebView gives no live camera (older iOS WeChat: no getUserMedia, or a black picture) the
+# page asks for two photos taken with the front camera, one for each end of the movement. Nobody
+# photographs their own closed eyes, so a check by photos asks for a blink only when nothing else is
+# configured.
+PHOTO_STEPS = {
+    "turn": ("头转向左侧", "头转向右侧"),
+    "mouth": ("张大嘴", "闭上嘴"),
+    "blink": ("睁开眼", "闭上眼（请他人帮忙拍摄）"),
+}
+SELF_PHOTOGRAPHED = ("turn", "mouth")
 TURN_RANGE = 0.12
 MOUTH_OPEN, MOUTH_RANGE = 0.3, 0.2
 EYES_CLOSED, EYES_RANGE = 0.2, 0.08

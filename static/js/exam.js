@@ -15,22 +15,38 @@
   }
 
   function faceCheck(form) {
-    const video = document.getElementById("camera");
-    const canvas = document.getElementById("frame");
     const button = document.getElementById("capture");
     show("network-state", navigator.onLine ? "正常" : "未连接，请检查网络");
+    if (form.dataset.photos) { photoCheck(form, button); return; }
+    const video = document.getElementById("camera");
+    const canvas = document.getElementById("frame");
+    const photoLink = document.getElementById("photo-link");
+    // Older iOS WeChat has no getUserMedia, or plays the camera black: the check is then made on
+    // photos the camera app takes (the same movement, two ends of it; the server judges them alike).
+    const toPhotos = (why) => { show("camera-state", why); window.location.replace(photoLink.href); };
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      show("camera-state", "当前浏览器不支持摄像头，请在微信中打开");
+      toPhotos("当前微信无法直接开启摄像头，请改用拍照验证");
       return;
     }
+    const silent = setTimeout(() => { document.getElementById("photo-way").hidden = false; }, 8000);
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 640 } }, audio: false })
       .then((stream) => {
         video.srcObject = stream;
         // Only a playing video has a picture to capture: before that the canvas would be black.
-        video.addEventListener("playing", () => { show("camera-state", "已开启"); button.disabled = false; }, { once: true });
+        video.addEventListener("playing", () => {
+          clearTimeout(silent);
+          seesSomething(video).then((ok) => {
+            if (!ok) { toPhotos("摄像头画面为黑屏，请改用拍照验证"); return; }
+            show("camera-state", "已开启");
+            button.disabled = false;
+          });
+        }, { once: true });
         video.play().catch(() => show("camera-state", "请点击画面开启摄像头"));
       })
-      .catch(() => show("camera-state", "无法开启摄像头，请允许使用摄像头后刷新页面"));
+      .catch(() => {
+        show("camera-state", "无法开启摄像头，请允许使用摄像头后刷新页面");
+        document.getElementById("photo-way").hidden = false;
+      });
     // The server asked for a movement (转头/张嘴/眨眼, shown on the page): a few frames are taken
     // while the physician does it, and the server judges them all. Each check has its own
     // challenge, so after an answer the page is loaded again for the next one.
@@ -42,40 +58,104 @@
       canvas.getContext("2d").drawImage(video, 0, 0, width, height);
       canvas.toBlob(resolve, "image/jpeg", 0.85);
     });
-    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     button.addEventListener("click", async () => {
       button.disabled = true;
       button.textContent = "请按提示完成动作…";
-      const data = new FormData(form);
+      const frames = [];
       for (let i = 0; i < FRAMES; i += 1) {
-        data.append("frames", await grab(), `frame${i}.jpg`);
+        frames.push(await grab());
         if (i < FRAMES - 1) await wait(EVERY_MS);
       }
-      button.textContent = "验证中…";
-      // The server keeps the frames for its verifier workers and answers at once, with the place in
-      // the queue and when to ask again (a 09:00 queue: every page asking each second would crowd out
-      // the answers of the papers already running).
-      const poll = (answer) => {
-        if (!answer.pending) return answer;
-        show("face-message", answer.message);
-        return wait(Math.max(1, answer.wait || 1) * 1000)
-          .then(() => fetch(answer.poll, { headers: { Accept: "application/json" }, credentials: "same-origin" }))
-          .then((r) => r.json()).then((next) => poll(Object.assign({ poll: answer.poll }, next)));
-      };
-      fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then((r) => r.json())
-        .then(poll)
-        .then((answer) => {
-          if (answer.ok && answer.next) { window.location.href = answer.next; return; }
-          show("face-message", answer.message || "验证失败，请重试。");
-          if (answer.verdict === "review") { button.hidden = true; return; }
-          button.textContent = "重新验证";
-          // The challenge was used: the next try is a new page with a new one.
-          button.onclick = () => window.location.reload();
-          button.disabled = false;
-        })
-        .catch(() => { show("face-message", "网络异常，请重试。"); button.onclick = () => window.location.reload(); button.disabled = false; });
+      sendFrames(form, frames, button);
     }, { once: true });
+  }
+
+  function wait(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+
+  // A picture at all: a few samples of the playing video, black only if every one is.
+  async function seesSomething(video) {
+    const probe = document.createElement("canvas");
+    probe.width = 32; probe.height = 24;
+    const context = probe.getContext("2d");
+    for (const delay of [300, 500, 700]) {
+      await wait(delay);
+      context.drawImage(video, 0, 0, 32, 24);
+      const pixels = context.getImageData(0, 0, 32, 24).data;
+      for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i] + pixels[i + 1] + pixels[i + 2] > 60) return true;
+      }
+    }
+    return false;
+  }
+
+  // Two photos from the camera app, each made a 640 px JPEG here (a phone's 12-megapixel original
+  // would cost the 09:00 queue its bandwidth). Canvas drawing applies the photo's EXIF orientation.
+  function photoCheck(form, button) {
+    const canvas = document.getElementById("frame");
+    const inputs = Array.from(document.querySelectorAll(".photo-input"));
+    const frames = new Array(inputs.length).fill(null);
+    const FRESH_MS = 10 * 60 * 1000;
+    inputs.forEach((input, index) => input.addEventListener("change", () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      // A hint only (the server judges the movement and refuses a replay of the registration photo):
+      // the camera app's photo is seconds old, one chosen from the album usually is not.
+      if (file.lastModified && Date.now() - file.lastModified > FRESH_MS) {
+        show("face-message", "请用前置摄像头现场拍摄，不要从相册选择旧照片。");
+        input.value = "";
+        return;
+      }
+      const url = URL.createObjectURL(file);
+      const picture = new Image();
+      picture.onload = () => {
+        const scale = Math.min(1, 640 / Math.max(picture.naturalWidth, picture.naturalHeight));
+        canvas.width = Math.round(picture.naturalWidth * scale);
+        canvas.height = Math.round(picture.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(picture, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob((blob) => {
+          frames[index] = blob;
+          const preview = document.getElementById(`${input.id}-preview`);
+          preview.src = url; preview.hidden = false;
+          show("face-message", "");
+          button.disabled = frames.some((frame) => !frame);
+        }, "image/jpeg", 0.85);
+      };
+      picture.onerror = () => { show("face-message", "无法读取该照片，请重新拍摄。"); input.value = ""; };
+      picture.src = url;
+    }));
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      sendFrames(form, frames, button);
+    }, { once: true });
+  }
+
+  // The frames to the server, which keeps them for its verifier workers and answers at once with the
+  // place in the queue and when to ask again (a 09:00 queue: every page asking each second would
+  // crowd out the answers of the papers already running).
+  function sendFrames(form, frames, button) {
+    const data = new FormData(form);
+    frames.forEach((frame, i) => data.append("frames", frame, `frame${i}.jpg`));
+    button.textContent = "验证中…";
+    const poll = (answer) => {
+      if (!answer.pending) return answer;
+      show("face-message", answer.message);
+      return wait(Math.max(1, answer.wait || 1) * 1000)
+        .then(() => fetch(answer.poll, { headers: { Accept: "application/json" }, credentials: "same-origin" }))
+        .then((r) => r.json()).then((next) => poll(Object.assign({ poll: answer.poll }, next)));
+    };
+    fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((r) => r.json())
+      .then(poll)
+      .then((answer) => {
+        if (answer.ok && answer.next) { window.location.href = answer.next; return; }
+        show("face-message", answer.message || "验证失败，请重试。");
+        if (answer.verdict === "review") { button.hidden = true; return; }
+        button.textContent = "重新验证";
+        // The challenge was used: the next try is a new page with a new one.
+        button.onclick = () => window.location.reload();
+        button.disabled = false;
+      })
+      .catch(() => { show("face-message", "网络异常，请重试。"); button.onclick = () => window.location.reload(); button.disabled = false; });
   }
 
   // A formal paper: photos at the moments the server chose (judged later on the server, never

@@ -343,3 +343,18 @@ def test_every_study_page_has_the_tab_bar(client, demo, login_as):
                  client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True),
                  client.get(f"/m/study/courses/{course_id}/practice?mode=quiz&q=1").get_data(as_text=True)):
         assert page.count('<nav class="tabbar"') == 1 and "个人中心" in page
+
+
+def test_a_lesson_plays_inline_in_wechat_and_waits_for_a_tap(client, demo, login_as):
+    """Issue 22: iOS WeChat and Android's X5 open a video full screen in their own player unless told to play
+    it in the page; neither plays with sound before a tap."""
+    import re
+
+    login_as(ready_for_exam(demo).physician)
+    lesson = lesson_of(demo)
+    enrol(client, lesson.course)
+    page = client.get(f"/m/study/lessons/{lesson.id}").get_data(as_text=True)
+    video = re.search(r'<video id="lesson-video"[^>]*>', page).group(0)
+    for attribute in ("controls", "playsinline", "webkit-playsinline", "x5-playsinline", 'x5-video-player-type="h5-page"'):
+        assert f" {attribute}" in video, attribute
+    assert "autoplay" not in video

@@ -21,7 +21,7 @@ from wechat_app.domain import exams, face_checks, results
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.extensions import db
-from wechat_app.face import CHALLENGES, MAX_FRAMES
+from wechat_app.face import CHALLENGES, MAX_FRAMES, PHOTO_STEPS, SELF_PHOTOGRAPHED
 from wechat_app.forms import ConfirmForm
 from wechat_app.forms.exams import AnswerForm, CaptureForm, FrameForm
 from wechat_app.inputs import parse_count
@@ -75,11 +75,15 @@ def check(arrangement_id: int):
         return redirect(url_for("exams.attempt", attempt_id=ongoing.id))
     if face_checks.cleared(current_user.id, arrangement.id):
         return redirect(url_for("exams.instructions", arrangement_id=arrangement.id))
-    challenge = face_checks.challenge_for(current_app.config["FACE_CHALLENGES"])
+    # ?photos=1: the page found no live camera and asks for photos instead (face.PHOTO_STEPS).
+    by_photos = request.args.get("photos") == "1"
+    allowed = current_app.config["FACE_CHALLENGES"]
+    challenge = face_checks.challenge_for([c for c in allowed if c in SELF_PHOTOGRAPHED] or allowed if by_photos else allowed)
     # Kept in the signed session, one at a time: the page shows it, the next post is judged by it.
     session[CHALLENGE] = {"arrangement": arrangement.id, "kind": challenge}
     return render_template("exams/check.html", arrangement=arrangement, form=FrameForm(), challenge=challenge,
-                           prompt=CHALLENGES[challenge], last=face_checks.latest(current_user.id, arrangement.id))
+                           prompt=CHALLENGES[challenge], photo_steps=PHOTO_STEPS[challenge] if by_photos else None,
+                           last=face_checks.latest(current_user.id, arrangement.id))
 
 
 @bp.post("/m/exams/<int:arrangement_id>/face")
