@@ -86,15 +86,44 @@
     }
   }));
 
+  // A template message as WeChat draws it: a card of its own (not a bubble) with the template's title,
+  // the date, each field's label beside its value, and 查看详情 when it links somewhere. Text only:
+  // the values come from our notices, but the simulator shows them as WeChat would, unformatted.
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function card(m) {
+    const div = el("div", "bubble template wx-card");
+    const sent = m.at ? new Date(m.at * 1000) : new Date();
+    div.appendChild(el("div", "wx-card-title", m.title || "模板消息"));
+    div.appendChild(el("div", "wx-card-time", (sent.getMonth() + 1) + "月" + sent.getDate() + "日"));
+    const fields = el("dl", "wx-card-fields");
+    (m.lines || []).forEach((line) => {
+      const row = el("div", "wx-card-row");
+      row.appendChild(el("dt", "wx-card-label", line.label));
+      row.appendChild(el("dd", "wx-card-value", line.value));
+      fields.appendChild(row);
+    });
+    div.appendChild(fields);
+    if (m.url) {
+      const more = el("a", "wx-card-more", "查看详情");
+      more.href = m.url;
+      div.appendChild(more);
+    }
+    chat.appendChild(div);
+    chat.scrollTop = chat.scrollHeight;
+  }
+
   async function pollMessages() {
     if (!openid()) return;
     const res = await fetch("/_sim/messages?openid=" + encodeURIComponent(openid()));
     const data = await res.json();
     data.messages.slice(seenMessages).forEach((m) => {
       if (m.kind === "template") {
-        const lines = (m.lines || []).map((line) => line.label + "：" + line.value);
-        const div = bubble((m.title || "模板消息") + "\n" + lines.join("\n"), "them template");
-        if (m.url) { const a = document.createElement("a"); a.href = m.url; a.textContent = "\n详情"; div.appendChild(a); }
+        card(m);
       } else {
         bubble(m.content || "", "them", true);
       }

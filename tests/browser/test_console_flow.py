@@ -37,7 +37,7 @@ def console_login(app, page, live, server_session, username):
     page.wait_for_url(f"{live}/console/")
 
 
-def test_reviews_reach_the_physician(app, demo, live, chromium, phone, server_session, signed_in):
+def test_reviews_reach_the_physician(app, demo, live, chromium, phone, server_session, signed_in, tmp_path):
     approved, rejected = two_submitted(demo)
     approved_id, rejected_id, rejected_physician = approved.id, rejected.id, rejected.physician
     desk = chromium.new_context(**DESKTOP).new_page()
@@ -73,6 +73,14 @@ def test_reviews_reach_the_physician(app, demo, live, chromium, phone, server_se
     bubble.wait_for(timeout=10_000)
     text = bubble.inner_text()
     assert "医疗卫生机构驳回" in text and "照片不清晰" in text
+    # drawn as WeChat draws a template message: the title, each field's label beside its value, 查看详情
+    assert bubble.locator(".wx-card-title").inner_text() == "报名审核驳回通知"
+    labels = bubble.locator(".wx-card-label").all_inner_texts()
+    assert labels == ["驳回方", "驳回原因", "重新提交截止"]
+    assert "照片不清晰" in bubble.locator(".wx-card-value").nth(1).inner_text()
+    assert bubble.locator("a.wx-card-more").inner_text() == "查看详情"
+    assert bubble.locator("a.wx-card-more").get_attribute("href").startswith("http")
+    phone.screenshot(path=str(tmp_path / "template-card.png"))
 
     signed_in(phone, rejected_physician)
     phone.goto(f"{live}/m/")
