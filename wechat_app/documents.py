@@ -13,11 +13,12 @@ FONT = "STSong-Light"
 WIDTH, HEIGHT = A4
 
 
-def a4(title: str) -> tuple[canvas.Canvas, io.BytesIO]:
-    """A new A4 document titled `title`, and the buffer it is saved into."""
+def a4(title: str, pagesize: tuple[float, float] = A4) -> tuple[canvas.Canvas, io.BytesIO]:
+    """A new document titled `title` (A4 unless another page size is given), and the buffer it is
+    saved into."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    page = canvas.Canvas(buffer, pagesize=pagesize, pageCompression=1)
     page.setTitle(title)
     return page, buffer

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tests.browser.conftest import WECHAT_UA
 from tests.helpers import ready_for_exam
-from wechat_app.models import Course, LessonProgress, Province, Question, WeChatUser
+from wechat_app.models import Course, CourseMedia, LessonProgress, Province, Question, WeChatUser
+from wechat_app.models.enums import MediaKind
+from wechat_app.storage import storage
 from wechat_app.simulator.fake_api import fake
 
 OPENID = "oSIMstudy00000000000000001"
@@ -96,8 +98,11 @@ def test_learning_from_the_menu(app, demo, live, chromium, tmp_path):
 
     page.goto(f"{live}/m/study/courses/{course.id}")  # the e-textbook, drawn page by page (pdf.js)
     page.click("text=电子教材 >> nth=1")
-    page.wait_for_function("() => document.querySelectorAll('#pdf-pages canvas[data-rendered]').length === 5")
-    assert page.inner_text("#pdf-status") == "共5页"
+    textbook = demo.session.scalar(select(CourseMedia).where(CourseMedia.course_id == course.id,
+                                                             CourseMedia.kind == MediaKind.TEXTBOOK))
+    pages = int(re.search(rb"/Count (\d+)", storage().read(textbook.stored_name)).group(1))
+    page.wait_for_function(f"() => document.querySelectorAll('#pdf-pages canvas[data-rendered]').length === {pages}")
+    assert page.inner_text("#pdf-status") == f"共{pages}页"
     page.screenshot(path=str(tmp_path / "textbook.png"))
     page.context.close()
 

@@ -54,11 +54,18 @@ def test_enrolment_is_a_post_and_an_order(client, demo, login_as):
     assert len(demo.session.scalars(select(Enrolment).where(Enrolment.physician_id == physician.id)).all()) == 1
 
 
+SHORT_LESSON = 8  # seconds: the watching rules are easier to read on a short lesson than on the demo's 150 s
+
+
 def lesson_of(demo, words: str = "人文医学", nth: int = 0) -> CourseMedia:
+    """A demo lesson, made SHORT_LESSON long (its stored length is what the rules use)."""
     course = course_named(demo, words)
-    return demo.session.scalars(select(CourseMedia).where(CourseMedia.course_id == course.id,
-                                                          CourseMedia.kind == MediaKind.LESSON)
-                                .order_by(CourseMedia.position, CourseMedia.id)).all()[nth]
+    lesson = demo.session.scalars(select(CourseMedia).where(CourseMedia.course_id == course.id,
+                                                            CourseMedia.kind == MediaKind.LESSON)
+                                  .order_by(CourseMedia.position, CourseMedia.id)).all()[nth]
+    lesson.duration_seconds = SHORT_LESSON
+    demo.session.commit()
+    return lesson
 
 
 def beats(client, lesson: CourseMedia):

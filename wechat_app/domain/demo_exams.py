@@ -1,11 +1,14 @@
 """Demo exam data: a question bank of every type (人文 questions written from the laws the product
-follows; 专业 questions made from the national catalogues in enumerations.json, so every answer is
-a fact), Hunan's papers, and arrangements around today so that every exam screen can be seen.
+follows; 专业 questions of 临床 and 口腔 written from the standard textbooks and guidelines, and the
+执业范围 of each category from the national catalogue in enumerations.json), Hunan's papers (the 临床
+paper draws 临床 questions, the 口腔 paper 口腔 ones), and arrangements around today so that every exam
+screen can be seen.
 """
 from __future__ import annotations
 
 import random
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -36,7 +39,7 @@ KEYS = "ABCDE"
 HUMANITIES_A1 = [
     ("《中华人民共和国医师法》施行的日期是", "2022年3月1日", ["1999年5月1日", "2021年8月20日", "2023年1月1日"], "医师法2021年8月20日通过，2022年3月1日起施行。"),
     ("医师定期考核的周期为", "三年", ["一年", "两年", "五年"], "医师法第四十二条：定期考核周期为三年。"),
-    ("医师定期考核的内容包括", "业务水平、工作成绩和职业道德", ["学历、职称和工作年限", "科研成果和论文数量", "门诊量和手术量"], "医师法第四十二条。"),
+    ("医师定期考核的内容包括", "业务水平、工作业绩和职业道德状况", ["学历、职称和工作年限", "科研成果和论文数量", "门诊量和手术量"], "医师法第四十二条。"),
     ("医师定期考核不合格的，暂停执业活动的期限为", "三个月至六个月", ["一个月至三个月", "六个月至一年", "一年以上"], "医师法第四十二条。"),
     ("暂停执业活动期满后再次考核仍不合格的，应当", "注销注册，收回医师执业证书", ["再暂停六个月", "降低执业级别", "只能从事辅助工作"], "医师法第四十二条。"),
     ("医疗机构应当为医师定期考核提供", "便利条件", ["考试题目", "考核经费全额", "免考证明"], "定期考核管理办法。"),
@@ -56,12 +59,12 @@ HUMANITIES_A1 = [
     ("与患者建立良好医患关系的基础是", "相互信任", ["医师的权威", "患者的服从", "书面合同"], "医患关系。"),
     ("知情同意的主体原则上是", "具有完全民事行为能力的患者本人", ["患者单位领导", "主管医师", "医院医务科"], "民法典第一千二百一十九条。"),
     ("医师泄露患者隐私造成严重后果的，可能承担的责任不包括", "获得执业奖励", ["行政处罚", "民事赔偿", "吊销执业证书"], "医师法第五十六条。"),
-    ("医师定期考核的考核周期为", "三年", ["一年", "两年", "五年"], "医师法第四十二条：考核周期为三年。"),
+    ("医师在执业活动中应当尊重、关心、爱护患者，依法保护患者的", "隐私和个人信息", ["财产和收入", "社会关系", "工作单位"], "医师法第二十三条。"),
     ("执行简易程序的医师，须由所在医疗机构对其进行", "工作成绩、职业道德评定", ["业务水平测评", "技能操作考试", "论文答辩"], "定期考核管理办法第十六条。"),
 ]
 HUMANITIES_X = [
     ("医学伦理学的基本原则包括", ["尊重原则", "不伤害原则", "有利原则", "公正原则"], ["经济效益原则"], "四项基本原则。"),
-    ("医师定期考核的内容包括", ["业务水平", "工作成绩", "职业道德"], ["科研经费", "论文数量"], "医师法第四十二条。"),
+    ("医师定期考核的内容包括", ["业务水平", "工作业绩", "职业道德状况"], ["科研经费", "论文数量"], "医师法第四十二条。"),
     ("下列属于医师执业权利的有", ["参加专业培训，接受继续医学教育", "获取劳动报酬", "从事医学教育、研究、学术交流"], ["拒绝履行法定义务", "自行确定收费标准"], "医师法第二十二条。"),
     ("患者的权利包括", ["知情同意权", "隐私权", "查阅复制病历资料的权利"], ["要求医师违规开具证明", "拒付一切医疗费用"], "医疗纠纷预防和处理条例。"),
     ("良好的医患沟通应当做到", ["耐心倾听", "语言通俗", "尊重患者"], ["打断患者陈述", "回避患者提问"], "医患沟通。"),
@@ -127,39 +130,101 @@ def humanities(province_id: int, rng: random.Random) -> list[Question]:
     return rows
 
 
+# 专业知识 by category: (stem, right answer(s), wrong answers, explanation). 临床 from the internal
+# medicine, surgery and emergency textbooks (人民卫生出版社) and the guidelines named; 口腔 likewise.
+CLINICAL_A1 = [
+    ("急性心肌梗死时最早升高的血清心肌损伤标志物是", "肌红蛋白", ["肌钙蛋白I", "肌酸激酶同工酶CK-MB", "乳酸脱氢酶"], "肌红蛋白起病后2小时内升高，出现最早但特异性较差。"),
+    ("诊断糖尿病时，空腹血浆葡萄糖的诊断切点是", "≥7.0 mmol/L", ["≥5.6 mmol/L", "≥6.1 mmol/L", "≥11.1 mmol/L"], "WHO（1999）糖尿病诊断标准。"),
+    ("成人高血压的诊断标准（未使用降压药物，非同日3次测量）是", "收缩压≥140 mmHg和（或）舒张压≥90 mmHg", ["收缩压≥130 mmHg和（或）舒张压≥80 mmHg", "收缩压≥160 mmHg和（或）舒张压≥100 mmHg", "收缩压≥120 mmHg和（或）舒张压≥80 mmHg"], "中国高血压防治指南。"),
+    ("社区获得性肺炎最常见的病原体是", "肺炎链球菌", ["金黄色葡萄球菌", "铜绿假单胞菌", "肺炎克雷伯菌"], "内科学：社区获得性肺炎。"),
+    ("消化性溃疡最主要的病因是", "幽门螺杆菌感染", ["胃酸分泌过少", "高脂饮食", "长期饮用浓茶"], "内科学：消化性溃疡。"),
+    ("成人心肺复苏时胸外按压的频率为", "100～120次/分", ["60～80次/分", "80～100次/分", "120～140次/分"], "心肺复苏指南（2020）。"),
+    ("成人心肺复苏时胸外按压的深度为", "5～6 cm", ["2～3 cm", "3～4 cm", "7～8 cm"], "心肺复苏指南（2020）。"),
+    ("过敏性休克抢救的首选药物是", "肾上腺素", ["地塞米松", "异丙嗪", "多巴胺"], "肾上腺素肌内注射是过敏性休克的一线治疗。"),
+    ("急性阑尾炎最典型的症状是", "转移性右下腹痛", ["左下腹痛", "上腹部持续绞痛伴腰背部放射痛", "全腹弥漫性隐痛"], "外科学：急性阑尾炎。"),
+    ("缺铁性贫血的典型血象是", "小细胞低色素性贫血", ["大细胞性贫血", "正常细胞正常色素性贫血", "网织红细胞明显增多"], "内科学：缺铁性贫血。"),
+    ("确诊肺结核最可靠的依据是", "痰中查到结核分枝杆菌", ["胸部X线片有阴影", "结核菌素试验阳性", "有低热、盗汗症状"], "内科学：肺结核。"),
+    ("有机磷农药中毒时，能使被抑制的胆碱酯酶恢复活性的药物是", "碘解磷定", ["阿托品", "纳洛酮", "亚甲蓝"], "胆碱酯酶复能剂。"),
+    ("判断成人心搏骤停最迅速可靠的依据是", "意识丧失伴大动脉搏动消失", ["瞳孔散大", "血压测不出", "心音低钝"], "心肺复苏指南。"),
+    ("急性肾损伤少尿期最危险的电解质紊乱是", "高钾血症", ["低钠血症", "高钙血症", "低镁血症"], "高钾血症可致心搏骤停。"),
+    ("甲状腺功能亢进症最常见的病因是", "Graves病", ["甲状腺自主高功能腺瘤", "亚急性甲状腺炎", "垂体TSH腺瘤"], "内科学：甲状腺功能亢进症。"),
+]
+CLINICAL_A2 = [
+    ("男，58岁。持续胸骨后压榨性疼痛2小时，含服硝酸甘油不缓解。心电图V1～V4导联ST段弓背向上抬高。最可能的诊断是", "急性前壁心肌梗死", ["稳定型心绞痛", "急性心包炎", "急性胃炎"], "V1～V4导联对应前壁。"),
+    ("女，25岁。多饮、多尿、消瘦1个月，恶心、呕吐1天，呼吸深快，呼气有烂苹果味。最可能的诊断是", "糖尿病酮症酸中毒", ["高渗高血糖综合征", "急性胃肠炎", "乳酸性酸中毒"], "内科学：糖尿病急性并发症。"),
+    ("男，30岁。饱餐后突发上腹部刀割样剧痛2小时，既往有“胃痛”史，腹肌紧张呈板状，肝浊音界消失。首选的检查是", "立位腹部X线平片", ["胃镜检查", "上消化道钡餐造影", "结肠镜检查"], "消化性溃疡急性穿孔：膈下游离气体。"),
+    ("女，65岁。突发右侧肢体无力、言语不清1小时。首选的检查是", "头颅CT平扫", ["脑电图", "腰椎穿刺", "颈部血管超声"], "先排除脑出血，评估溶栓适应证。"),
+    ("男，22岁。受凉后寒战、高热，咳铁锈色痰，右下肺可闻及支气管呼吸音。最可能的诊断是", "肺炎链球菌肺炎", ["肺结核", "支气管扩张", "肺脓肿"], "内科学：肺炎链球菌肺炎。"),
+    ("女，35岁。怕热、多汗、心悸3个月，甲状腺弥漫性肿大，双眼突出。血FT3、FT4升高，TSH降低。最可能的诊断是", "Graves病", ["单纯性甲状腺肿", "桥本甲状腺炎甲减期", "甲状腺癌"], "内科学：Graves病。"),
+    ("男，45岁。反复上腹痛3年，多于餐后2～3小时出现，进食后缓解，常有夜间痛。最可能的诊断是", "十二指肠溃疡", ["胃溃疡", "慢性胆囊炎", "慢性胰腺炎"], "十二指肠溃疡：饥饿痛、夜间痛。"),
+    ("男，60岁。高血压病史10年，活动中突发剧烈头痛、呕吐，继而意识障碍，查体右侧偏瘫。最可能的诊断是", "脑出血", ["短暂性脑缺血发作", "偏头痛", "低血糖反应"], "神经病学：脑出血。"),
+    ("女，28岁。乏力、面色苍白半年，月经量多。血红蛋白80 g/L，MCV 70 fL，血清铁蛋白降低。治疗首选", "口服铁剂并治疗月经过多", ["输注红细胞", "肌内注射维生素B12", "糖皮质激素"], "内科学：缺铁性贫血。"),
+    ("男，19岁。转移性右下腹痛12小时，体温38.2℃，麦氏点压痛、反跳痛。最恰当的处理是", "急诊阑尾切除术", ["口服止痛药后回家观察", "灌肠通便", "腹部热敷"], "外科学：急性阑尾炎。"),
+    ("女，40岁。误服有机磷农药1小时，瞳孔针尖样，大汗，双肺湿啰音。除清除毒物外，应立即给予", "阿托品和碘解磷定", ["纳洛酮", "亚甲蓝", "氟马西尼"], "急诊医学：急性有机磷农药中毒。"),
+    ("男，50岁。被蜜蜂蜇伤后5分钟出现全身皮疹、呼吸困难，血压70/40 mmHg。首选的治疗是", "肾上腺素肌内注射", ["口服氯雷他定", "静脉注射葡萄糖酸钙", "局部冷敷"], "过敏性休克。"),
+]
+CLINICAL_X = [
+    ("急性ST段抬高型心肌梗死的再灌注治疗包括", ["溶栓治疗", "经皮冠状动脉介入治疗", "冠状动脉旁路移植术"], ["单纯吸氧", "口服利尿剂"], "再灌注治疗。"),
+    ("糖尿病的慢性并发症包括", ["糖尿病肾病", "糖尿病视网膜病变", "糖尿病周围神经病变"], ["糖尿病酮症酸中毒", "高渗高血糖综合征"], "后两者为急性并发症。"),
+    ("高钾血症的紧急处理包括", ["静脉注射葡萄糖酸钙", "葡萄糖加胰岛素静脉滴注", "必要时血液透析"], ["静脉补钾", "口服保钾利尿剂"], "内科学：高钾血症。"),
+    ("休克患者应密切监测的指标包括", ["血压", "尿量", "意识状态"], ["身高", "视力"], "外科学：休克的监测。"),
+    ("脑卒中的可干预危险因素有", ["高血压", "糖尿病", "吸烟"], ["年龄", "性别"], "年龄和性别不可干预。"),
+    ("抗菌药物合理使用的原则包括", ["有明确指征时才使用", "根据病原学和药敏结果选择药物", "按照分级管理规定使用"], ["所有手术常规联合使用", "病毒性感冒常规使用"], "抗菌药物临床应用指导原则。"),
+]
+DENTAL_A1 = [
+    ("龋病的主要致病菌是", "变异链球菌", ["金黄色葡萄球菌", "大肠埃希菌", "白念珠菌"], "牙体牙髓病学：龋病病因。"),
+    ("乳牙一般开始萌出于出生后", "6个月左右", ["1个月左右", "12个月左右", "18个月左右"], "儿童口腔医学。"),
+    ("“六龄牙”是指", "第一恒磨牙", ["第二乳磨牙", "第一前磨牙", "上颌中切牙"], "第一恒磨牙约6岁萌出。"),
+    ("牙周病的始动因子是", "牙菌斑", ["牙石", "食物嵌塞", "咬合创伤"], "牙周病学。"),
+    ("急性牙髓炎疼痛的特点是", "自发性阵发性痛，夜间加重，温度刺激加剧", ["持续性钝痛，咬合时减轻", "仅在咀嚼时疼痛", "无自发痛"], "牙体牙髓病学：急性牙髓炎。"),
+    ("预防龋病应用最广、效果最确切的方法是", "氟化物的应用", ["常规服用抗生素", "减少饮水", "定期拔除龋齿"], "口腔预防医学。"),
+    ("窝沟封闭的最佳时机是", "牙齿完全萌出、尚未发生龋坏时", ["牙齿萌出之前", "出现深龋之后", "发生牙髓炎之后"], "口腔预防医学。"),
+    ("拔牙术后应嘱患者", "咬紧止血纱布约30分钟", ["立即用力漱口", "当天反复吸吮伤口", "术后立即进食热食"], "口腔颌面外科学：拔牙术后医嘱。"),
+    ("干槽症多见于", "下颌阻生第三磨牙拔除后", ["上颌中切牙拔除后", "乳牙自然脱落后", "上颌前磨牙正畸减数拔除后"], "口腔颌面外科学。"),
+    ("口腔颌面部间隙感染最常见的来源是", "牙源性感染", ["血源性感染", "外伤性感染", "医源性感染"], "口腔颌面外科学。"),
+    ("口腔局部麻醉最常用的药物之一是", "利多卡因", ["吗啡", "阿托品", "地西泮"], "口腔局部麻醉。"),
+    ("根管治疗的三个主要步骤是", "根管预备、根管消毒和根管充填", ["开髓、拔髓和洁治", "洁治、刮治和根面平整", "麻醉、拔牙和缝合"], "牙体牙髓病学。"),
+    ("牙体组织中硬度最高的是", "牙釉质", ["牙本质", "牙骨质", "牙髓"], "口腔组织病理学。"),
+    ("口腔癌最常见的病理类型是", "鳞状细胞癌", ["腺癌", "基底细胞癌", "恶性黑色素瘤"], "口腔颌面外科学：口腔癌。"),
+]
+DENTAL_X = [
+    ("龋病病因的四联因素包括", ["细菌", "食物", "宿主", "时间"], ["遗传"], "龋病病因学说。"),
+    ("牙周炎的主要临床表现包括", ["牙龈炎症", "牙周袋形成", "牙槽骨吸收"], ["牙釉质发育不全", "乳牙滞留"], "牙周病学。"),
+    ("需要暂缓拔牙的情形包括", ["急性心肌梗死后近期", "血压高于180/100 mmHg", "未控制的严重出血性疾病"], ["残根", "反复引起冠周炎的阻生牙"], "后两者为拔牙适应证。"),
+]
+
+
 def professional(province_id: int, rng: random.Random) -> list[Question]:
-    """Questions whose answers are the national catalogues themselves."""
-    catalogue = [s for s in enumerations.raw()["clinical_subjects_catalogue"] if s.get("code")]
-    names = [s["name"] for s in catalogue]
+    """专业知识 of 临床 and 口腔 (each question carries its category: a paper of one category draws only
+    its own), and the 执业范围 of every category from the national catalogue."""
     rows = []
-    for subject in catalogue:
-        wrong = rng.sample([n for n in names if n != subject["name"]], 4)
-        rows.append(question(province_id, "A1", f"《医疗机构诊疗科目名录》中，代码“{subject['code']}”对应的诊疗科目是",
-                             [subject["name"]], wrong, PROFESSIONAL, rng, explanation="医疗机构诊疗科目名录。"))
-        for child in subject.get("children") or []:
-            rows.append(question(province_id, "A2", f"某医院拟开设“{child['name']}”，它在诊疗科目名录中属于哪个一级科目",
-                                 [subject["name"]], wrong, PROFESSIONAL, rng, explanation=f"代码{child['code']}。"))
-        children = [c["name"] for c in subject.get("children") or []]
-        if len(children) >= 3:
-            others = [c["name"] for s in catalogue if s is not subject for c in s.get("children") or []]
-            rows.append(question(province_id, "X", f"下列属于“{subject['name']}”二级科目的有", rng.sample(children, 3),
-                                 rng.sample(others, 2), PROFESSIONAL, rng, explanation="医疗机构诊疗科目名录。"))
+    for category, singles, cases, multiples in (("临床", CLINICAL_A1, CLINICAL_A2, CLINICAL_X),
+                                                ("口腔", DENTAL_A1, [], DENTAL_X)):
+        for kind, items in (("A1", singles), ("A2", cases)):
+            rows += [question(province_id, kind, stem, [right], wrong, PROFESSIONAL, rng, category=category,
+                              explanation=why) for stem, right, wrong, why in items]
+        rows += [question(province_id, "X", stem, right, wrong, PROFESSIONAL, rng, category=category, explanation=why)
+                 for stem, right, wrong, why in multiples]
     scopes = enumerations.raw()["practice_scopes"]
+    names = Counter(scope["name"] for scope in scopes)
+    categories = sorted({scope["category"] for scope in scopes})
     for scope in scopes:
-        # A scope of another category may bear the same name (全科医学专业): never offer it as a wrong one.
-        wrong = rng.sample(sorted({s["name"] for s in scopes if s["category"] != scope["category"]} - {scope["name"]}), 3)
-        rows.append(question(province_id, "A1", f"下列属于{scope['category']}类别医师执业范围的是", [scope["name"]], wrong,
-                             PROFESSIONAL, rng, category=scope["category"], explanation="医师执业注册管理办法。"))
+        if names[scope["name"]] > 1:  # 全科医学专业 is a scope of 临床 and of 中医: no single answer
+            continue
+        rows.append(question(province_id, "A1", f"执业范围“{scope['name']}”属于哪一类别医师", [scope["category"]],
+                             [c for c in categories if c != scope["category"]], PROFESSIONAL, rng,
+                             category=scope["category"], explanation="医师执业注册管理办法：执业类别与执业范围。"))
     return rows
 
 
 def split_pools(rows: list[Question]) -> None:
     """Both pools in the demo bank, never the same question in both: of each 知识点 × 题型, every third
     single question and every second group (drawn whole) is 练习, the rest 考试 — enough of each for
-    the papers below and the mock papers of demo_training."""
+    the papers below and the mock papers of demo_training (counted per category too: a 临床 paper draws
+from the 临床 questions alone)."""
     seen: dict[tuple, list[str]] = {}
     for row in rows:
-        units = seen.setdefault((row.topic, row.kind), [])
+        units = seen.setdefault((row.topic, row.kind, row.category), [])
         unit = row.group_key or f"q{len(units)}"
         if unit not in units:
             units.append(unit)
@@ -185,10 +250,14 @@ HUMANITIES_RULES = [{"kind": "A1", "count": 16, "points": 4, "topic": HUMANITIES
                     {"kind": "X", "count": 4, "points": 4, "topic": HUMANITIES},
                     {"kind": "A3", "count": 3, "points": 4, "topic": HUMANITIES},
                     {"kind": "B1", "count": 4, "points": 2, "topic": HUMANITIES}]
-COMBINED_RULES = [{"kind": "A1", "count": 10, "points": 2, "topic": HUMANITIES},
-                  {"kind": "A1", "count": 20, "points": 2, "topic": PROFESSIONAL},
-                  {"kind": "A2", "count": 10, "points": 2, "topic": PROFESSIONAL},
-                  {"kind": "X", "count": 4, "points": 5, "topic": PROFESSIONAL}]
+CLINICAL_RULES = [{"kind": "A1", "count": 10, "points": 2, "topic": HUMANITIES},
+                  {"kind": "A1", "count": 12, "points": 3, "topic": PROFESSIONAL, "category": "临床"},
+                  {"kind": "A2", "count": 6, "points": 4, "topic": PROFESSIONAL, "category": "临床"},
+                  {"kind": "X", "count": 4, "points": 5, "topic": PROFESSIONAL, "category": "临床"}]
+DENTAL_RULES = [{"kind": "A1", "count": 10, "points": 2, "topic": HUMANITIES},
+                {"kind": "X", "count": 4, "points": 5, "topic": HUMANITIES},
+                {"kind": "A1", "count": 10, "points": 4, "topic": PROFESSIONAL, "category": "口腔"},
+                {"kind": "X", "count": 2, "points": 10, "topic": PROFESSIONAL, "category": "口腔"}]
 
 
 def get_paper(province_id: int, title: str, rules: list[dict], duration: int) -> Paper:
@@ -207,9 +276,9 @@ def seed_arrangements(cycle: Cycle, assessment_body_id: int | None, now: datetim
     found = []
     for name, paper, procedure, category, attempts in (
             ("医学人文测评卷", simple, "简易程序", None, 20),
-            ("医学人文与业务水平综合试卷", get_paper(cycle.province_id, "专业知识业务水平临床测评试卷", COMBINED_RULES, 90),
+            ("医学人文与业务水平综合试卷", get_paper(cycle.province_id, "专业知识业务水平临床测评试卷", CLINICAL_RULES, 90),
              "一般程序", "临床", 1),
-            ("医学人文与业务水平综合试卷", get_paper(cycle.province_id, "专业知识业务水平口腔测评试卷", COMBINED_RULES, 90),
+            ("医学人文与业务水平综合试卷", get_paper(cycle.province_id, "专业知识业务水平口腔测评试卷", DENTAL_RULES, 90),
              "一般程序", "口腔", 1)):
         arrangement = db.session.scalar(select(Arrangement).where(
             Arrangement.cycle_id == cycle.id, Arrangement.paper_id == paper.id, Arrangement.round == ExamRound.REGULAR))
