@@ -12,8 +12,8 @@ from tests.browser.conftest import WECHAT_UA
 from tests.helpers import ready_for_exam
 from wechat_app.models import Course, CourseMedia, LessonProgress, Province, Question, WeChatUser
 from wechat_app.models.enums import MediaKind
-from wechat_app.storage import storage
 from wechat_app.simulator.fake_api import fake
+from wechat_app.storage import storage
 
 OPENID = "oSIMstudy00000000000000001"
 
