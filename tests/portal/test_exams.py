@@ -183,12 +183,12 @@ def test_makeup_is_shown_only_to_the_confirmed_list_and_only_while_it_is_open(cl
                     ExamRound.REGULAR, None)
     login_as(registration.physician)
     page = client.get("/m/results").get_data(as_text=True)
-    assert "补考安排：" not in page and "请在【参加考试】进入" not in page
+    assert "补考安排：" not in page and "【参加考试】</a>进入" not in page
     assert "待补考名单经卫生健康行政部门确认后" in page
     results.confirm_makeup_list(demo.session.scalar(select(Staff).where(Staff.username == "hnwjw")),
                                 registration.cycle, None)
     page = client.get("/m/results").get_data(as_text=True)
-    assert "您已列入待补考名单" in page and "补考安排：补考测评卷" in page and "请在【参加考试】进入" in page
+    assert "您已列入待补考名单" in page and "补考安排：补考测评卷" in page and "【参加考试】</a>进入" in page
     assert "补考测评卷" in client.get("/m/exams").get_data(as_text=True)
     clock.freeze(makeup.ends_at + timedelta(minutes=1))
     page = client.get("/m/results").get_data(as_text=True)
