@@ -212,3 +212,68 @@ def test_a_new_physician_with_post_and_specialties_of_the_department(client, sta
     assert new_physician(client, department_id=department.id, specialties=["03.01"], post="科副主任").status_code == 302
     created = demo.session.scalar(select(Physician).where(Physician.name == "刘新"))
     assert (created.post, created.specialties) == ("科副主任", ["03.01"])
+
+
+def test_the_list_pages_in_the_database_and_keeps_its_filters(client, staff, demo):
+    """Issue 23, defect 6: 150 rows on one page and ?page=2 ignored."""
+    from tests.helpers import many_awaiting
+
+    many_awaiting(demo, 70, 7000)
+    staff("rmyy")
+    total = demo.session.scalar(select(func.count(Physician.id)).where(
+        Physician.institution_id == demo.session.scalar(select(Staff.institution_id).where(Staff.username == "rmyy"))))
+    first = client.get("/console/physicians").get_data(as_text=True)
+    assert first.count("data-physician=") == 50 and f"共{total}条，第1–50条" in first
+    second = client.get("/console/physicians?page=2&department=").get_data(as_text=True)
+    assert second.count("data-physician=") == min(50, total - 50) and "department=" in second and "上一页" in second
+    for bad in ("abc", "0", "-1", "99999999999", "2.5"):
+        response = client.get(f"/console/physicians?page={bad}")
+        assert response.status_code == 200 and f"共{total}条，第1–50条" in response.get_data(as_text=True), bad
+    past_the_end = client.get("/console/physicians?page=9999").get_data(as_text=True)  # the last page, not an empty one
+    assert past_the_end.count("data-physician=") == total - 50 * ((total - 1) // 50)
+
+
+def test_search_by_name_or_id_number_in_any_form(client, staff, demo):
+    from tests.helpers import many_awaiting
+    from wechat_app.domain.idnumbers import to_15
+
+    (registration,) = many_awaiting(demo, 1, 7100)
+    physician = registration.physician
+    staff("rmyy")
+    rows = lambda words: client.get("/console/physicians", query_string={"words": words}).get_data(as_text=True)  # noqa: E731
+    assert f'data-physician="{physician.id}"' in rows("批量医师7100")
+    assert f'data-physician="{physician.id}"' in rows(physician.id_number_18)
+    assert f'data-physician="{physician.id}"' in rows(to_15(physician.id_number_18))  # the legacy form finds it too
+    assert f'data-physician="{physician.id}"' in rows(physician.id_number_18.lower())
+    partial = rows(physician.id_number_18[:10])  # the column is sealed: only a whole number is found
+    assert "共0条" in partial and physician.id_number_18 not in partial
+    for hostile in ("%", "_", "'; DROP TABLE physicians; --", "批" * 200, "\x00"):
+        assert client.get("/console/physicians", query_string={"words": hostile}).status_code in (200, 400), hostile
+
+
+def test_the_status_filter_has_every_status(client, staff, demo):
+    """Issue 23, defect 9: 免考/合格/不合格/待补考 were missing."""
+    from tests.helpers import many_awaiting
+
+    (passed,) = many_awaiting(demo, 1, 7200, status="passed")
+    staff("rmyy")
+    page = client.get("/console/physicians?status=passed").get_data(as_text=True)
+    for label in ("未开通报名，请联系医疗卫生机构", "免考", "考核合格", "考核不合格", "待补考"):
+        assert f">{label}</option>" in page, label
+    shown = page.count("data-physician=")
+    assert f'data-physician="{passed.physician_id}"' in page and page.count("<td>考核合格</td>") == shown
+
+
+def test_the_export_is_its_own_form_and_sends_the_filters(client, staff, demo):
+    """Issue 23, defect 1: the export form sat inside the search form, so the click re-ran the search."""
+    import re
+
+    staff("rmyy")
+    page = client.get("/console/physicians?enrolled=no&page=2").get_data(as_text=True)
+    search = page[page.index('id="physician-search"'):]
+    assert search.index("</form>") < search.index('id="physician-export"')
+    export = re.search(r'<form[^>]*id="physician-export".*?</form>', page, re.S).group(0)
+    assert 'name="enrolled" value="no"' in export and 'name="page"' not in export
+    response = client.post("/console/physicians/export.xlsx", data={"csrf_token": csrf_token(page), "enrolled": "no"})
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert response.status_code == 200 and len(rows) > 1

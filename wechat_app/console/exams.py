@@ -14,6 +14,7 @@ from wechat_app.domain import (
     exam_admin,
     exams,
     face_checks,
+    paging,
     question_bank,
     results,
     seals,
@@ -33,7 +34,6 @@ from wechat_app.forms.console import (
     RoundForm,
     SealForm,
 )
-from wechat_app.inputs import parse_count
 from wechat_app.models import Arrangement, AssessmentBody, FaceCheck, Paper, Question
 from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionPool, Role
 
@@ -59,9 +59,9 @@ def managed(arrangement_id: int) -> Arrangement:
 def bank():
     search = QuestionSearch(request.args, meta={"csrf": False})
     search.validate()
-    page = min(max(parse_count(request.args.get("page")) or 1, 1), 10_000)
-    rows, total = question_bank.search(current_user, search.kind.data or "", search.words.data or "", page)
-    return render_template("console/bank.html", rows=rows, total=total, page=page, search=search, form=ConfirmForm())
+    page = question_bank.search(current_user, search.kind.data or "", search.words.data or "",
+                                paging.page_number(request.args.get("page")))
+    return render_template("console/bank.html", page=page, search=search, form=ConfirmForm())
 
 
 @bp.get("/bank/template.xlsx")

@@ -16,7 +16,7 @@ from wechat_app.console.common import (
     staff_required,
     xlsx,
 )
-from wechat_app.domain import enumerations, physicians, record, spreadsheets
+from wechat_app.domain import enumerations, paging, physicians, record, spreadsheets
 from wechat_app.domain.authority import DEFAULT_ASSESSOR_CRITERIA, apply_as_assessor
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
@@ -37,7 +37,7 @@ from wechat_app.forms.console import (
 )
 from wechat_app.inputs import parse_id
 from wechat_app.models import AssessorApplication, Cycle, Department, Physician, Registration, Staff
-from wechat_app.models.enums import Role
+from wechat_app.models.enums import Role, Status
 
 PAGE = 20
 
@@ -94,11 +94,14 @@ def department_action(department_id: int, action: str):
 
 
 def physician_list(filters: PhysicianFilter):
-    """The institution's physicians with the filters of the seed (科室, 首次注册时间, 状态, 是否参加本周期)."""
+    """The institution's physicians with the filters of the seed (科室, 首次注册时间, 状态, 是否参加本周期)
+    and a search by name or ID number, as a query in the order the list shows."""
     cycle = current_cycle(current_user.institution.province_id)
     query = (select(Physician, Registration).outerjoin(Registration, (Registration.physician_id == Physician.id)
                                                        & (Registration.cycle_id == (cycle.id if cycle else -1)))
              .where(Physician.institution_id == current_user.institution_id).order_by(Physician.id))
+    if filters.words.data:
+        query = query.where(physicians.matching(filters.words.data))
     if filters.department.data:
         query = query.where(Physician.department_id == filters.department.data)
     if filters.registered_from.data:
@@ -107,18 +110,21 @@ def physician_list(filters: PhysicianFilter):
         query = query.where(Registration.id.is_not(None))
     elif filters.enrolled.data == "no":
         query = query.where(Registration.id.is_(None))
-    if filters.status.data:
+    if filters.status.data == Status.NOT_OPEN:
+        query = query.where(Registration.id.is_(None))
+    elif filters.status.data in set(Status):
         query = query.where(Registration.status == filters.status.data)
-    return db.session.execute(query).all()
+    return query
 
 
 @bp.get("/physicians")
 @staff_required(Role.INSTITUTION)
 def physicians_page():
-    rows = physician_list(PhysicianFilter(request.args, meta={"csrf": False}).applicable())
+    filters = PhysicianFilter(request.args, meta={"csrf": False}).applicable()
+    page = paging.paginate(physician_list(filters), paging.page_number(request.args.get("page")), rows_as_tuples=True)
     departments = db.session.scalars(select(Department).where(Department.institution_id == current_user.institution_id)).all()
-    return render_template("console/physicians.html", rows=rows, label=label, departments=departments,
-                           args=request.args, form=ConfirmForm())
+    return render_template("console/physicians.html", page=page, label=label, departments=departments,
+                           statuses=list(Status), args=request.args, form=ConfirmForm())
 
 
 @bp.post("/physicians/export.xlsx")
@@ -127,7 +133,8 @@ def physicians_export():
     filters = PhysicianFilter()
     if not filters.validate_on_submit():
         abort(400)
-    return xlsx(spreadsheets.export_physicians(current_user, physician_list(filters), ip()), "医师列表.xlsx")
+    return xlsx(spreadsheets.export_physicians(current_user, db.session.execute(physician_list(filters)).all(), ip()),
+                "医师列表.xlsx")
 
 
 @bp.get("/physicians/template.xlsx")
@@ -250,7 +257,8 @@ def enroll():
     if not form.validate_on_submit():
         return refused(form)
     if form.scope.data == "all":
-        chosen = [p for p, r in physician_list(PhysicianFilter(formdata=None, meta={"csrf": False})) if r is None]
+        unopened = physician_list(PhysicianFilter(formdata=None, meta={"csrf": False})).where(Registration.id.is_(None))
+        chosen = [p for p, _ in db.session.execute(unopened)]
     else:
         chosen = [in_scope_physician(i) for i in form.physician_id.data]
     outcome(lambda: physicians.enroll_physicians(current_user, chosen, ip()),

@@ -14,6 +14,8 @@ from wechat_app.domain import (
     enumerations,
     notifications,
     outbox,
+    paging,
+    physicians,
     reviews,
     scopes,
     sessions,
@@ -31,7 +33,7 @@ from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm, first_error
 from wechat_app.forms.console import BatchReviewForm, ReviewForm, StaffLoginForm
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
-from wechat_app.models.enums import Role
+from wechat_app.models.enums import ApplicationStatus, Role
 from wechat_app.wechat.oauth import safe_next
 
 
@@ -81,9 +83,10 @@ def stage() -> str:
 @bp.get("/reviews")
 @staff_required(Role.INSTITUTION, Role.ASSESSOR)
 def review_queue():
-    registrations = db.session.scalars(reviews.queue(stage(), scopes.institution_ids(current_user))).all()
-    return render_template("console/reviews.html", registrations=registrations, form=ConfirmForm(),
-                           stage=stage())
+    words = (request.args.get("words") or "")[:40]
+    page = paging.paginate(reviews.queue(stage(), scopes.institution_ids(current_user), words),
+                           paging.page_number(request.args.get("page")))
+    return render_template("console/reviews.html", page=page, words=words, form=ConfirmForm(), stage=stage())
 
 
 @bp.get("/reviews/<int:registration_id>")
@@ -147,9 +150,15 @@ def review_batch():
 @staff_required()
 def exemptions():
     ids = scopes.institution_ids(current_user)
-    rows = db.session.scalars(select(Exemption).join(Registration).join(Physician, Registration.physician_id == Physician.id)
-                              .where(Physician.institution_id.in_(ids)).order_by(Exemption.id.desc())).all()
-    return render_template("console/exemptions.html", rows=rows, form=ConfirmForm())
+    query = (select(Exemption).join(Registration).join(Physician, Registration.physician_id == Physician.id)
+             .where(Physician.institution_id.in_(ids)).order_by(Exemption.id.desc()))
+    words = (request.args.get("words") or "")[:40]
+    if words.strip():
+        query = query.where(physicians.matching(words))
+    if request.args.get("status") in set(ApplicationStatus):
+        query = query.where(Exemption.status == request.args["status"])
+    page = paging.paginate(query, paging.page_number(request.args.get("page")))
+    return render_template("console/exemptions.html", page=page, words=words, args=request.args, form=ConfirmForm())
 
 
 @bp.post("/exemptions/<int:exemption_id>")
@@ -199,5 +208,6 @@ def audit_log():
                              scopes.authority_ids(current_user.health_authority_id))
     if request.args.get("action") in audit.ACTIONS:
         query = query.where(AuditLog.action == request.args["action"])
-    rows = db.session.scalars(query.limit(200)).all()
-    return render_template("console/audit.html", lines=audit.readable(rows), actions=audit.ACTIONS, args=request.args)
+    page = paging.paginate(query, paging.page_number(request.args.get("page")))
+    return render_template("console/audit.html", page=page, lines=audit.readable(page.rows), actions=audit.ACTIONS,
+                           args=request.args)

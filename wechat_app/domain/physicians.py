@@ -2,6 +2,7 @@
 开通报名. Each use case checks the staff member's scope, writes an audit row and commits once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,20 @@ from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Department, Physician, Registration, Staff
+from wechat_app.models.physician import id_number_indexes
+
+ID_NUMBER_LIKE = re.compile(r"[0-9０-９]{6,}[0-9０-９xXｘＸ]*")
+
+
+def matching(words: str):
+    """The condition a console search puts on physicians: an ID number (any form it is typed in) is
+    found through its blind index — the column is sealed, so no part of it can be searched — and
+    anything else is a part of the name."""
+    words = words.strip()[:40]
+    if ID_NUMBER_LIKE.fullmatch(words):
+        return Physician.id_number_index.in_(id_number_indexes(words, strict=False))
+    return Physician.name.contains(words, autoescape=True)
+
 
 # --- 科室 ------------------------------------------------------------------------------------
 

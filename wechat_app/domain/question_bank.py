@@ -4,9 +4,9 @@ in place (models/exam.py): an edit retires it and adds the new version."""
 from __future__ import annotations
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from wechat_app.domain import audit
+from wechat_app.domain import audit, paging
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import check_edits_material, own_province_id
 from wechat_app.domain.spreadsheets import read_sheet, workbook_bytes
@@ -106,16 +106,14 @@ def import_questions(staff: Staff, data: bytes, ip: str | None) -> tuple[int, li
     return len(added), []
 
 
-def search(staff: Staff, kind: str = "", words: str = "", page: int = 1, per_page: int = 50):
+def search(staff: Staff, kind: str = "", words: str = "", page: int = 1) -> paging.Page:
     """The province's active questions, newest first, filtered by type and words in the stem."""
     query = select(Question).where(Question.province_id == own_province_id(staff), Question.retired.is_(False))
     if kind in set(QuestionKind):
         query = query.where(Question.kind == kind)
     if words:
-        query = query.where(Question.stem.contains(words[:40]))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Question.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    return rows, total
+        query = query.where(Question.stem.contains(words[:40], autoescape=True))
+    return paging.paginate(query.order_by(Question.id.desc()), page)
 
 
 @use_case()

@@ -8,13 +8,13 @@ from datetime import date
 from sqlalchemy import select
 
 from wechat_app import clock
-from wechat_app.domain import applications, audit, notifications, record
+from wechat_app.domain import applications, audit, notifications, physicians, record
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
 from wechat_app.domain.submission import latest_snapshot
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
-from wechat_app.models import Exemption, Physician, Registration, Review, Staff
+from wechat_app.models import Exemption, Institution, Physician, Registration, Review, Staff
 
 RATINGS = ("合格", "不合格")
 STAGE = {"institution": ("医疗卫生机构", Action.INSTITUTION_APPROVE, Action.INSTITUTION_REJECT, Role.INSTITUTION),
@@ -113,12 +113,17 @@ def batch_approve(staff: Staff, registrations: list[Registration], stage: str, i
     return done, problems
 
 
-def queue(stage: str, institution_ids: set[int]):
+def queue(stage: str, institution_ids: set[int], words: str = ""):
+    """The registrations waiting for this stage in these institutions, oldest submission first;
+    `words`: a name, an ID number or a part of the institution's name."""
     status = AWAITING[Role(stage)]
-
-    return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
-            .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))
-            .order_by(Registration.submitted_at))
+    query = (select(Registration).join(Physician, Registration.physician_id == Physician.id)
+             .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))
+             .order_by(Registration.submitted_at, Registration.id))
+    if words.strip():
+        named_institutions = select(Institution.id).where(Institution.name.contains(words.strip()[:40], autoescape=True))
+        query = query.where(physicians.matching(words) | Physician.institution_id.in_(named_institutions))
+    return query
 
 
 def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: str, ip: str | None) -> None:

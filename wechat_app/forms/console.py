@@ -61,9 +61,10 @@ class DepartmentSearch(Search):
 
 
 class PhysicianFilter(Search):
-    """The filters of 医师管理 (科室, 首次注册时间, 状态, 是否参加本周期): the page reads them from its
-    query string (no CSRF there), the export posts them."""
+    """The filters of 医师管理 (姓名或证件号码, 科室, 首次注册时间, 状态, 是否参加本周期): the page reads
+    them from its query string (no CSRF there), the export posts them."""
 
+    words = text(40)  # a name, or an ID number (found through its blind index)
     department = record_id(required=False)
     registered_from = optional_date("首次注册时间")
     enrolled = text(3)

@@ -1,0 +1,39 @@
+"""Console lists that scale (issue 23): each pages in the database, shows its total, keeps its filters
+across pages, and searches by name, ID number (blind index) or institution."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.helpers import many_awaiting
+from wechat_app.domain import audit
+from wechat_app.extensions import db as _db
+from wechat_app.models import Institution, Physician, Registration, Staff
+
+
+def test_the_review_queue_pages_and_searches(client, staff, demo):
+    many_awaiting(demo, 60, 8000, status="pending_assessor")
+    staff("kaohe")
+    waiting = demo.session.query(Registration).filter(Registration.status == "pending_assessor").count()
+    first = client.get("/console/reviews").get_data(as_text=True)
+    assert first.count('name="registration_id"') == 50 and f"共{waiting}条" in first
+    second = client.get("/console/reviews?page=2").get_data(as_text=True)
+    assert second.count('name="registration_id"') == waiting - 50
+    one = client.get("/console/reviews", query_string={"words": "批量医师8007"}).get_data(as_text=True)
+    assert one.count('name="registration_id"') == 1 and "共1条" in one
+    in_hospital = demo.session.query(Registration).join(Physician, Registration.physician_id == Physician.id).join(
+        Institution, Physician.institution_id == Institution.id).filter(
+        Registration.status == "pending_assessor", Institution.name.contains("天心区人民")).count()
+    by_institution = client.get("/console/reviews", query_string={"words": "天心区人民"}).get_data(as_text=True)
+    assert 60 <= in_hospital < waiting and f"共{in_hospital}条" in by_institution
+
+
+def test_the_audit_log_pages_past_its_old_200_rows(client, staff, demo):
+    authority = demo.session.scalar(select(Staff).where(Staff.username == "hnwjw"))
+    for number in range(230):
+        audit.record("staff", authority.id, "staff_login", "staff", authority.id, f"10.0.{number // 256}.{number % 256}")
+    _db.session.commit()
+    staff("hnwjw")
+    first = client.get("/console/audit?action=staff_login").get_data(as_text=True)
+    assert first.count("<tr><td>20") == 50 and "action=staff_login" in first
+    last = client.get("/console/audit?action=staff_login&page=5").get_data(as_text=True)
+    assert 'aria-current="page">5<' in last and last.count("<tr><td>20") >= 30
