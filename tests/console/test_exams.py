@@ -35,7 +35,7 @@ def sheet(rows) -> bytes:
     return buffer.getvalue()
 
 
-GOOD = ("A1", "", "", "医师定期考核的周期为", "一年", "两年", "三年", "五年", "", "C", "医师法", "", "", "医学人文", 2)
+GOOD = ("A1", "", "", "医师定期考核每一周期的年限为", "一年", "两年", "三年", "五年", "", "C", "医师法", "", "", "医学人文", 2)
 
 
 def test_the_bank_imports_a_whole_file_or_nothing(client, staff, demo):
@@ -53,7 +53,7 @@ def test_the_bank_imports_a_whole_file_or_nothing(client, staff, demo):
     good = post(client, "/console/bank/import", {"file": (io.BytesIO(sheet([GOOD])), "bank.xlsx")}, "/console/bank",
                 content_type="multipart/form-data", follow_redirects=True)
     assert "成功导入1道题目" in good.get_data(as_text=True)
-    assert "医师定期考核的周期为" in client.get("/console/bank?words=周期").get_data(as_text=True)
+    assert "医师定期考核每一周期的年限为" in client.get("/console/bank?words=年限").get_data(as_text=True)
 
 
 def test_papers_and_arrangements_and_who_makes_which_round(client, staff, demo):

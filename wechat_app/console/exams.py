@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
-from wechat_app.console.common import bp, import_outcome, ip, outcome, refused, staff_required, xlsx
+from wechat_app.console.common import bp, ip, outcome, refused, staff_required, xlsx
 from wechat_app.domain import (
     captures,
     enumerations,
@@ -27,9 +27,9 @@ from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm
 from wechat_app.forms.console import (
     ArrangementForm,
-    ImportForm,
     PaperForm,
     QuestionForm,
+    QuestionImportForm,
     QuestionSearch,
     RoundForm,
     SealForm,
@@ -59,9 +59,10 @@ def managed(arrangement_id: int) -> Arrangement:
 def bank():
     search = QuestionSearch(request.args, meta={"csrf": False})
     search.validate()
+    retired = search.retired.data == "1"
     page = question_bank.search(current_user, search.kind.data or "", search.words.data or "",
-                                paging.page_number(request.args.get("page")))
-    return render_template("console/bank.html", page=page, search=search, form=ConfirmForm())
+                                paging.page_number(request.args.get("page")), retired=retired)
+    return render_template("console/bank.html", page=page, search=search, retired=retired, form=ConfirmForm())
 
 
 @bp.get("/bank/template.xlsx")
@@ -73,11 +74,25 @@ def bank_template():
 @bp.post("/bank/import")
 @staff_required(*EXAM_STAFF)
 def bank_import():
-    form = ImportForm()
-    if not form.validate_on_submit():
+    form = QuestionImportForm()
+    if not form.validate_on_submit() or (form.duplicates.data or "refuse") not in set(question_bank.Duplicates):
         return refused(form)
-    return import_outcome(question_bank.import_questions(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1),
-                                                         ip()), "道题目", "console.bank")
+    imported = question_bank.import_questions(current_user, form.file.data.read(spreadsheets.MAX_BYTES + 1), ip(),
+                                              question_bank.Duplicates(form.duplicates.data or "refuse"))
+    if imported.errors:
+        return render_template("console/import_errors.html", errors=imported.errors), 400
+    flash(imported.summary)
+    return redirect(url_for("console.bank"))
+
+
+@bp.post("/bank/<int:question_id>/restore")
+@staff_required(*EXAM_STAFF)
+def bank_restore(question_id: int):
+    question = db.session.get(Question, question_id)
+    if question is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    outcome(lambda: question_bank.restore(current_user, question, ip()), lambda _: f"题目（编号{question.id}）已重新启用。")
+    return redirect(url_for("console.bank", retired=1))
 
 
 @bp.post("/bank/<int:question_id>/retire")
@@ -98,15 +113,22 @@ def bank_edit(question_id: int):
     if question is None or question.retired or question.province_id != own_province_id(current_user):
         abort(404)
     form = QuestionForm()
-    if form.validate_on_submit():
-        if outcome(lambda: question_bank.edit(current_user, question, form.values(), ip()),
-                   lambda new: f"已保存为新版本（编号{new.id}），原题已停用，已有考试不受影响。"):
-            return redirect(url_for("console.bank"))
-    elif form.is_submitted():
+    if form.is_submitted() and not form.validate():
         return refused(form)
-    return render_template("console/question_edit.html", question=question,
-                           values=question_bank.values_of(question) if not form.is_submitted() else form.values(),
-                           columns=question_bank.COLUMNS, form=form)
+    if not form.is_submitted():
+        return render_template("console/question_edit.html", question=question, values=question_bank.values_of(question),
+                               columns=question_bank.COLUMNS, form=form)
+    try:
+        new = question_bank.edit(current_user, question, form.values(), ip())
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        # At the field it names (the check's messages begin with the column), not as a flash at the top
+        field = next((c for c in sorted(question_bank.COLUMNS, key=len, reverse=True) if exc.message.startswith(c)), None)
+        return render_template("console/question_edit.html", question=question, values=form.values(),
+                               columns=question_bank.COLUMNS, form=form, error=exc.message, error_field=field), 400
+    flash(f"已保存为新版本（编号{new.id}），原题已停用，已有考试不受影响。")
+    return redirect(url_for("console.bank"))
 
 
 @bp.get("/arrangements")

@@ -42,7 +42,7 @@ ACTIONS = {
     "review_institution_approve": "报名审核通过", "review_institution_reject": "报名审核驳回",
     "review_assessor_approve": "报名复核通过", "review_assessor_reject": "报名复核驳回",
     "exemption_approved": "免考审核通过", "exemption_rejected": "免考审核不通过",
-    "questions_import": "导入题库", "question_retire": "停用题目", "question_edit": "修改题目（新版本）", "paper_create": "创建试卷",
+    "questions_import": "导入题库", "question_retire": "停用题目", "question_edit": "修改题目（新版本）", "question_restore": "重新启用题目", "paper_create": "创建试卷",
     "arrangement_create": "创建考试安排", "arrangement_publish": "发布考试安排",
     "face_check_approved": "人脸审核通过", "face_check_rejected": "人脸审核驳回",
     "results_publish": "发布考核结果", "results_absentees": "标记缺考", "makeup_confirm": "确认待补考名单",

@@ -3,10 +3,13 @@ physician import), search, and retiring a question. A question an attempt has us
 in place (models/exam.py): an edit retires it and adds the new version."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from enum import StrEnum
+
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from wechat_app.domain import audit, paging
+from wechat_app.domain import audit, enumerations, paging
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import check_edits_material, own_province_id
 from wechat_app.domain.spreadsheets import read_sheet, workbook_bytes
@@ -14,6 +17,7 @@ from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import Question, Staff
 from wechat_app.models.enums import QuestionKind, QuestionPool
+from wechat_app.models.exam import fingerprint
 
 COLUMNS = ("题型", "分组", "共用题干", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "答案", "解析",
            "执业类别", "专业", "知识点", "难度", "题库")
@@ -70,6 +74,8 @@ def row_question(values: dict[str, str], province_id: int) -> Question:
     pool = values["题库"] or QuestionPool.EXAM.value
     if pool not in set(QuestionPool):
         raise ValueError("题库应为考试或练习")
+    if values["执业类别"] and values["执业类别"] not in enumerations.categories():
+        raise ValueError(f"执业类别应为{'、'.join(enumerations.categories())}之一，或留空表示适用于全部类别")
     too_long = [name for name, limit in (("分组", 40), ("执业类别", 10), ("专业", 40), ("知识点", 40)) if len(values[name]) > limit]
     if too_long:
         raise ValueError(f"{too_long[0]}过长")
@@ -79,41 +85,124 @@ def row_question(values: dict[str, str], province_id: int) -> Question:
                     difficulty=int(difficulty), pool=pool)
 
 
+class Duplicates(StrEnum):
+    """What an import does with a question the bank (or the file, further up) already holds."""
+
+    REFUSE = "refuse"  # name them, import nothing (the default: a bank is not doubled by a second click)
+    SKIP = "skip"  # keep what is there, import the rest
+    REPLACE = "replace"  # retire what is there, import the new version (old attempts keep theirs)
+
+
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    skipped: int = 0
+    replaced: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        parts = [f"成功导入{self.added}道题目"]
+        if self.skipped:
+            parts.append(f"跳过重复题目{self.skipped}道")
+        if self.replaced:
+            parts.append(f"替换题库中的原题{self.replaced}道（原题已停用）")
+        return "，".join(parts) + "。"
+
+
 @use_case()
-def import_questions(staff: Staff, data: bytes, ip: str | None) -> tuple[int, list[str]]:
-    """All rows or none: returns (added, errors by row)."""
+def import_questions(staff: Staff, data: bytes, ip: str | None, duplicates: Duplicates = Duplicates.REFUSE) -> Imported:
+    """All rows or none. A question whose stem and options are already in the bank, or further up in
+    the file, is a duplicate: refused with its row (default), skipped, or replacing the one there."""
     province_id = own_province_id(staff)
     check_edits_material(staff)
-    rows, errors = read_sheet(data, COLUMNS)
+    read, errors = questions_in(data, province_id)
     if errors:
-        return 0, errors
-    added = []
-    for number, row in enumerate(rows[1:], start=2):
+        return Imported(0, errors=errors)
+    in_bank = in_bank_by_fingerprint(province_id, {q.fingerprint for _, q in read if q.fingerprint})
+    added: list[Question] = []
+    skipped, replaced, seen = 0, 0, dict[str, int]()
+    for number, question in read:
+        key = question.fingerprint or ""
+        earlier, there = seen.get(key), in_bank.get(key)
+        if duplicates == Duplicates.REFUSE and earlier:
+            errors.append(f"第{number}行：与第{earlier}行的题干和选项相同")
+            continue
+        if duplicates == Duplicates.REFUSE and there:
+            errors.append(f"第{number}行：题库中已有题干和选项相同的题目（编号{there.id}）")
+            continue
+        seen.setdefault(key, number)
+        if earlier or (there and duplicates == Duplicates.SKIP):
+            skipped += 1
+            continue
+        if there:  # REPLACE
+            there.retired = True
+            question.replaces_id = there.id
+            replaced += 1
+        added.append(question)
+    if errors:
+        return Imported(0, errors=errors + ["可选择“跳过重复题目”或“替换题库中的原题”后重新导入。"])
+    db.session.add_all(added)
+    audit.record("staff", staff.id, "questions_import", "staff", staff.id, ip, count=len(added),
+                 skipped=skipped, replaced=replaced)
+    return Imported(len(added), skipped, replaced)
+
+
+def questions_in(data: bytes, province_id: int) -> tuple[list[tuple[int, Question]], list[str]]:
+    """The file's questions with their row numbers, or the errors by row."""
+    rows, errors = read_sheet(data, COLUMNS)
+    read: list[tuple[int, Question]] = []
+    for number, row in enumerate(rows[1:] if not errors else [], start=2):
         values = {column: text(value) for column, value in zip(COLUMNS, row, strict=False)}
         values |= {column: "" for column in COLUMNS if column not in values}
         if not any(values.values()):
             continue
         try:
-            added.append(row_question(values, province_id))
+            question = row_question(values, province_id)
         except ValueError as exc:
             errors.append(f"第{number}行：{exc}")
-    if errors:
-        return 0, errors
-    if not added:
-        return 0, ["文件中没有题目。"]
-    db.session.add_all(added)
-    audit.record("staff", staff.id, "questions_import", "staff", staff.id, ip, count=len(added))
-    return len(added), []
+            continue
+        question.fingerprint = fingerprint(question.stem, question.options)
+        read.append((number, question))
+    if not read and not errors:
+        errors.append("文件中没有题目。")
+    return read, errors
 
 
-def search(staff: Staff, kind: str = "", words: str = "", page: int = 1) -> paging.Page:
-    """The province's active questions, newest first, filtered by type and words in the stem."""
-    query = select(Question).where(Question.province_id == own_province_id(staff), Question.retired.is_(False))
+def in_bank_by_fingerprint(province_id: int, fingerprints: set[str]) -> dict[str, Question]:
+    """The province's active questions with these fingerprints (a thousand per query)."""
+    found: dict[str, Question] = {}
+    wanted = sorted(fingerprints)
+    for start in range(0, len(wanted), 1000):
+        found |= {q.fingerprint: q for q in db.session.scalars(select(Question).where(
+            Question.province_id == province_id, Question.retired.is_(False),
+            Question.fingerprint.in_(wanted[start:start + 1000]))) if q.fingerprint}
+    return found
+
+
+def search(staff: Staff, kind: str = "", words: str = "", page: int = 1, retired: bool = False) -> paging.Page:
+    """The province's active (or retired) questions, newest first, filtered by type and words in the stem."""
+    query = select(Question).where(Question.province_id == own_province_id(staff), Question.retired.is_(retired))
     if kind in set(QuestionKind):
         query = query.where(Question.kind == kind)
     if words:
         query = query.where(Question.stem.contains(words[:40], autoescape=True))
     return paging.paginate(query.order_by(Question.id.desc()), page)
+
+
+@use_case()
+def restore(staff: Staff, question: Question, ip: str | None) -> None:
+    """A retired question in use again — unless the bank already holds it (its new version, or the
+    same stem and options imported since)."""
+    if question.province_id != own_province_id(staff):
+        raise DomainError("题目不存在。", status=404)
+    check_edits_material(staff)
+    twin = in_bank_by_fingerprint(question.province_id, {fingerprint(question.stem, question.options)}).get(
+        fingerprint(question.stem, question.options))
+    if twin is not None:
+        raise DomainError(f"题库中已有题干和选项相同的在用题目（编号{twin.id}），不能重复启用。")
+    question.retired = False
+    audit.record("staff", staff.id, "question_restore", "staff", staff.id, ip, question=question.id)
 
 
 @use_case()
@@ -145,6 +234,10 @@ def edit(staff: Staff, question: Question, values: dict[str, str], ip: str | Non
         new = row_question({column: (values.get(column) or "").strip() for column in COLUMNS}, question.province_id)
     except ValueError as exc:
         raise DomainError(f"{exc}。") from None
+    same = in_bank_by_fingerprint(question.province_id, {fingerprint(new.stem, new.options)})
+    twin = next(iter(same.values()), None)
+    if twin is not None and twin.id != question.id:
+        raise DomainError(f"题库中已有题干和选项相同的题目（编号{twin.id}），请勿重复录入。")
     new.replaces_id = question.id
     question.retired = True
     db.session.add(new)

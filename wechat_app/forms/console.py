@@ -196,6 +196,11 @@ class RoundForm(Form):
 class QuestionSearch(Form):
     kind = text(2)
     words = text(40)
+    retired = text(1)  # "1": the retired questions, to view or re-enable
+
+
+class QuestionImportForm(ImportForm):
+    duplicates = text(10)  # domain/question_bank.Duplicates; empty is refuse
 
 
 class QuestionForm(Form):

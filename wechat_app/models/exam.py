@@ -3,10 +3,13 @@ paper for a target and a window), attempts with one answer row per question, fac
 published result of a registration with its verification token."""
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
@@ -26,7 +29,8 @@ class Question(Model):
     questions, a study page shows only 练习 ones."""
 
     __tablename__ = "questions"
-    __table_args__ = (check_in("kind", QuestionKind), check_in("pool", QuestionPool))
+    __table_args__ = (check_in("kind", QuestionKind), check_in("pool", QuestionPool),
+                      Index("ix_questions_fingerprint", "province_id", "fingerprint"))
     id: Mapped[int] = mapped_column(primary_key=True)
     province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
     kind: Mapped[str] = mapped_column(String(4))
@@ -43,7 +47,23 @@ class Question(Model):
     difficulty: Mapped[int] = mapped_column(Integer, default=3)  # 1 (easy) .. 5
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    # The stem and the options' texts (in any order, spaces ignored), hashed: two questions with the
+    # same are one question twice (domain/question_bank.py refuses, skips or replaces it on import).
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+def fingerprint(stem: str, options: list[dict]) -> str:
+    def plain(text: str) -> str:
+        return re.sub(r"\s+", "", text or "")
+    content = [plain(stem), sorted(plain(option.get("text", "")) for option in options or [])]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+@event.listens_for(Question, "before_insert")
+@event.listens_for(Question, "before_update")
+def _fingerprint(_mapper, _connection, question: Question) -> None:
+    question.fingerprint = fingerprint(question.stem, question.options)
 
 
 class Paper(Model):
