@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -179,3 +179,34 @@ def test_an_edit_is_a_new_version_and_old_attempts_keep_their_score(client, staf
     assert new.answer == wrong and not new.retired
     assert exams.scored(demo.session.get(type(attempt), attempt.id)) == score  # the old question still scores
     assert client.get(f"/console/bank/{first.id}/edit").status_code == 404  # retired: edit the new one
+
+
+def test_a_regular_arrangement_stays_inside_the_cycles_test_window(client, staff, demo):
+    """Issue 23, defect 7: an arrangement outside the cycle's 测评 window was accepted and sat."""
+    from wechat_app.domain.cycles import current_cycle
+
+    staff("kaohe")
+    paper = demo.session.scalar(select(Paper).where(Paper.title == "公共知识医学人文测评卷"))
+    cycle = current_cycle(paper.province_id)
+    at = lambda day: (datetime.combine(day, time(9))).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    form = {"paper_id": paper.id, "name": "窗口外测评", "round": "regular", "procedure": "简易程序", "category": "",
+            "level": "", "attempts": "2"}
+    for starts, ends in ((cycle.test_start - timedelta(days=1), cycle.test_start + timedelta(days=1)),
+                         (cycle.test_end, cycle.test_end + timedelta(days=1))):
+        page = post(client, "/console/arrangements", {**form, "starts_at": at(starts), "ends_at": at(ends)},
+                    "/console/arrangements", follow_redirects=True).get_data(as_text=True)
+        assert f"正式考试须安排在本周期测评时间（{cycle.test_start:%Y-%m-%d}至{cycle.test_end:%Y-%m-%d}）内" in page
+    assert demo.session.scalar(select(Arrangement).where(Arrangement.name == "窗口外测评")) is None
+    inside = post(client, "/console/arrangements", {**form, "starts_at": at(cycle.test_start), "ends_at": at(cycle.test_end)},
+                  "/console/arrangements", follow_redirects=True).get_data(as_text=True)
+    assert "考试安排已保存（未发布）" in inside
+
+
+def test_a_paper_the_bank_cannot_fill_is_refused_with_its_rule(client, staff, demo):
+    """Issue 23: a paper was accepted and physicians then met the staff message."""
+    staff("kaohe")
+    page = post(client, "/console/papers", {"title": "过大的试卷", "rules": "A1 医学人文 10 5\nA4 医学人文 50 1",
+                                            "pass_mark": "60", "duration": "60"}, "/console/arrangements",
+                follow_redirects=True).get_data(as_text=True)
+    assert "考试题库中A4型题（医学人文）只有" in page and "不足50道（还差" in page
+    assert demo.session.scalar(select(Paper).where(Paper.title == "过大的试卷")) is None

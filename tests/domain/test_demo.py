@@ -43,7 +43,7 @@ def test_current_cycle_is_live_around_today(db):
     seed_demo()
     hunan = db.session.scalar(select(Province).where(Province.name == "湖南"))
     states = {w.label: w.state(clock.today()).label for w in windows(current_cycle(hunan.id))}
-    assert states == {"医师报名": "进行中", "报名审核": "进行中", "免考申请": "进行中", "免考审核": "进行中", "测评": "未开始"}
+    assert states == {"医师报名": "进行中", "报名审核": "进行中", "免考申请": "进行中", "免考审核": "进行中", "测评": "进行中"}
 
 
 def test_seed2026_schedule_keeps_the_seed_dates(db):

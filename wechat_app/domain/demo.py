@@ -135,7 +135,8 @@ def live_windows(today: date) -> dict:
         review_start=today - timedelta(days=7), review_end=today + timedelta(days=24),
         exemption_start=today - timedelta(days=7), exemption_end=today + timedelta(days=7),
         exemption_review_start=today, exemption_review_end=today + timedelta(days=14),
-        test_start=today + timedelta(days=28), test_end=today + timedelta(days=38),
+        # the demo's papers are open now (demo_exams.seed_arrangements), so its 测评 window is too
+        test_start=today - timedelta(days=1), test_end=today + timedelta(days=9),
     )
 
 

@@ -195,7 +195,7 @@ def draw(rule: dict, units: list[list[Drawable]], rng: random.Random, pool: Ques
         count += len(unit)
     if count < rule["count"]:
         raise DomainError(f"{pool.value}题库中{rule['kind']}型题{'（' + rule['topic'] + '）' if rule.get('topic') else ''}"
-                          f"只有{count}道，不足{rule['count']}道，无法组卷。")
+                          f"只有{count}道，不足{rule['count']}道（还差{rule['count'] - count}道），无法组卷。")
     return chosen
 
 
