@@ -210,3 +210,60 @@ def test_a_paper_the_bank_cannot_fill_is_refused_with_its_rule(client, staff, de
                 follow_redirects=True).get_data(as_text=True)
     assert "考试题库中A4型题（医学人文）只有" in page and "不足50道（还差" in page
     assert demo.session.scalar(select(Paper).where(Paper.title == "过大的试卷")) is None
+
+
+def makeup_arrangement(demo) -> Arrangement:
+    regular = demo.session.scalar(select(Arrangement).where(Arrangement.procedure == "简易程序"))
+    makeup = Arrangement(cycle_id=regular.cycle_id, paper_id=regular.paper_id, name="全省补考", round="makeup",
+                         procedure=regular.procedure, starts_at=clock.now() + timedelta(days=1),
+                         ends_at=clock.now() + timedelta(days=3), attempts_allowed=1)
+    demo.session.add(makeup)
+    demo.session.commit()
+    return makeup
+
+
+@pytest.mark.parametrize("username", ["hnwjw", "txwjj", "kaohe"])
+def test_every_arrangement_listed_opens_its_preview_and_record(client, staff, demo, username):
+    """Issue 23, defect 8: the authorities' 补考安排 linked to previews that 404; kaohe never saw the 补考."""
+    makeup = makeup_arrangement(demo)
+    staff(username)
+    page = client.get("/console/arrangements").get_data(as_text=True)
+    listed = [int(i) for i in re.findall(r'data-arrangement="(\d+)"', page)]
+    assert makeup.id in listed
+    for arrangement_id in listed:
+        assert client.get(f"/console/arrangements/{arrangement_id}/preview").status_code == 200, arrangement_id
+        assert client.get(f"/console/arrangements/{arrangement_id}/sittings").status_code == 200, arrangement_id
+
+
+@pytest.mark.parametrize("username", ["txwjj", "kaohe"])
+def test_who_only_sees_the_provinces_makeup_cannot_publish_it(client, staff, demo, username):
+    makeup = makeup_arrangement(demo)
+    staff(username)
+    page = client.get("/console/arrangements").get_data(as_text=True)
+    row = re.search(rf'data-arrangement="{makeup.id}".*?</tr>', page, re.S).group(0)
+    assert "arrangement_publish" not in row and f"/console/arrangements/{makeup.id}/publish" not in row
+    assert post(client, f"/console/arrangements/{makeup.id}/publish", {}, "/console/arrangements").status_code == 404
+    demo.session.expire_all()
+    assert demo.session.get(Arrangement, makeup.id).published_at is None
+
+
+def test_the_provincial_authority_publishes_its_makeup_but_not_the_bodys_papers(client, staff, demo):
+    makeup = makeup_arrangement(demo)
+    regular = demo.session.scalar(select(Arrangement).where(Arrangement.round == "regular"))
+    staff("hnwjw")
+    assert post(client, f"/console/arrangements/{regular.id}/publish", {}, "/console/arrangements").status_code == 404
+    post(client, f"/console/arrangements/{makeup.id}/publish", {}, "/console/arrangements")
+    demo.session.expire_all()
+    assert demo.session.get(Arrangement, makeup.id).published_at is not None
+
+
+@pytest.mark.parametrize("username", ["hnwjw", "txwjj"])
+def test_authorities_do_not_make_papers(client, staff, demo, username):
+    """Issue 23, defect 8: authorities could create 试卷 from the assessment body's bank."""
+    staff(username)
+    page = client.get("/console/arrangements").get_data(as_text=True)
+    assert 'id="paper-form"' not in page
+    response = post(client, "/console/papers", {"title": "卫健委自拟卷", "rules": "A1 医学人文 10 5", "pass_mark": "30",
+                                                "duration": "45"}, "/console/arrangements")
+    assert response.status_code == 403
+    assert demo.session.scalar(select(Paper).where(Paper.title == "卫健委自拟卷")) is None

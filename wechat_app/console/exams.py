@@ -20,6 +20,7 @@ from wechat_app.domain import (
     seals,
     spreadsheets,
 )
+from wechat_app.domain.authority import owns_cycles
 from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.scopes import own_province_id
@@ -50,6 +51,13 @@ def cycle_or_404():
 def managed(arrangement_id: int) -> Arrangement:
     arrangement = db.session.get(Arrangement, arrangement_id)
     if arrangement is None or not exam_admin.owned(current_user, arrangement):
+        abort(404)
+    return arrangement
+
+
+def seen(arrangement_id: int) -> Arrangement:
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    if arrangement is None or not exam_admin.can_see(current_user, arrangement):
         abort(404)
     return arrangement
 
@@ -139,6 +147,8 @@ def arrangements():
     papers = db.session.scalars(select(Paper).where(Paper.province_id == cycle.province_id).order_by(Paper.id)).all()
     return render_template("console/arrangements.html", cycle=cycle, rows=rows, papers=papers, form=ArrangementForm(),
                            paper_form=PaperForm(), categories=enumerations.categories(), levels=enumerations.levels(),
+                           owned=lambda arrangement: exam_admin.owned(current_user, arrangement),
+                           can_arrange=current_user.role == Role.ASSESSOR or owns_cycles(current_user),
                            reviews_waiting=len(face_checks.waiting(current_user)) if current_user.role == Role.ASSESSOR
                            else 0)
 
@@ -171,7 +181,7 @@ def arrangement_create():
 @staff_required(*EXAM_STAFF)
 def arrangement_preview(arrangement_id: int):
     """A sample paper as the bank would assemble it, with the answers (staff only)."""
-    arrangement = managed(arrangement_id)
+    arrangement = seen(arrangement_id)
     drawn = exams.assemble(arrangement.paper, arrangement.paper.province_id, arrangement.category, 1, QuestionPool.EXAM)
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(drawn.question_ids)))}
     return render_template("console/arrangement_preview.html", arrangement=arrangement,
@@ -222,9 +232,7 @@ def face_check_decide(check_id: int):
 def sittings(arrangement_id: int):
     """监考记录: each attempt of the arrangement in scope with the face checks before it, its photos as
     the verifier judged them, and its 切屏 — the doubtful ones first (?flagged=1: only those)."""
-    arrangement = db.session.get(Arrangement, arrangement_id)
-    if arrangement is None or arrangement.paper.province_id != own_province_id(current_user):
-        abort(404)
+    arrangement = seen(arrangement_id)
     flagged = request.args.get("flagged") == "1"
     return render_template("console/sittings.html", arrangement=arrangement, flagged=flagged,
                            rows=captures.sittings(current_user, arrangement, flagged), labels=CaptureVerdict,

@@ -56,6 +56,9 @@ def parse_rules(text: str) -> list[dict]:
 @use_case()
 def create_paper(staff: Staff, title: str, rules_text: str, pass_mark: int | None, duration: int | None,
                  ip: str | None) -> Paper:
+    """试卷 are the assessment bodies' (the authority arranges its 补考 on one of them, issue 23)."""
+    if staff.role != Role.ASSESSOR:
+        raise DomainError("试卷由考核机构组卷，卫生健康行政部门安排补考时选用已有试卷。", status=403)
     check_edits_material(staff)
     rules = parse_rules(rules_text)
     total = sum(rule["count"] * rule["points"] for rule in rules)
@@ -143,14 +146,27 @@ def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: s
 
 
 def visible(staff: Staff, cycle: Cycle) -> list[Arrangement]:
-    """The arrangements a staff member manages: a body's own, an authority's province-wide ones."""
+    """The arrangements a staff member sees: a body its own and the province's 补考 (its physicians
+    sit it); an authority all of its province's."""
     query = select(Arrangement).where(Arrangement.cycle_id == cycle.id).order_by(Arrangement.starts_at, Arrangement.id)
     if staff.role == Role.ASSESSOR:
-        query = query.where(Arrangement.assessment_body_id == staff.assessment_body_id)
+        query = query.where((Arrangement.assessment_body_id == staff.assessment_body_id)
+                            | (Arrangement.assessment_body_id.is_(None) & (Arrangement.round == ExamRound.MAKEUP)))
     return list(db.session.scalars(query))
 
 
+def can_see(staff: Staff, arrangement: Arrangement) -> bool:
+    """Reading an arrangement (its preview, its progress): one `visible` lists, in the staff member's province."""
+    if arrangement.paper.province_id != own_province_id(staff):
+        return False
+    if staff.role == Role.ASSESSOR:
+        return arrangement.assessment_body_id in (staff.assessment_body_id, None) and (
+            arrangement.assessment_body_id is not None or arrangement.round == ExamRound.MAKEUP)
+    return staff.role == Role.AUTHORITY
+
+
 def owned(staff: Staff, arrangement: Arrangement) -> bool:
+    """Changing an arrangement (publishing it): the body that made it; the provincial authority its 补考."""
     if staff.role == Role.ASSESSOR:
         return arrangement.assessment_body_id == staff.assessment_body_id
     return staff.role == Role.AUTHORITY and arrangement.assessment_body_id is None \
