@@ -64,7 +64,7 @@ def test_replace_retires_the_one_there_and_links_the_new_version(client, staff, 
     (new,) = active(demo, "首次病程记录")
     assert new.id != old.id and new.replaces_id == old.id and new.answer == "C"
     assert demo.session.scalar(select(AuditLog).where(AuditLog.action == "questions_import").order_by(
-        AuditLog.id.desc())).detail == {"count": 1, "skipped": 0, "replaced": 1}
+        AuditLog.id.desc())).detail == {"count": 1, "skipped": 0, "questions_replaced": 1}
 
 
 @pytest.mark.parametrize("category", ["兽医", "临床医学", "clinic"])

@@ -102,3 +102,21 @@ def test_a_notice_verifies_until_revoked(demo):
     result.revoked = True
     demo.session.commit()
     assert results.verify(result.token) is None
+
+
+def test_no_one_is_absent_from_a_paper_not_yet_arranged(demo):
+    """Found with issue 23's results list: 发布补考考核结果 before the 补考 arrangement was published marked
+    the whole confirmed 待补考名单 缺考 (考核不合格, final); so did 发布 for a category without a paper yet."""
+    absent = ready_for_exam(demo)
+    close_windows(demo, absent)
+    results.publish(staff(demo, "kaohe"), absent.cycle, ExamRound.REGULAR, None)
+    results.confirm_makeup_list(staff(demo, "hnwjw"), absent.cycle, None)
+    assert absent.status == Status.MAKEUP
+    assert results.publish(staff(demo, "kaohe"), absent.cycle, ExamRound.MAKEUP, None) == 0
+    assert absent.status == Status.MAKEUP
+    uncovered = ready_for_exam(demo)
+    for arrangement in exams.arrangements_for(uncovered):
+        arrangement.published_at = None  # no paper for this physician yet
+    demo.session.commit()
+    results.publish(staff(demo, "kaohe"), uncovered.cycle, ExamRound.REGULAR, None)
+    assert uncovered.status == Status.AWAITING_TEST

@@ -16,6 +16,7 @@ from wechat_app.domain import (
     face_checks,
     paging,
     question_bank,
+    result_lists,
     results,
     seals,
     spreadsheets,
@@ -35,6 +36,7 @@ from wechat_app.forms.console import (
     RoundForm,
     SealForm,
 )
+from wechat_app.inputs import parse_id
 from wechat_app.models import Arrangement, AssessmentBody, FaceCheck, Paper, Question
 from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionPool, Role
 
@@ -243,10 +245,21 @@ def sittings(arrangement_id: int):
 @bp.get("/results")
 @staff_required(*EXAM_STAFF)
 def results_page():
+    """考核结果: the assessment body checks each physician's result before 发布 (待发布, per round) and
+    reads what it published; the authorities read what was published and keep the 待补考名单."""
     cycle = cycle_or_404()
-    waiting = {r: results.candidates(current_user, cycle, r) for r in ExamRound} \
-        if current_user.role == Role.ASSESSOR else {}
-    return render_template("console/results.html", cycle=cycle, waiting=waiting, form=RoundForm(),
+    assessor = current_user.role == Role.ASSESSOR
+    view = request.args.get("view") if request.args.get("view") in ("pending", "published") else \
+        ("pending" if assessor else "published")
+    exam_round = ExamRound(request.args["round"]) if request.args.get("round") in set(ExamRound) else ExamRound.REGULAR
+    filters = result_lists.Filters((request.args.get("words") or "")[:40], parse_id(request.args.get("institution")),
+                                   request.args.get("procedure") or "")
+    number = paging.page_number(request.args.get("page"))
+    page = result_lists.pending(current_user, cycle, exam_round, filters, number) if view == "pending" and assessor \
+        else result_lists.published(current_user, cycle, filters, number)
+    return render_template("console/results.html", cycle=cycle, view="pending" if assessor and view == "pending"
+                           else "published", exam_round=exam_round, page=page, args=request.args, form=RoundForm(),
+                           institutions=result_lists.institutions_in(current_user), rounds=list(ExamRound),
                            makeup=results.makeup_list(current_user, cycle) if current_user.role == Role.AUTHORITY else [])
 
 
@@ -256,9 +269,12 @@ def results_publish(action: str):
     form = RoundForm()
     if not form.validate_on_submit() or form.round.data not in set(ExamRound):
         return refused(form)
-    count = results.publish(current_user, cycle_or_404(), ExamRound(form.round.data), ip(),
-                            absentees_only=action == "absentees")
-    flash(f"已将{count}名缺考医师列入待补考名单。" if action == "absentees" else f"已发布{count}名医师的考核结果。")
+    cycle, exam_round = cycle_or_404(), ExamRound(form.round.data)
+    count = results.publish(current_user, cycle, exam_round, ip(), absentees_only=action == "absentees")
+    if count == 0:
+        flash(results.why_nothing_published(current_user, cycle, exam_round, action == "absentees"))
+    else:
+        flash(f"已将{count}名缺考医师列入待补考名单。" if action == "absentees" else f"已发布{count}名医师的考核结果。")
     return redirect(url_for("console.results_page"))
 
 
@@ -305,6 +321,15 @@ def results_export():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return xlsx(results.export(current_user, cycle_or_404(), ip()), "考核结果.xlsx")
+
+
+@bp.post("/results/filing.xlsx")
+@staff_required(Role.ASSESSOR)
+def results_filing_export():
+    """备案表: full ID numbers, the assessment body's alone (domain/result_lists.py)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return xlsx(result_lists.filing_export(current_user, cycle_or_404(), ip()), "考核结果备案表.xlsx")
 
 
 @bp.post("/makeup/confirm")

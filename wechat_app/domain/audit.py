@@ -25,7 +25,7 @@ from wechat_app.models import (
     Registration,
     Staff,
 )
-from wechat_app.models.enums import Role
+from wechat_app.models.enums import ExamRound, Role
 
 ACTIONS = {
     "staff_login": "登录管理后台", "staff_create": "创建后台账号", "account_locked": "密码错误次数过多，账号锁定",
@@ -46,14 +46,17 @@ ACTIONS = {
     "arrangement_create": "创建考试安排", "arrangement_publish": "发布考试安排",
     "face_check_approved": "人脸审核通过", "face_check_rejected": "人脸审核驳回",
     "results_publish": "发布考核结果", "results_absentees": "标记缺考", "makeup_confirm": "确认待补考名单",
-    "export_results": "导出考核结果", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
+    "export_results": "导出考核结果", "export_results_filing": "导出考核结果备案表（完整证件号码）", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
     "course_textbook_add": "上传电子教材", "course_mock_add": "添加模拟试卷", "course_publish": "发布课程",
     "course_unpublish": "下架课程", "export_course_progress": "导出课程学习情况",
     "seal_update": "设置公章", "seal_remove": "删除公章",
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
                 "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德",
-                "round": "轮次", "paper": "试卷", "arrangement": "考试安排", "question": "题目", "course": "课程"}
+                "round": "轮次", "paper": "试卷", "arrangement": "考试安排", "question": "题目", "course": "课程", "full_id": "完整证件号码",
+                "skipped": "跳过重复", "questions_replaced": "替换原题"}
+# Values stored as codes, shown as people read them (issue 23: "轮次：regular" in the log)
+DETAIL_VALUES = {"round": {r.value: r.label for r in ExamRound}}
 
 
 def record(actor_type: str, actor_id: object, action: str, target_type: str | None = None,
@@ -160,4 +163,5 @@ def organisation(staff: Staff) -> str:
 def detail_text(detail: dict) -> str:
     def value(v) -> str:
         return "是" if v is True else "否" if v is False else str(v)
-    return "；".join(f"{DETAIL_NAMES.get(k, k)}：{value(v)}" for k, v in detail.items() if v not in (None, ""))
+    return "；".join(f"{DETAIL_NAMES.get(k, k)}：{DETAIL_VALUES.get(k, {}).get(v, value(v))}"
+                    for k, v in detail.items() if v not in (None, ""))

@@ -144,7 +144,7 @@ def import_questions(staff: Staff, data: bytes, ip: str | None, duplicates: Dupl
         return Imported(0, errors=errors + ["可选择“跳过重复题目”或“替换题库中的原题”后重新导入。"])
     db.session.add_all(added)
     audit.record("staff", staff.id, "questions_import", "staff", staff.id, ip, count=len(added),
-                 skipped=skipped, replaced=replaced)
+                 skipped=skipped, questions_replaced=replaced)
     return Imported(len(added), skipped, replaced)
 
 

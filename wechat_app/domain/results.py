@@ -119,11 +119,13 @@ def decide_among(registration: Registration, ratings: tuple[str | None, str | No
 
 def ready(registration: Registration, ethics: str | None, papers: list[Arrangement]) -> bool:
     """A result waits for every paper's window to end (an attempt may still be running), unless
-    the physician has no test (免考, or 职业道德 不合格)."""
+    the physician has no test (免考, or 职业道德 不合格) — and for a paper to be published at all: a
+    physician no paper covers yet is not 缺考 (a 补考 published before its arrangement marked the
+    whole 待补考名单 absent)."""
     if registration.status == Status.EXEMPT or ethics == Rating.FAIL:
         return True
     now = clock.now()
-    return all(arrangement.ends_at <= now for arrangement in papers)
+    return bool(papers) and all(arrangement.ends_at <= now for arrangement in papers)
 
 
 def candidates_query(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> Select:
@@ -131,6 +133,17 @@ def candidates_query(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> Selec
     return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
             .where(Registration.cycle_id == cycle.id, Registration.status.in_(statuses),
                    Physician.institution_id.in_(institution_ids(staff))))
+
+
+def why_nothing_published(staff: Staff, cycle: Cycle, exam_round: ExamRound, absentees_only: bool) -> str:
+    """What to tell the body when 发布 (or 标记缺考) found nothing to do (issue 23: "已发布0名" said nothing)."""
+    waiting = db.session.scalar(select(func.count()).select_from(candidates_query(staff, cycle, exam_round).subquery()))
+    if not waiting:
+        return f"没有待发布{exam_round.label}考核结果的医师。"
+    if absentees_only:
+        return f"{waiting}名待发布的医师中没有缺考的医师（考试时间未结束的，结束后再标记）。"
+    return (f"{waiting}名医师待发布，但其考试时间尚未结束或尚无覆盖其的已发布考试安排，考试结束后才能发布"
+            "（免考及职业道德不合格的医师可随时发布）。")
 
 
 def candidates(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> list[Registration]:
