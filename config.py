@@ -75,7 +75,6 @@ class Config:
         # Demo clock: "2026-04-20T10:00:00" freezes the application's clock (development only).
         self.APP_NOW = env("APP_NOW", "")
         self.SMS_PROVIDER = env("SMS_PROVIDER", "")
-        self.NOTIFY_SMS_FALLBACK = env("NOTIFY_SMS_FALLBACK", "") in ("1", "true")
         self.OUTBOX_INLINE_WORKER = False
         # How many proxies in front of us may be believed about the client's address and scheme
         # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by

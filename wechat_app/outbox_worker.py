@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 
 from wechat_app import clock, inline, sms
-from wechat_app.domain import exam_admin, exams, outbox
+from wechat_app.domain import exam_admin, exams, item_analysis, outbox
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.outbox import Claimed, Result
 from wechat_app.extensions import db
@@ -28,7 +28,8 @@ log = logging.getLogger("wechat_app.worker")
 # China's data centres), so throughput is the number in flight (OUTBOX_SEND_THREADS per worker).
 SEND_THREADS = 8
 # How often a worker runs the exam jobs (submit papers past their deadline, queue reminders, judge
-# photos): on their own clock, between two batches of a fan-out as well as when idle.
+# photos, analyse the questions of closed papers): on their own clock, between two batches of a
+# fan-out as well as when idle.
 JOBS_EVERY = 60.0
 
 
@@ -42,7 +43,7 @@ def exam_jobs() -> None:
     """The clock's side of exams, safe to run on every worker at once: a paper another worker is
     submitting, or a reminder it queued, is a conflict that this run can leave to it. A job that
     fails is logged and left to the next run; the other jobs and the deliveries go on."""
-    for job in (exams.submit_overdue, exam_admin.remind, judge_faces):
+    for job in (exams.submit_overdue, exam_admin.remind, judge_faces, item_analysis.refresh_due):
         try:
             job()
         except DomainError as exc:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.helpers import csrf_token, ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import exams
-from wechat_app.models import Arrangement, FaceCheck, Notification, Paper, Question, Result
+from wechat_app.models import Arrangement, Attempt, FaceCheck, Notification, Paper, Question, Result
 from wechat_app.models.enums import Status
 
 
@@ -267,3 +267,29 @@ def test_authorities_do_not_make_papers(client, staff, demo, username):
                                                 "duration": "45"}, "/console/arrangements")
     assert response.status_code == 403
     assert demo.session.scalar(select(Paper).where(Paper.title == "卫健委自拟卷")) is None
+
+
+def test_item_analysis_page_after_the_arrangement_closes(client, staff, demo):
+    from tests.domain.test_item_analysis import closed_sitting
+    from wechat_app.domain import item_analysis
+
+    arrangement = closed_sitting(demo, right=True)
+    closed_sitting(demo, right=False)
+    staff("kaohe")
+    assert 'id="analysis-none"' in client.get(f"/console/arrangements/{arrangement.id}/analysis").get_data(as_text=True)
+    clock.freeze(arrangement.ends_at + timedelta(minutes=1))
+    item_analysis.refresh_due()
+    page = client.get(f"/console/arrangements/{arrangement.id}/analysis").get_data(as_text=True)
+    assert "交卷2份" in page and '<svg viewBox=' in page and 'id="histogram-table"' in page
+    drawn = {q for a in demo.session.scalars(select(Attempt).where(Attempt.arrangement_id == arrangement.id))
+             for q in a.question_ids}
+    assert page.count("data-question=") == len(drawn)
+    refreshed = post(client, f"/console/arrangements/{arrangement.id}/analysis", {}, f"/console/arrangements/{arrangement.id}/analysis",
+                     follow_redirects=True)
+    assert "已重新统计" in refreshed.get_data(as_text=True)
+    staff("txwjj")  # a district authority reads it, does not recompute it
+    assert client.get(f"/console/arrangements/{arrangement.id}/analysis").status_code == 200
+    assert post(client, f"/console/arrangements/{arrangement.id}/analysis", {}, "/console/").status_code == 404
+    for username in ("rmyy", "rhzs"):
+        staff(username)
+        assert client.get(f"/console/arrangements/{arrangement.id}/analysis").status_code == 403

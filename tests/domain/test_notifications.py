@@ -106,7 +106,8 @@ def test_two_workers_never_send_the_same_row(app, demo, bound, fake_wechat):
         thread.join()
     ids = [m["client_msg_id"] for m in fake_wechat.sent if m["kind"] == "template"]
     assert len(ids) == 40 and len(set(ids)) == 40
-    assert demo.session.scalar(select(func.count(Notification.id)).where(Notification.status == "sent")) == 40
+    assert demo.session.scalar(select(func.count(Notification.id)).where(
+        Notification.channel == "template", Notification.status == "sent")) == 40  # the demo's SMS (短信补发) aside
     assert outbox.claim_due(10) == []
 
 
@@ -170,3 +171,19 @@ def test_configuration_errors_are_not_retried_and_the_console_says_so(app, demo,
     g.pop("_login_user", None)
     page = client.get("/console/").get_data(as_text=True)
     assert f'data-errcode="{errcode}"' in page and label in page and "1 条未送达" in page
+
+
+def test_an_sms_in_place_of_a_fan_outs_notice_waits_in_the_fan_outs_lane(demo):
+    """短信补发 is on by default now: a fan-out's SMS must not go before a verification code."""
+    unbound = demo.session.scalar(select(Physician).where(Physician.phone.is_not(None),
+                                                          ~Physician.id.in_(select(WeChatUser.physician_id))))
+    notifications.queue_templates("exam_notice", "/m/exams", [(
+        notifications.addressee_of(unbound), "fan:1", {"thing1": "测评", "time2": "2026年05月11日 09:00", "thing3": "可考1次"})],
+        sms_fallback=True, batch="fan")
+    notifications.queue_sms("13800138000", "【定考通】验证码{code}", "sms:code2", code_ref="sms:code:y")
+    demo.session.commit()
+    rows = {n.idempotency_key: n for n in demo.session.scalars(select(Notification).where(
+        Notification.idempotency_key.in_(["sms:fan:1", "sms:code2"])))}
+    assert rows["sms:fan:1"].priority == notifications.NORMAL and rows["sms:fan:1"].batch == "fan"
+    assert rows["sms:code2"].priority == notifications.URGENT
+    assert notifications.title_of(rows["sms:fan:1"]) == "考试通知（短信）"

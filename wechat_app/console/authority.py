@@ -11,8 +11,8 @@ from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm
-from wechat_app.forms.console import AssignBodyForm, WindowsForm
-from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution
+from wechat_app.forms.console import AssignBodyForm, SmsFallbackForm, WindowsForm
+from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Province
 from wechat_app.models.enums import Role
 
 
@@ -21,8 +21,21 @@ from wechat_app.models.enums import Role
 def cycles():
     rows = db.session.scalars(select(Cycle).where(Cycle.province_id == authority.province_id(current_user))
                               .order_by(Cycle.id)).all()
+    province = db.session.get(Province, authority.province_id(current_user))
     return render_template("console/cycles.html", rows=rows, windows=WINDOWS + (("assessor_apply", "考核机构申请"),),
-                           form=ConfirmForm(), editable=authority.owns_cycles(current_user))
+                           form=ConfirmForm(), editable=authority.owns_cycles(current_user), province=province)
+
+
+@bp.post("/sms-fallback")
+@staff_required(Role.AUTHORITY)
+def sms_fallback():
+    form = SmsFallbackForm()
+    if not form.validate_on_submit() or form.choice.data not in ("on", "off"):
+        return refused(form)
+    on = form.choice.data == "on"
+    outcome(lambda: authority.set_sms_fallback(current_user, on, ip()),
+            lambda _: "已开启短信补发：未绑定微信的医师将收到短信通知。" if on else "已关闭短信补发。")
+    return redirect(url_for("console.cycles"))
 
 
 @bp.post("/cycles/<int:cycle_id>")

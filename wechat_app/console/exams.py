@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
+from wechat_app import clock
 from wechat_app.console.common import bp, ip, outcome, refused, staff_required, xlsx
 from wechat_app.domain import (
     captures,
@@ -14,6 +15,8 @@ from wechat_app.domain import (
     exam_admin,
     exams,
     face_checks,
+    item_analysis,
+    notifications,
     paging,
     question_bank,
     result_lists,
@@ -197,8 +200,46 @@ def arrangement_publish(arrangement_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome(lambda: exam_admin.publish(current_user, arrangement, ip()),
-            lambda count: f"已发布{arrangement.name}，已向{count}名医师发送考试通知。")
+            lambda reach: f"已发布{arrangement.name}。" + reach.summary("考试通知"))
     return redirect(url_for("console.arrangements"))
+
+
+@bp.get("/arrangements/<int:arrangement_id>/analysis")
+@staff_required(*EXAM_STAFF)
+def arrangement_analysis(arrangement_id: int):
+    """试题分析 of a closed arrangement, as the exam jobs computed it (domain/item_analysis.py)."""
+    arrangement = seen(arrangement_id)
+    kept = item_analysis.kept(arrangement)
+    items = sorted((kept.data.get("items") or []) if kept else [], key=lambda item: (not item["flags"], item["question_id"]))
+    ids = [item["question_id"] for item in items]
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))} if ids else {}
+    return render_template("console/analysis.html", arrangement=arrangement, kept=kept, items=items, questions=questions,
+                           form=ConfirmForm(), can_refresh=exam_admin.owned(current_user, arrangement)
+                           and arrangement.ends_at <= clock.now())
+
+
+@bp.post("/arrangements/<int:arrangement_id>/analysis")
+@staff_required(*EXAM_STAFF)
+def arrangement_analysis_refresh(arrangement_id: int):
+    arrangement = managed(arrangement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if arrangement.ends_at > clock.now():
+        flash("考试结束后才能统计。")
+    else:
+        item_analysis.store(arrangement, item_analysis.compute(arrangement), clock.now())
+        flash("已重新统计。")
+    return redirect(url_for("console.arrangement_analysis", arrangement_id=arrangement.id))
+
+
+@bp.get("/arrangements/<int:arrangement_id>/delivery")
+@staff_required(*EXAM_STAFF)
+def arrangement_delivery(arrangement_id: int):
+    """送达情况: each notice of the arrangement, by outcome."""
+    arrangement = seen(arrangement_id)
+    reports = [(what, notifications.delivery_report(batch)) for what, batch in exam_admin.batches(arrangement)]
+    return render_template("console/delivery.html", title=f"{arrangement.name}：通知送达情况", reports=reports,
+                           back=url_for("console.arrangements"))
 
 
 # 人脸审核 is the 考核机构's (README: Exams): an authority reads results, it does not clear faces.
@@ -257,7 +298,9 @@ def results_page():
     number = paging.page_number(request.args.get("page"))
     page = result_lists.pending(current_user, cycle, exam_round, filters, number) if view == "pending" and assessor \
         else result_lists.published(current_user, cycle, filters, number)
-    return render_template("console/results.html", cycle=cycle, view="pending" if assessor and view == "pending"
+    reports = [(f"{r.label}考核结果通知", notifications.delivery_report(results.result_batch(cycle, r))) for r in ExamRound]
+    return render_template("console/results.html", cycle=cycle, reports=[(w, r) for w, r in reports if r.total],
+                           view="pending" if assessor and view == "pending"
                            else "published", exam_round=exam_round, page=page, args=request.args, form=RoundForm(),
                            institutions=result_lists.institutions_in(current_user), rounds=list(ExamRound),
                            makeup=results.makeup_list(current_user, cycle) if current_user.role == Role.AUTHORITY else [])

@@ -59,6 +59,16 @@ def update_windows(staff: Staff, cycle: Cycle, typed: dict[str, str], ip: str | 
     audit.record("staff", staff.id, "cycle_update", "cycle", cycle.id, ip)
 
 
+@use_case()
+def set_sms_fallback(staff: Staff, on: bool, ip: str | None) -> None:
+    """短信补发: notices to physicians without a bound WeChat also go by SMS (the province pays for it)."""
+    if not owns_cycles(staff):
+        raise DomainError("短信补发由省级卫生健康行政部门设置，您只能查看。", status=403)
+    province = own_authority(staff).province
+    province.sms_fallback = on
+    audit.record("staff", staff.id, "sms_fallback_on" if on else "sms_fallback_off", "staff", staff.id, ip)
+
+
 def window_date(text: str) -> date | None:
     """A typed date (yyyy-mm-dd), or None for an empty field; anything else is refused, never
     silently emptied."""

@@ -206,7 +206,7 @@ def notice_fields(arrangement: Arrangement, note: str) -> dict[str, str]:
 
 
 @use_case("该考试安排正在由他人发布，请刷新后查看。")
-def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> int:
+def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> notifications.Reach:
     """发布: the physicians it targets see it under 参加考试 and get the 考试通知 (once each)."""
     if not owned(staff, arrangement):
         raise DomainError("该考试安排不在您的管辖范围内。", status=404)
@@ -216,11 +216,19 @@ def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> int:
     db.session.flush()
     people = targeted(arrangement)
     fields = notice_fields(arrangement, f"可考{arrangement.attempts_allowed}次")
+    sms_fallback = notifications.sms_fallback_in(arrangement.paper.province_id)
     notifications.queue_templates("exam_notice", "/m/exams", (
-        (addressee, f"exam-notice:{arrangement.id}:{registration_id}", fields) for registration_id, addressee in people))
+        (addressee, f"exam-notice:{arrangement.id}:{registration_id}", fields) for registration_id, addressee in people),
+        sms_fallback=sms_fallback, batch=batches(arrangement)[0][1])
     audit.record("staff", staff.id, "arrangement_publish", "cycle", arrangement.cycle_id, ip,
                  arrangement=arrangement.id, count=len(people))
-    return len(people)
+    return notifications.reach((addressee for _, addressee in people), sms_fallback)
+
+
+def batches(arrangement: Arrangement) -> list[tuple[str, str]]:
+    """(what, batch) of the notices an arrangement sends: its 考试通知 and its two 考试提醒."""
+    return [("考试通知", f"exam-notice:{arrangement.id}"), ("考前一天提醒", f"exam-reminder:{arrangement.id}:eve"),
+            ("最后一天提醒", f"exam-reminder:{arrangement.id}:last")]
 
 
 def remind(now: datetime | None = None) -> int:
@@ -247,7 +255,9 @@ def send_reminder(arrangement: Arrangement, now: datetime, eve: bool) -> int:
         fields = notice_fields(arrangement, "明天开始" if eve else "今天最后一天")
         queued = notifications.queue_templates("exam_reminder", "/m/exams", (
             (addressee, f"exam-reminder:{arrangement.id}:{registration_id}:{kind}", fields)
-            for registration_id, addressee in targeted(arrangement, unfinished_only=not eve)))
+            for registration_id, addressee in targeted(arrangement, unfinished_only=not eve)),
+            sms_fallback=notifications.sms_fallback_in(arrangement.paper.province_id),
+            batch=f"exam-reminder:{arrangement.id}:{kind}")
         if eve:
             arrangement.eve_reminded_at = now
         else:

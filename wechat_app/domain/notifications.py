@@ -10,17 +10,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from wechat_app import clock, pii
 from wechat_app.domain.idnumbers import mask_phone
 from wechat_app.extensions import db
 from wechat_app.links import oauth_entry
-from wechat_app.models import Notification, Physician, WeChatUser
+from wechat_app.models import Notification, Physician, Province, WeChatUser
 
 # The notices, as the template library entries chosen for them in the WeChat admin console: the
 # title and each field's label (WeChat shows them; the data carries only the values). The template
@@ -81,7 +81,9 @@ URGENT_TEMPLATES = frozenset({"registration_rejected", "account_notice"})
 
 
 def priority_of(channel: str, template_key: str | None) -> int:
-    if channel in ("sms", "custom_text") or template_key in URGENT_TEMPLATES:
+    """An SMS in a template's place (短信补发) takes its template's lane: a fan-out's SMS must not
+    crowd out verification codes any more than its template messages may."""
+    if channel == "custom_text" or (channel == "sms" and template_key is None) or template_key in URGENT_TEMPLATES:
         return URGENT
     return NORMAL
 
@@ -90,12 +92,13 @@ CHUNK = 1000  # rows per statement: a fan-out of 100,000 is 200 statements, not 
 
 
 def outbox_row(idempotency_key: str, channel: str, data: dict, openid: str | None = None,
-               physician_id: int | None = None, template_key: str | None = None, url: str | None = None) -> dict:
+               physician_id: int | None = None, template_key: str | None = None, url: str | None = None,
+               batch: str | None = None) -> dict:
     # Every row has every key, and None is sent as NULL (render_nulls): rows of one shape are one
     # executemany (the ORM would otherwise group rows by the keys that are not None).
     now = clock.now()
     return {"idempotency_key": idempotency_key, "channel": channel, "data": data, "openid": openid,
-            "physician_id": physician_id, "template_key": template_key, "url": url, "status": "pending",
+            "physician_id": physician_id, "template_key": template_key, "url": url, "status": "pending", "batch": batch,
             "attempts": 0, "next_attempt_at": now, "created_at": now, "priority": priority_of(channel, template_key)}
 
 
@@ -139,18 +142,25 @@ def queue_template(physician: Physician, template_key: str, data: dict[str, str]
                    idempotency_key: str, openid: str | None = None) -> Notification:
     """A template message to the openid bound to `physician` (or to `openid`, e.g. the one a binding
     just left): `queue_templates` for one."""
-    queue_templates(template_key, next_path, [(addressee_of(physician, openid), idempotency_key, data)])
+    province_id = physician.institution.province_id if physician.institution else None
+    queue_templates(template_key, next_path, [(addressee_of(physician, openid), idempotency_key, data)],
+                    sms_fallback=sms_fallback_in(province_id))
     return db.session.scalars(select(Notification).where(Notification.idempotency_key == idempotency_key)).one()
 
 
-def queue_templates(template_key: str, next_path: str,
-                    notices: Iterable[tuple[Addressee, str, dict[str, str]]]) -> int:
+def sms_fallback_in(province_id: int | None) -> bool:
+    """Whether the province sends notices by SMS to physicians without a bound WeChat (Province.sms_fallback)."""
+    return bool(province_id and db.session.scalar(select(Province.sms_fallback).where(Province.id == province_id)))
+
+
+def queue_templates(template_key: str, next_path: str, notices: Iterable[tuple[Addressee, str, dict[str, str]]],
+                    sms_fallback: bool = False, batch: str | None = None) -> int:
     """Template messages (addressee, idempotency key, fields), each field checked against WeChat's
-    limits. Without an openid a notice is kept as undeliverable (the institution sees it), and an SMS
-    is queued where SMS is configured. Returns how many were new."""
+    limits, as one `batch` (its delivery report). Without an openid a notice is kept as undeliverable
+    (the institution sees it), and with `sms_fallback` an SMS goes to the registered phone. Returns how
+    many were new."""
     fields = TEMPLATES[template_key][1]
     url = entry_link(next_path)
-    sms_fallback = bool(current_app.config.get("NOTIFY_SMS_FALLBACK"))
 
     def rows():
         for addressee, key, data in notices:
@@ -159,10 +169,10 @@ def queue_templates(template_key: str, next_path: str,
                 raise TemplateFieldError(f"{template_key} has no field {', '.join(sorted(unknown))}")
             fitted = {name: fit(name, value) for name, value in data.items()}
             yield outbox_row(key, "template", fitted, template_key=template_key, openid=addressee.openid,
-                             physician_id=addressee.physician_id, url=url)
+                             physician_id=addressee.physician_id, url=url, batch=batch)
             if addressee.openid is None and addressee.phone and sms_fallback:
                 yield sms_row(addressee.phone, "【定考通】" + "，".join(fitted.values()) + "。请登录定考通查看。",
-                              f"sms:{key}", addressee.physician_id)
+                              f"sms:{key}", addressee.physician_id, batch=batch, in_place_of=template_key)
 
     return queue_all(rows())["template"]
 
@@ -185,15 +195,91 @@ def queue_sms(phone: str, text: str, idempotency_key: str, physician_id: int | N
 
 
 def sms_row(phone: str, text: str, idempotency_key: str, physician_id: int | None = None,
-            code_ref: str | None = None) -> dict:
+            code_ref: str | None = None, batch: str | None = None, in_place_of: str | None = None) -> dict:
+    """`in_place_of`: the template this SMS stands in for (短信补发), kept as the row's template_key."""
     return outbox_row(idempotency_key, "sms", {"phone_sealed": pii.seal(phone, SMS_PHONE), "masked": mask_phone(phone),
-                                               "text": text, "code_ref": code_ref}, physician_id=physician_id)
+                                               "text": text, "code_ref": code_ref}, physician_id=physician_id, batch=batch,
+                      template_key=in_place_of)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom a fan-out can reach, as it is queued: by WeChat (a bound openid), by SMS in its place, or
+    not at all — what the console says after 发布, instead of counting everyone as notified."""
+
+    total: int
+    wechat: int
+    sms: int
+
+    @property
+    def unreachable(self) -> int:
+        return self.total - self.wechat - self.sms
+
+    def summary(self, what: str) -> str:
+        text = f"{what}：{self.total}名医师，其中微信{self.wechat}人、短信{self.sms}人"
+        if self.unreachable:
+            text += f"，{self.unreachable}人未绑定微信且无法发送短信，请医疗卫生机构另行通知"
+        return text + "。"
+
+
+def reach(addressees: Iterable[Addressee], sms_fallback: bool) -> Reach:
+    people = list(addressees)
+    wechat = sum(1 for a in people if a.openid)
+    sms = sum(1 for a in people if not a.openid and a.phone and sms_fallback)
+    return Reach(len(people), wechat, sms)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One fan-out's notices as they stand: WeChat template messages by outcome (undeliverable split
+    into 未绑定微信, 未关注公众号 and other reasons), and the SMS sent in their place."""
+
+    total: int = 0
+    sent: int = 0
+    waiting: int = 0  # pending, sending, or to be retried
+    unbound: int = 0
+    unfollowed: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # other reasons → count
+    sms_sent: int = 0
+    sms_waiting: int = 0
+    sms_failed: int = 0
+
+    @property
+    def reached(self) -> int:
+        return self.sent + self.sms_sent
+
+
+def delivery_report(batch: str) -> DeliveryReport:
+    """Counted in SQL, one grouped query (a province's fan-out is 100,000 rows)."""
+    counts = Counter[str]()
+    failed = Counter[str]()
+    for channel, status, error, number in db.session.execute(
+            select(Notification.channel, Notification.status, Notification.last_error, func.count(Notification.id))
+            .where(Notification.batch == batch).group_by(Notification.channel, Notification.status, Notification.last_error)):
+        if channel == "sms":
+            counts["sms_" + ("sent" if status == "sent" else "failed" if status in ("undeliverable", "failed")
+                             else "waiting")] += number
+            continue
+        counts["total"] += number
+        if status == "sent":
+            counts["sent"] += number
+        elif status in ("undeliverable", "failed"):
+            reason = error or "发送失败"
+            if reason == "未绑定微信":
+                counts["unbound"] += number
+            elif reason.startswith("43004"):
+                counts["unfollowed"] += number
+            else:
+                failed[reason] += number
+        else:
+            counts["waiting"] += number
+    return DeliveryReport(failed=dict(failed), **counts)
 
 
 def title_of(notice: Notification) -> str:
     """What a notice is, in Chinese: its template's title, or the kind of message."""
     if notice.template_key in TEMPLATES:
-        return TEMPLATES[notice.template_key][0]
+        return TEMPLATES[notice.template_key][0] + ("（短信）" if notice.channel == "sms" else "")
     return {"sms": "短信", "custom_text": "客服消息"}.get(notice.channel, "通知")
 
 

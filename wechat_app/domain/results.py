@@ -188,7 +188,13 @@ def record_all(staff: Staff, cycle: Cycle, exam_round: ExamRound, decided: list[
                                  registration.physician.phone),
          f"result:{registration.id}:{exam_round.value}",
          {"thing1": cycle.name, "phrase2": decision.overall.value, "thing3": decision.rule})
-        for registration, decision in decided))
+        for registration, decision in decided),
+        sms_fallback=notifications.sms_fallback_in(cycle.province_id), batch=result_batch(cycle, exam_round))
+
+
+def result_batch(cycle: Cycle, exam_round: ExamRound) -> str:
+    """The notices of 发布考核结果 of one round, for its delivery report."""
+    return f"result:{cycle.id}:{exam_round.value}"
 
 
 def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, absentees_only: bool = False) -> int:

@@ -242,3 +242,7 @@ class MockForm(Form):
 
 class PublishForm(Form):
     published = BooleanField()
+
+
+class SmsFallbackForm(Form):
+    choice = text(3)  # "on" / "off"

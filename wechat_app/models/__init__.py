@@ -2,7 +2,17 @@
 from wechat_app.models.audit import AuditLog
 from wechat_app.models.content import Article, Faq
 from wechat_app.models.cycle import Cycle
-from wechat_app.models.exam import Arrangement, Attempt, AttemptAnswer, ExamCapture, FaceCheck, Paper, Question, Result
+from wechat_app.models.exam import (
+    Arrangement,
+    Attempt,
+    AttemptAnswer,
+    ExamCapture,
+    FaceCheck,
+    ItemAnalysis,
+    Paper,
+    Question,
+    Result,
+)
 from wechat_app.models.notification import Notification
 from wechat_app.models.org import AssessmentBody, Department, HealthAuthority, Institution, Province
 from wechat_app.models.physician import Physician, PhysicianChange
@@ -22,7 +32,7 @@ from wechat_app.models.wechat import WeChatEvent, WeChatUser
 
 __all__ = [
     "PhysicianChange", "Course", "CourseMedia", "Enrolment", "LessonProgress", "MockPaper", "PracticeAnswer", "WrongAnswer",
-    "Arrangement", "Attempt", "AttemptAnswer", "ExamCapture", "FaceCheck", "Paper", "Question", "Result",
+    "Arrangement", "Attempt", "AttemptAnswer", "ExamCapture", "FaceCheck", "ItemAnalysis", "Paper", "Question", "Result",
     "Article", "AssessorApplication", "AuditLog", "Review", "Staff", "AssessmentBody", "Cycle", "Department", "Faq", "HealthAuthority", "Institution",
     "Exemption", "Notification", "Physician", "Province", "Registration", "RegistrationEvent",
     "RegistrationSnapshot", "Upload", "WeChatEvent", "WeChatUser",

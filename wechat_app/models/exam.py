@@ -206,6 +206,17 @@ class FaceCheck(Model):
     arrangement: Mapped[Arrangement] = relationship()
 
 
+class ItemAnalysis(Model):
+    """试题分析 of a closed arrangement (domain/item_analysis.py), recomputed when attempts are handed in
+    after it: the per-question and per-paper statistics as JSON."""
+
+    __tablename__ = "item_analyses"
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("exam_arrangements.id"), primary_key=True)
+    computed_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 class ExamCapture(Model):
     """A photo the paper's page took at one of the attempt's random moments (考前须知: 考试过程中的人脸
     照片将保存备查), judged later by a verifier worker against the registration photo — never in the

@@ -26,6 +26,9 @@ class Notification(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # (recipient, event): at most one notice per key, whatever retries or double clicks happen.
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    # The fan-out a notice belongs to (exam-notice:<arrangement>, result:<cycle>:<round>, …): its
+    # delivery report counts the rows of one batch (domain/notifications.delivery_report).
+    batch: Mapped[str | None] = mapped_column(String(60), index=True)
     channel: Mapped[str] = mapped_column(String(20))  # template / custom_text
     openid: Mapped[str | None] = mapped_column(String(64), index=True)
     physician_id: Mapped[int | None] = mapped_column(index=True)

@@ -1,7 +1,7 @@
 """Provinces (tenants), health authorities, assessment bodies, institutions and their departments."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app.extensions import Model
@@ -15,6 +15,9 @@ class Province(Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The 简易程序 conditions as data (see domain/eligibility.py); empty means the national default.
     procedure_rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A notice for a physician without a bound WeChat also goes by SMS to the registered phone (the
+    # provincial authority's choice: SMS costs the province; on unless it turns it off).
+    sms_fallback: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class HealthAuthority(Model):
