@@ -18,3 +18,21 @@ def test_the_audit_log_fits_a_1366_screen(app, demo, live, chromium, server_sess
     desk.wait_for_selector("#audit")
     assert desk.evaluate("() => document.documentElement.scrollWidth") <= 1366
     desk.context.close()
+
+
+def test_the_overview_and_the_results_list_fit_a_1366_screen(app, demo, live, chromium, server_session, tmp_path):
+    """Issue 23: 概况's charts and tables, 考核结果's list, 试题分析 — within the window, charts drawn."""
+    desk = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+    console_login(app, desk, live, server_session, "hnwjw")
+    desk.goto(f"{live}/console/overview")
+    assert desk.eval_on_selector("#funnel-chart svg", "el => el.getBoundingClientRect().height") > 100
+    desk.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    assert desk.evaluate("() => document.documentElement.scrollWidth") <= 1366
+    desk.context.close()
+    desk = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+    console_login(app, desk, live, server_session, "kaohe")
+    desk.goto(f"{live}/console/results")
+    desk.wait_for_selector("#result-list")
+    assert desk.evaluate("() => document.documentElement.scrollWidth") <= 1366
+    desk.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+    desk.context.close()

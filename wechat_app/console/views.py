@@ -14,6 +14,7 @@ from wechat_app.domain import (
     enumerations,
     notifications,
     outbox,
+    overview,
     paging,
     physicians,
     reviews,
@@ -25,6 +26,7 @@ from wechat_app.domain import (
     verification,
     wizard,
 )
+from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import label
 from wechat_app.domain.reviews import Decision
@@ -32,6 +34,7 @@ from wechat_app.domain.submission import latest_snapshot
 from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm, first_error
 from wechat_app.forms.console import BatchReviewForm, ReviewForm, StaffLoginForm
+from wechat_app.inputs import parse_id
 from wechat_app.models import AuditLog, Department, Exemption, Notification, Physician, Registration, Upload
 from wechat_app.models.enums import ApplicationStatus, Role
 from wechat_app.wechat.oauth import safe_next
@@ -74,6 +77,28 @@ def dashboard():
     columns, rows = authority.progress(current_user)
     return render_template("console/dashboard.html", columns=columns, rows=rows, backlog=outbox.backlog(),
                            misconfigured_labels=outbox.CONFIGURATION_ERRORS)
+
+
+@bp.get("/overview")
+@staff_required()
+def overview_page():
+    """概况: the funnel, rates and the days of this cycle, region by region (domain/overview.py)."""
+    cycle = current_cycle(scopes.own_province_id(current_user))
+    if cycle is None:
+        abort(404)
+    view = overview.overview(current_user, cycle, parse_id(request.args.get("region")))
+    return render_template("console/overview.html", cycle=cycle, view=view, stages=[name for name, _ in overview.STAGES])
+
+
+@bp.get("/overview.xlsx")
+@staff_required()
+def overview_export():
+    """The same figures as a workbook: counts only, no one's personal data."""
+    cycle = current_cycle(scopes.own_province_id(current_user))
+    if cycle is None:
+        abort(404)
+    return xlsx(overview.workbook(overview.overview(current_user, cycle, parse_id(request.args.get("region")))),
+                "概况.xlsx")
 
 
 def stage() -> str:

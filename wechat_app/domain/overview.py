@@ -1,0 +1,218 @@
+"""概况: the cycle as a health authority (or an assessment body, or an institution) oversees it — the
+funnel from 未开通 to the result, pass rates, 免考, the face checks waiting for staff, how many notices
+reached their physician, and the registrations and sittings day by day; drilled down region by region
+(the province sees its cities, a city its districts, a district its institutions).
+
+Every figure is a grouped query over the institutions in scope, whatever their number.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from wechat_app import clock
+from wechat_app.domain import spreadsheets
+from wechat_app.domain.registration import Status
+from wechat_app.domain.scopes import authority_ids, institution_ids, own_authority
+from wechat_app.extensions import db
+from wechat_app.models import (
+    Arrangement,
+    Attempt,
+    Cycle,
+    FaceCheck,
+    HealthAuthority,
+    Institution,
+    Notification,
+    Physician,
+    Registration,
+    RegistrationSnapshot,
+    Staff,
+)
+from wechat_app.models.enums import FaceVerdict, Role
+
+# The funnel's stages, in order, and the statuses each gathers (未开通: no registration at all).
+STAGES: list[tuple[str, tuple[Status, ...]]] = [
+    ("未开通", ()),
+    ("报名中", (Status.OPEN, Status.DRAFT, Status.REJECTED)),
+    ("待审核", (Status.PENDING_INSTITUTION,)),
+    ("待复核", (Status.PENDING_ASSESSOR,)),
+    ("等待测评", (Status.AWAITING_TEST,)),
+    ("免考", (Status.EXEMPT,)),
+    ("合格", (Status.PASSED,)),
+    ("不合格", (Status.FAILED,)),
+    ("待补考", (Status.MAKEUP,)),
+]
+DAYS = 30  # the time series' length
+
+
+@dataclass
+class Figures:
+    """One region's (or institution's) figures."""
+
+    name: str
+    physicians: int = 0
+    stages: dict[str, int] = field(default_factory=dict)
+    sat: int = 0  # physicians who handed in a formal paper this cycle
+
+    @property
+    def decided(self) -> int:
+        return sum(self.stages.get(s, 0) for s in ("合格", "不合格", "待补考"))
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(100 * self.stages.get("合格", 0) / self.decided, 1) if self.decided else None
+
+
+@dataclass
+class Overview:
+    title: str
+    total: Figures
+    rows: list[tuple[Figures, int | None]]  # a row and the region id to drill into (None: an institution)
+    face_backlog: int
+    delivery: tuple[int, int, int]  # notices of this cycle's fan-outs: total, reached by WeChat, reached by SMS
+    series: list[tuple[str, int, int]]  # day, registrations submitted, papers handed in
+
+
+def stage_of(status: str | None) -> str:
+    for name, statuses in STAGES:
+        if status in statuses:
+            return name
+    return "未开通"
+
+
+def figures_by_institution(ids: set[int], cycle: Cycle) -> dict[int, Figures]:
+    found = {i: Figures("") for i in ids}
+    if not ids:
+        return found
+    for institution_id, number in db.session.execute(select(Physician.institution_id, func.count(Physician.id))
+                                                     .where(Physician.institution_id.in_(ids))
+                                                     .group_by(Physician.institution_id)):
+        found[institution_id].physicians = number
+    enrolled: Counter[int] = Counter()
+    for institution_id, status, number in db.session.execute(
+            select(Physician.institution_id, Registration.status, func.count(Registration.id))
+            .join(Registration, Registration.physician_id == Physician.id)
+            .where(Physician.institution_id.in_(ids), Registration.cycle_id == cycle.id)
+            .group_by(Physician.institution_id, Registration.status)):
+        stage = stage_of(status)
+        found[institution_id].stages[stage] = found[institution_id].stages.get(stage, 0) + number
+        enrolled[institution_id] += number
+    for institution_id, number in db.session.execute(
+            select(Physician.institution_id, func.count(func.distinct(Attempt.physician_id)))
+            .join(Physician, Attempt.physician_id == Physician.id)
+            .join(Arrangement, Attempt.arrangement_id == Arrangement.id)
+            .where(Physician.institution_id.in_(ids), Arrangement.cycle_id == cycle.id, Attempt.submitted_at.is_not(None))
+            .group_by(Physician.institution_id)):
+        found[institution_id].sat = number
+    for institution_id, figures in found.items():
+        figures.stages["未开通"] = max(0, figures.physicians - enrolled[institution_id])
+    return found
+
+
+def summed(name: str, parts: list[Figures]) -> Figures:
+    total = Figures(name, sum(p.physicians for p in parts), {}, sum(p.sat for p in parts))
+    for stage, _ in STAGES:
+        total.stages[stage] = sum(p.stages.get(stage, 0) for p in parts)
+    return total
+
+
+def region_of(staff: Staff, region_id: int | None) -> HealthAuthority | None:
+    """The region a staff member looks at: an authority's own, or one below it it asked for (never
+    one outside its tree)."""
+    if staff.role != Role.AUTHORITY:
+        return None
+    own = own_authority(staff)
+    if region_id and region_id in authority_ids(own.id):
+        return db.session.get(HealthAuthority, region_id)
+    return own
+
+
+def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overview:
+    region = region_of(staff, region_id)
+    ids = institution_ids(staff)
+    if region is not None:
+        ids &= set(db.session.scalars(select(Institution.id).where(
+            Institution.health_authority_id.in_(authority_ids(region.id)))))
+    per_institution = figures_by_institution(ids, cycle)
+    institutions = {i.id: i for i in db.session.scalars(select(Institution).where(Institution.id.in_(ids)))}
+    for institution_id, figures in per_institution.items():
+        figures.name = institutions[institution_id].name
+    rows: list[tuple[Figures, int | None]] = []
+    children = list(db.session.scalars(select(HealthAuthority).where(HealthAuthority.parent_id == region.id)
+                                       .order_by(HealthAuthority.id))) if region is not None else []
+    if region is not None and children:
+        for child in children:
+            below = authority_ids(child.id)
+            rows.append((summed(child.name, [f for i, f in per_institution.items()
+                                             if institutions[i].health_authority_id in below]), child.id))
+        direct = [f for i, f in per_institution.items() if institutions[i].health_authority_id == region.id]
+        rows += [(f, None) for f in direct]
+    else:
+        rows = [(f, None) for f in sorted(per_institution.values(), key=lambda f: f.name)]
+    title = region.name if region is not None else (staff.assessment_body.name if staff.assessment_body
+                                                      else staff.institution.name if staff.institution else "")
+    return Overview(title, summed("合计", list(per_institution.values())), rows, face_backlog(ids, cycle),
+                    delivery(ids, cycle), series(ids, cycle))
+
+
+def face_backlog(ids: set[int], cycle: Cycle) -> int:
+    return db.session.scalar(select(func.count(FaceCheck.id)).join(Physician, FaceCheck.physician_id == Physician.id)
+                             .join(Arrangement, FaceCheck.arrangement_id == Arrangement.id)
+                             .where(Physician.institution_id.in_(ids), Arrangement.cycle_id == cycle.id,
+                                    FaceCheck.verdict == FaceVerdict.REVIEW)) or 0 if ids else 0
+
+
+def delivery(ids: set[int], cycle: Cycle) -> tuple[int, int, int]:
+    """This cycle's fan-outs (考试通知, 提醒, 考核结果) to physicians in scope: notices, reached by WeChat,
+    reached by SMS in their place."""
+    if not ids:
+        return 0, 0, 0
+    arrangement_ids = [str(i) for i in db.session.scalars(select(Arrangement.id).where(Arrangement.cycle_id == cycle.id))]
+    batches = [f"exam-notice:{a}" for a in arrangement_ids] + \
+        [f"exam-reminder:{a}:{kind}" for a in arrangement_ids for kind in ("eve", "last")] + \
+        [f"result:{cycle.id}:{r}" for r in ("regular", "makeup")]
+    counts: Counter[str] = Counter()
+    for channel, status, number in db.session.execute(
+            select(Notification.channel, Notification.status, func.count(Notification.id))
+            .join(Physician, Notification.physician_id == Physician.id)
+            .where(Notification.batch.in_(batches), Physician.institution_id.in_(ids))
+            .group_by(Notification.channel, Notification.status)):
+        if channel == "template":
+            counts["total"] += number
+        if status == "sent":
+            counts[channel] += number
+    return counts["total"], counts["template"], counts["sms"]
+
+
+def series(ids: set[int], cycle: Cycle, days: int = DAYS) -> list[tuple[str, int, int]]:
+    """The last `days` days: registrations first submitted, formal papers handed in."""
+    today = clock.today()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min)
+    submitted: Counter[date] = Counter()
+    handed_in: Counter[date] = Counter()
+    if ids:
+        for (moment,) in db.session.execute(
+                select(RegistrationSnapshot.submitted_at).join(Registration, RegistrationSnapshot.registration_id == Registration.id)
+                .join(Physician, Registration.physician_id == Physician.id)
+                .where(RegistrationSnapshot.number == 1, Registration.cycle_id == cycle.id,
+                       Physician.institution_id.in_(ids), RegistrationSnapshot.submitted_at >= start)):
+            submitted[moment.date()] += 1
+        for (moment,) in db.session.execute(
+                select(Attempt.submitted_at).join(Physician, Attempt.physician_id == Physician.id)
+                .join(Arrangement, Attempt.arrangement_id == Arrangement.id)
+                .where(Arrangement.cycle_id == cycle.id, Physician.institution_id.in_(ids), Attempt.submitted_at >= start)):
+            handed_in[moment.date()] += 1
+    return [(f"{day:%m-%d}", submitted[day], handed_in[day]) for day in (first + timedelta(days=n) for n in range(days))]
+
+
+def workbook(view: Overview) -> bytes:
+    """The overview as .xlsx: the regions (or institutions) with their funnel, then the day-by-day series."""
+    header = ("地区/机构", "医师数", *[name for name, _ in STAGES], "已参加测评", "合格率%")
+    rows = [(f.name, f.physicians, *[f.stages.get(name, 0) for name, _ in STAGES], f.sat,
+             "" if f.pass_rate is None else f.pass_rate) for f, _ in view.rows + [(view.total, None)]]
+    rows += [(), ("日期", "报名提交", "交卷")] + [tuple(day) for day in view.series]
+    return spreadsheets.export("概况", header, rows)
