@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.faces
 	$(BIN)/python -m bench.surge
+	$(BIN)/python -m bench.lists
 
 # The fault campaign (issue 14): Redis and PostgreSQL stopped under load, workers killed, two nodes
 # behind nginx, a soak, a backup drill. Outside the test suite; CHAOS_* settings in bench/chaos.py.

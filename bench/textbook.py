@@ -32,10 +32,17 @@ class Registration(db.Model):
     status = db.Column(db.String(30))
 
 
+class Staff(UserMixin, db.Model):
+    __tablename__ = "staff"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(40))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    kind, _, key = user_id.partition(":")  # the app's session says "p:<id>"
-    return db.session.get(Physician, int(key)) if kind == "p" and key.isdigit() else None
+    kind, _, key = user_id.partition(":")  # the app's session says "p:<id>" (a physician) or "s:<id>" (staff)
+    model = {"p": Physician, "s": Staff}.get(kind)
+    return db.session.get(model, int(key)) if model and key.isdigit() else None
 
 
 LAYOUT = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{% block title %}{% endblock %}</title>
@@ -44,6 +51,19 @@ PAGE = """{% extends "layout" %}{% block title %}首页{% endblock %}{% block bo
 <div class="profile"><div class="name">{{ user.name }}</div></div>
 <div class="cells"><div class="cell">当前状态：{{ status or "未开通报名" }}</div></div>{% endblock %}"""
 app.jinja_env.loader = DictLoader({"layout": LAYOUT})
+
+
+LIST = """{% extends "layout" %}{% block title %}列表{% endblock %}{% block body %}
+<table>{% for p in page.items %}<tr><td>{{ p.id }}</td><td>{{ p.name }}</td></tr>{% endfor %}</table>
+<p>共{{ page.total }}条 第{{ page.page }}/{{ page.pages }}页</p>{% endblock %}"""
+
+
+@app.get("/console/<path:anything>")
+@login_required
+def console_list(anything: str):
+    """A console list as the tutorials page one: Flask-SQLAlchemy's paginate (a COUNT and a LIMIT/OFFSET)."""
+    page = db.paginate(select(Physician).order_by(Physician.id), per_page=50, max_per_page=50)
+    return render_template_string(LIST, page=page)
 
 
 @app.get("/m/", defaults={"anything": ""})

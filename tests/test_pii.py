@@ -74,11 +74,11 @@ def test_rotation_keeps_old_values_readable_and_rotate_moves_them(app, demo):
 
 def test_sms_rows_never_hold_the_code_and_an_expired_code_is_not_sent(app, demo):
     verification.send_sms_code(PHONE, "bind_phone", "physician:1")
-    row = demo.session.scalar(select(Notification).where(Notification.channel == "sms"))
+    row = demo.session.scalar(select(Notification).where(Notification.channel == "sms").order_by(Notification.id.desc()))
     code = verification.code_for_delivery(row.data["code_ref"])
     assert code and code not in str(row.data) and PHONE not in str(row.data)
-    run_worker(once=True)
-    assert code in fake().sms[-1]["text"] and fake().sms[-1]["phone"] == PHONE
+    run_worker(once=True)  # the demo's 短信补发 notices go out too: the code is among the texts sent
+    assert any(code in sms["text"] and sms["phone"] == PHONE for sms in fake().sms)
     demo.session.expire_all()
     assert code not in str(demo.session.get(Notification, row.id).data)
 

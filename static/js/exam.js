@@ -212,17 +212,25 @@
     // The answer not yet saved (the latest choice of this page's question). It is sent again when the
     // connection returns, and until the server has it the page says so in a banner and does not let
     // the physician leave: a paper must never let one believe an answer is saved when it is not.
-    let unsaved = null, retry = null;
+    // One send at a time: the 'online' event and a tap arriving together would otherwise post the same
+    // answer twice, the server refuse the second as busy (409), and that refusal hide the first's success.
+    let unsaved = null, retry = null, sending = false, again = false;
     const showUnsaved = (text) => { banner.textContent = text; banner.hidden = false; saved.textContent = "未保存"; };
     const send = () => {
       if (!unsaved) return;
+      if (sending) { again = true; return; }
       const data = unsaved;
       clearTimeout(retry);
+      sending = true;
       saved.textContent = "保存中…";
       fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then((r) => {
-          if (r.status >= 500) throw new Error(String(r.status));  // busy or down: try again
+          if (r.status >= 500 || r.status === 409) throw new Error(String(r.status));  // busy or down: try again
           return r.json();
+        })
+        .finally(() => {
+          sending = false;
+          if (again) { again = false; setTimeout(send, 0); }
         })
         .then((answer) => {
           if (unsaved !== data) return;  // a newer choice is on its way

@@ -47,7 +47,7 @@ def test_the_assessment_body_runs_an_exam(app, demo, live, chromium, phone, serv
 
     desk.get_by_role("link", name="考试安排").click()
     desk.locator(f"tr[data-arrangement='{arrangement_id}'] button", has_text="发布").click()
-    desk.wait_for_selector("text=已向")
+    desk.wait_for_selector("text=考试通知：")  # whom WeChat and SMS reach (issue 23, defect 5)
     assert "已发布" in desk.inner_text(f"tr[data-arrangement='{arrangement_id}']")
     cell = f"tr[data-arrangement='{arrangement_id}'] .progress"
     before = [int(n) for n in desk.inner_text(cell).split(" / ")]  # the demo's own sitting is under way

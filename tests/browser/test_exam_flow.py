@@ -216,3 +216,38 @@ def test_an_answer_given_offline_is_kept_shown_unsaved_and_sent_when_back(app, d
     assert demo.session.scalar(select(AttemptAnswer.given).where(
         AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.question_id == first_question))
     page.context.close()
+
+
+def test_a_slow_save_is_never_sent_twice_at_once_nor_reported_failed(app, demo, live, chromium, signed_in):
+    """Found by the offline test under load: the 'online' event and a tap sent the same answer together,
+    the server refused the second as busy (409, "答案正在保存"), and that refusal hid the first's success —
+    the page said the answer was not saved when it was. One send at a time; a 409 is retried."""
+    import time
+
+    from tests.helpers import clear_face
+
+    registration = ready_for_exam(demo, "简易程序")
+    (arrangement,) = exams.arrangements_for(registration)
+    clear_face(demo, registration, arrangement)
+    attempt = exams.start(registration, arrangement)
+    attempt_id, physician = attempt.id, registration.physician
+    page = phone_page(chromium, live)
+    signed_in(page, physician)
+    demo.session.close()
+    posts = []
+
+    def slow(route):
+        posts.append(time.monotonic())
+        if len(posts) == 1:
+            time.sleep(1.5)  # the first save is slow (a 09:00 queue)
+            route.continue_()
+        else:
+            route.continue_()
+
+    page.goto(f"{live}/m/attempts/{attempt_id}?q=1")
+    page.route("**/answer", slow)
+    page.locator("input[name=choice]").first.check()
+    page.evaluate("() => { window.dispatchEvent(new Event('online')); }")  # a second trigger while the first is out
+    page.wait_for_selector("#saved:has-text('已保存 ')", timeout=15_000)
+    assert page.is_hidden("#unsaved") and len(posts) == 1
+    page.context.close()

@@ -48,7 +48,8 @@ def test_every_exam_notice_fits_wechats_limits(demo):
     arrangement.starts_at = clock.now() + timedelta(hours=2)
     demo.session.commit()
     exam_admin.remind()
-    for notice in demo.session.scalars(select(Notification).where(Notification.template_key == "exam_reminder")):
+    for notice in demo.session.scalars(select(Notification).where(Notification.template_key == "exam_reminder",
+                                                                  Notification.channel == "template")):
         for name, value in notice.data.items():
             assert len(value) <= LIMITS[field_type(name)], (name, value)
         assert "%2Fm%2Fexams" in notice.url or "/m/exams" in notice.url

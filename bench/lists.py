@@ -1,0 +1,73 @@
+"""The console's lists at a province's size (issue 23): N physicians (BENCH_PHYSICIANS, default 100,000)
+in 100 institutions, each list opened at its first page, a page deep in it, and searched (a name; an
+ID number through the blind index), under gunicorn and wrk like every page row, against the bare WSGI
+app and the textbook Flask list (Flask-SQLAlchemy's paginate: a COUNT and a LIMIT/OFFSET, bench/textbook.py).
+Aim: p99 well under a second (< 500 ms) at BENCH_CONNECTIONS, 0 errors.
+
+    python -m bench.lists
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.common import BIN, ROOT, fresh_database
+from bench.run import ROUNDS, Scenario, app_environment, load, report, serve, servers_for, stop
+
+PHYSICIANS = int(os.environ.get("BENCH_PHYSICIANS", "100000"))
+
+
+def prepare(env: dict) -> list[str]:
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "bench.lists_fixtures", str(PHYSICIANS)], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"list fixtures failed:\n{out.stderr[-3000:]}")
+    return out.stdout.strip().split("\t")
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="dingkao-lists-"))
+    with fresh_database(workdir) as database_url:
+        env = app_environment(database_url)
+        body, province, institution, name, id_number = prepare(env)
+
+        def page(label: str, path: str, cookie: str) -> Scenario:
+            return Scenario(label, path, None, 500, aim_textbook=0.5, headers=(f"Cookie: session={cookie}",))
+
+        deep = PHYSICIANS * 3 // 10 // 50 // 2  # the middle of the 待复核 list
+        scenarios = [
+            page("reviews-1", "/console/reviews", body),
+            page(f"reviews-{deep}", f"/console/reviews?page={deep}", body),
+            page("reviews-name", f"/console/reviews?words={quote(name)}", body),
+            page("reviews-id", f"/console/reviews?words={id_number}", body),
+            page("results-1", "/console/results", body),
+            page("physicians-10", "/console/physicians?page=10", institution),
+            page("overview", "/console/overview", province),
+        ]
+        servers = {}
+        try:
+            for label, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("app", "wsgi:app")):
+                servers[label] = serve(target, env)
+            runs = {(s.name, server): [] for s in scenarios for server in servers_for(s, servers)}
+            for round_index in range(ROUNDS):
+                for scenario in scenarios:
+                    for server in servers_for(scenario, servers):
+                        runs[(scenario.name, server)].append(load(servers[server][1], scenario, round_index))
+        finally:
+            for process, _ in servers.values():
+                stop(process)
+        print(f"\n{PHYSICIANS} physicians in 100 institutions; the textbook list is Flask-SQLAlchemy's paginate")
+        report(env, scenarios, servers, runs, "  (not counted for this row)")
+
+
+if __name__ == "__main__":
+    main()
