@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
 
 from wechat_app.domain import audit, exams, paging, physicians, reviews, spreadsheets
 from wechat_app.domain.errors import DomainError
@@ -107,7 +108,9 @@ def sittings(registrations: list[Registration], papers_of_round: list[Arrangemen
 
 def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters, number: int) -> paging.Page:
     """The registrations 待发布 this round, a page of Rows with what 发布 would decide for each."""
-    query = filtered(candidates_query(staff, cycle, exam_round), filters).order_by(Physician.institution_id, Registration.id)
+    query = filtered(candidates_query(staff, cycle, exam_round), filters).options(
+        contains_eager(Registration.physician).joinedload(Physician.institution)).order_by(
+        Physician.institution_id, Registration.id)
     page = paging.paginate(query, number)
     registrations: list[Registration] = page.rows
     papers_of_round = exams.published_arrangements(cycle.id, exam_round)
@@ -126,7 +129,9 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
 def published_query(staff: Staff, cycle: Cycle, filters: Filters) -> Select:
     query = (select(Result).join(Registration, Result.registration_id == Registration.id)
              .join(Physician, Registration.physician_id == Physician.id)
-             .where(Registration.cycle_id == cycle.id, Physician.institution_id.in_(institution_ids(staff))))
+             .where(Registration.cycle_id == cycle.id, Physician.institution_id.in_(institution_ids(staff)))
+             .options(contains_eager(Result.registration).contains_eager(Registration.physician)
+                      .joinedload(Physician.institution)))
     return filtered(query, filters).order_by(Physician.institution_id, Physician.id, Result.id)
 
 

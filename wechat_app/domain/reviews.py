@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from wechat_app import clock
 from wechat_app.domain import applications, audit, notifications, physicians, record
@@ -119,6 +120,7 @@ def queue(stage: str, institution_ids: set[int], words: str = ""):
     status = AWAITING[Role(stage)]
     query = (select(Registration).join(Physician, Registration.physician_id == Physician.id)
              .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))
+             .options(contains_eager(Registration.physician).joinedload(Physician.institution))
              .order_by(Registration.submitted_at, Registration.id))
     if words.strip():
         named_institutions = select(Institution.id).where(Institution.name.contains(words.strip()[:40], autoescape=True))
