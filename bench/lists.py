@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.common import BIN, ROOT, fresh_database
-from bench.run import ROUNDS, Scenario, app_environment, load, report, serve, servers_for, stop
+from bench.run import Scenario, app_environment, measure, report
 
 PHYSICIANS = int(os.environ.get("BENCH_PHYSICIANS", "100000"))
 
@@ -53,18 +53,8 @@ def main() -> None:
             page("physicians-10", "/console/physicians?page=10", institution),
             page("overview", "/console/overview", province),
         ]
-        servers = {}
-        try:
-            for label, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("app", "wsgi:app")):
-                servers[label] = serve(target, env)
-            runs = {(s.name, server): [] for s in scenarios for server in servers_for(s, servers)}
-            for round_index in range(ROUNDS):
-                for scenario in scenarios:
-                    for server in servers_for(scenario, servers):
-                        runs[(scenario.name, server)].append(load(servers[server][1], scenario, round_index))
-        finally:
-            for process, _ in servers.values():
-                stop(process)
+        servers, runs = measure(env, scenarios, (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"),
+                                                 ("app", "wsgi:app")))
         print(f"\n{PHYSICIANS} physicians in 100 institutions; the textbook list is Flask-SQLAlchemy's paginate")
         report(env, scenarios, servers, runs, "  (not counted for this row)")
 

@@ -161,14 +161,20 @@ def run(workdir: Path, env: dict) -> None:
         # 2,000 takers' autosaves (issue: p99 < 200 ms at 64 connections, 0 errors)
         Scenario("answer", "/m/attempts", None, 200, script="bench/answers.lua", sessions=str(workdir / "answers.tsv")),
     ) if s.name in SCENARIOS]
-    servers = {}
+    servers, runs = measure(env, scenarios, (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"),
+                                             ("werobot", "bench.werobot_echo:app"), ("app", "wsgi:app")))
+    report(env, scenarios, servers, runs, queries)
+
+
+def measure(env: dict, scenarios: list[Scenario], targets: tuple[tuple[str, str], ...]) -> tuple[dict, dict]:
+    """Each scenario on each server it is compared on, ROUNDS alternating rounds; the servers stopped after."""
+    servers: dict = {}
     try:
-        for name, target in (("bare", "bench.bare:app"), ("textbook", "bench.textbook:app"), ("werobot", "bench.werobot_echo:app"),
-                             ("app", "wsgi:app")):
+        for name, target in targets:
             servers[name] = serve(target, env)
         # Alternate the servers for several rounds and keep each one's median round: the machine's
         # own noise (other processes, CPU frequency) then hits both alike.
-        runs = {(s.name, server): [] for s in scenarios for server in servers_for(s, servers)}
+        runs: dict = {(s.name, server): [] for s in scenarios for server in servers_for(s, servers)}
         for round_index in range(ROUNDS):
             for scenario in scenarios:
                 for server in servers_for(scenario, servers):
@@ -176,7 +182,7 @@ def run(workdir: Path, env: dict) -> None:
     finally:
         for process, _ in servers.values():
             stop(process)
-    report(env, scenarios, servers, runs, queries)
+    return servers, runs
 
 
 def servers_for(scenario: Scenario, servers: dict) -> list[str]:

@@ -25,12 +25,18 @@ def photo(tmp_path: Path, name: str, shift: float) -> Path:
     return path
 
 
-def without_camera(chromium, live, signed_in, registration):
+def phone_without_camera(chromium, signed_in, physician):
+    """A 360 px WeChat page whose WebView has no getUserMedia, signed in as `physician`."""
     context = chromium.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="zh-CN")
     context.add_init_script(NO_CAMERA)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    signed_in(page, registration.physician)
+    signed_in(page, physician)
+    return page
+
+
+def without_camera(chromium, live, signed_in, registration):
+    page = phone_without_camera(chromium, signed_in, registration.physician)
     page.goto(f"{live}/m/exams")
     page.click("a.enter")
     page.wait_for_url("**/check?photos=1")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.browser.conftest import WECHAT_UA
 from tests.browser.test_exam_flow import jpeg
-from tests.browser.test_face_fallback import NO_CAMERA, photo
+from tests.browser.test_face_fallback import phone_without_camera, photo
 from tests.helpers import ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import exams, results
@@ -34,11 +33,7 @@ def test_absent_then_makeup_then_passed(app, demo, live, chromium, signed_in, tm
     demo.session.commit()
     results.publish(staff(demo, "kaohe"), registration.cycle, ExamRound.REGULAR, None)
 
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, user_agent=WECHAT_UA, locale="zh-CN")
-    context.add_init_script(NO_CAMERA)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    signed_in(page, registration.physician)
+    page = phone_without_camera(chromium, signed_in, registration.physician)
     page.goto(f"{live}/m/results")
     assert "考核不合格" in page.content() and "待补考名单经卫生健康行政部门确认后" in page.content()
     assert page.locator("a.makeup-enter").count() == 0
@@ -80,4 +75,4 @@ def test_absent_then_makeup_then_passed(app, demo, live, chromium, signed_in, tm
     assert demo.session.get(type(registration), registration.id).status == Status.PASSED
     assert "考核合格" in page.content()
     page.screenshot(path=str(tmp_path / "passed.png"), full_page=True)
-    context.close()
+    page.context.close()
