@@ -40,7 +40,10 @@ def render_error(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, "请求未能完成。")
     if wants_json():
         return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, message=message), status
+    # The console's errors in the console's layout (a desk, not a phone)
+    # (4xx only: a 500 may come of a database that is gone, which the console's layout would need)
+    template = "console/error.html" if request.path.startswith("/console") and status < 500 else "errors/error.html"
+    return render_template(template, status=status, message=message), status
 
 
 def dropped_connection(exc: Exception) -> bool:

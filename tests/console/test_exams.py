@@ -293,3 +293,24 @@ def test_item_analysis_page_after_the_arrangement_closes(client, staff, demo):
     for username in ("rmyy", "rhzs"):
         staff(username)
         assert client.get(f"/console/arrangements/{arrangement.id}/analysis").status_code == 403
+
+
+def test_smaller_console_defects(client, staff, demo):
+    """Issue 23, defect 9: two papers of one name; the console's 400 page in the phone layout; the physician
+    template promising a * it did not have."""
+    from openpyxl import load_workbook as read
+
+    staff("kaohe")
+    rules = {"rules": "A1 医学人文 10 5", "pass_mark": "30", "duration": "45"}
+    post(client, "/console/papers", {"title": "同名试卷", **rules}, "/console/arrangements")
+    page = post(client, "/console/papers", {"title": "同名试卷", **rules}, "/console/arrangements",
+                follow_redirects=True).get_data(as_text=True)
+    assert "已有名为“同名试卷”的试卷" in page
+    assert demo.session.scalar(select(func.count(Paper.id)).where(Paper.title == "同名试卷")) == 1
+    refused = client.post("/console/papers", data={"title": "x"})  # no CSRF token
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "医师定期考核信息登记管理系统" in text and "定考通 - 定考通" not in text
+    staff("rmyy")
+    notes = read(io.BytesIO(client.get("/console/physicians/template.xlsx").data))["填写说明"]
+    assert "带*" not in str([c.value for c in notes["A"]]) and "必填的列" in notes["A1"].value
+    assert client.get("/favicon.ico").status_code == 200

@@ -64,6 +64,8 @@ def create_paper(staff: Staff, title: str, rules_text: str, pass_mark: int | Non
     total = sum(rule["count"] * rule["points"] for rule in rules)
     if not title:
         raise DomainError("请填写试卷名称。")
+    if db.session.scalar(select(Paper.id).where(Paper.province_id == own_province_id(staff), Paper.title == title)):
+        raise DomainError(f"已有名为“{title}”的试卷，请换一个名称（考试安排按名称选择试卷）。")
     if pass_mark is None or not 0 < pass_mark <= total:
         raise DomainError(f"合格分应在1到总分{total}之间。")
     if duration is None or not 10 <= duration <= 300:
