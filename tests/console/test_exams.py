@@ -313,4 +313,6 @@ def test_smaller_console_defects(client, staff, demo):
     staff("rmyy")
     notes = read(io.BytesIO(client.get("/console/physicians/template.xlsx").data))["填写说明"]
     assert "带*" not in str([c.value for c in notes["A"]]) and "必填的列" in notes["A1"].value
-    assert client.get("/favicon.ico").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    icon.close()  # a file response: closed, or the test leaks its handle
