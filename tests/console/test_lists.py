@@ -58,3 +58,37 @@ def test_a_page_of_a_list_costs_the_same_statements_for_10_or_40_rows(client, st
     few = statements()
     many_awaiting(demo, 30, 8400, status=status)
     assert statements() == few
+
+
+def test_the_audit_log_filters_by_dates_and_actor_and_exports(client, staff, demo):
+    from datetime import timedelta
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tests.helpers import csrf_token
+    from wechat_app import clock
+    from wechat_app.models import AuditLog
+
+    province = demo.session.scalar(select(Staff).where(Staff.username == "hnwjw"))
+    district = demo.session.scalar(select(Staff).where(Staff.username == "txwjj"))
+    old = clock.now() - timedelta(days=40)
+    demo.session.add(AuditLog(actor_type="staff", actor_id=str(district.id), action="cycle_update", target_type="staff",
+                              target_id=str(district.id), authority_id=district.health_authority_id, created_at=old, detail={}))
+    audit.record("staff", province.id, "cycle_update", "staff", province.id, "10.0.0.9")
+    _db.session.commit()
+    staff("hnwjw")
+    today = clock.today().isoformat()
+    recent = client.get("/console/audit", query_string={"action": "cycle_update", "since": today}).get_data(as_text=True)
+    assert province.name in recent and district.name not in recent.split('id="audit"')[1]
+    by_actor = client.get("/console/audit", query_string={"actor": district.name}).get_data(as_text=True)
+    assert f"{old:%Y-%m-%d}" in by_actor and by_actor.split('id="audit"')[1].count("<tr><td>20") == 1
+    assert client.get("/console/audit", query_string={"since": "2026-13-45", "actor": "%_"}).status_code == 200
+    token = csrf_token(recent)
+    exported = client.post("/console/audit/export.xlsx", data={"csrf_token": token, "actor": district.name})
+    rows = list(load_workbook(BytesIO(exported.data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("时间", "操作人", "操作", "对象", "IP", "说明") and len(rows) == 2
+    assert demo.session.scalar(select(AuditLog).where(AuditLog.action == "export_audit")) is not None
+    for username in ("rmyy", "kaohe"):
+        staff(username)
+        assert client.post("/console/audit/export.xlsx", data={"csrf_token": token}).status_code in (400, 403)

@@ -9,9 +9,9 @@ its institutions and of its own subtree of authorities, nothing of another regio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, cast, or_, select
 
 from wechat_app.extensions import db
 from wechat_app.models import (
@@ -46,7 +46,7 @@ ACTIONS = {
     "arrangement_create": "创建考试安排", "arrangement_publish": "发布考试安排",
     "face_check_approved": "人脸审核通过", "face_check_rejected": "人脸审核驳回",
     "results_publish": "发布考核结果", "results_absentees": "标记缺考", "makeup_confirm": "确认待补考名单",
-    "export_results": "导出考核结果", "export_results_filing": "导出考核结果备案表（完整证件号码）", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
+    "export_results": "导出考核结果", "export_audit": "导出操作日志", "export_results_filing": "导出考核结果备案表（完整证件号码）", "course_create": "创建培训课程", "course_lesson_add": "上传课程视频",
     "course_textbook_add": "上传电子教材", "course_mock_add": "添加模拟试卷", "course_publish": "发布课程",
     "course_unpublish": "下架课程", "export_course_progress": "导出课程学习情况",
     "seal_update": "设置公章", "seal_remove": "删除公章",
@@ -104,6 +104,32 @@ def province_authority(province_id: int) -> int | None:
 
 def visible_to(query: Select, institution_ids: set[int], authority_ids: set[int]) -> Select:
     return query.where(or_(AuditLog.institution_id.in_(institution_ids), AuditLog.authority_id.in_(authority_ids)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    action: str = ""
+    since: date | None = None
+    until: date | None = None  # inclusive
+    actor: str = ""  # a part of the name of the staff member or physician who acted
+
+
+def searched(institution_ids: set[int], authority_ids: set[int], filters: Filters) -> Select:
+    """The region's rows, newest first, by action, date range and who acted."""
+    query = visible_to(select(AuditLog).order_by(AuditLog.id.desc()), institution_ids, authority_ids)
+    if filters.action in ACTIONS:
+        query = query.where(AuditLog.action == filters.action)
+    if filters.since:
+        query = query.where(AuditLog.created_at >= datetime.combine(filters.since, time.min))
+    if filters.until:
+        query = query.where(AuditLog.created_at < datetime.combine(filters.until + timedelta(days=1), time.min))
+    words = filters.actor.strip()[:40]
+    if words:
+        staff = select(cast(Staff.id, String)).where(Staff.name.contains(words, autoescape=True))
+        physicians = select(cast(Physician.id, String)).where(Physician.name.contains(words, autoescape=True))
+        query = query.where(or_((AuditLog.actor_type == "staff") & AuditLog.actor_id.in_(staff),
+                                (AuditLog.actor_type == "physician") & AuditLog.actor_id.in_(physicians)))
+    return query
 
 
 @dataclass(frozen=True)

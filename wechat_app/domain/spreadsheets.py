@@ -18,7 +18,7 @@ from wechat_app.domain.registration import label
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
-from wechat_app.models import Department, Physician, Registration, Staff
+from wechat_app.models import AuditLog, Department, Physician, Registration, Staff
 
 COLUMNS = ("姓名", "性别", "证件类型", "证件号码", "科室", "医师级别", "执业类别", "执业范围", "执业证书编码",
            "执业证书取得时间", "资格证书编码", "资格证书取得时间", "职称")
@@ -189,6 +189,19 @@ def export(title: str, header: tuple[str, ...], rows: list[tuple]) -> bytes:
         for cell in sheet_row:
             as_text(cell)
     return workbook_bytes(workbook)
+
+
+AUDIT_EXPORT_HEADER = ("时间", "操作人", "操作", "对象", "IP", "说明")
+
+
+def export_audit(staff: Staff, rows: list[AuditLog], ip: str | None) -> bytes:
+    """操作日志 as filtered on the page; the export is itself an action in the log."""
+    data = export("操作日志", AUDIT_EXPORT_HEADER, [
+        (f"{line.time:%Y-%m-%d %H:%M:%S}", line.actor, line.action, line.target, line.ip, line.detail)
+        for line in audit.readable(rows)])
+    with unit_of_work():
+        audit.record("staff", staff.id, "export_audit", "staff", staff.id, ip, rows=len(rows))
+    return data
 
 
 REGISTRATION_EXPORT_HEADER = ("医疗卫生机构", "姓名", "证件号码", "当前任务", "考核程序", "提交时间")
