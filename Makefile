@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(FLASK) seed-demo --if-empty --sittings 300
 	@echo ""
 	@echo "  定考通 is running with demo data and the WeChat simulator:"
 	@echo "    simulator (chat screen):  http://$(HOST):$(PORT)/_sim"

@@ -28,15 +28,20 @@ def register(app: Flask) -> None:
 @click.option("--schedule", type=click.Choice(["live", "seed2026"]), default="live",
               help="live: windows around today; seed2026: the seed's 2026 Hunan dates.")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no provinces yet.")
-def seed_demo_command(schedule: str, if_empty: bool) -> None:
+@click.option("--sittings", type=click.IntRange(0, 5000), default=0,
+              help="Also N physicians who sat yesterday's 医学人文测评卷 (考核结果, 概况 and 试题分析 with real numbers).")
+def seed_demo_command(schedule: str, if_empty: bool, sittings: int) -> None:
     """Load the demo data (idempotent)."""
     from wechat_app.domain.demo import has_data, seed_demo
+    from wechat_app.domain.demo_sittings import seed_sittings
 
     if if_empty and has_data():
         click.echo("demo data: database not empty, left as it is")
         return
     counts = seed_demo(schedule)
     click.echo("demo data: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    if sittings:
+        click.echo(f"demo sittings: {seed_sittings(sittings)} papers handed in")
 
 
 pii_group = AppGroup("pii", help="Personal data at rest (PII_KEY, PII_INDEX_KEY).")

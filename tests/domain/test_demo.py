@@ -101,3 +101,18 @@ def test_every_demo_question_passes_the_bank_s_own_rules(demo):
         except ValueError as exc:
             refused.append((question.id, question.stem[:20], str(exc)))
     assert refused == [], refused
+
+
+def test_demo_sittings_are_sat_through_the_use_cases_and_analysed(db):
+    """`flask seed-demo --sittings N` (make run: 300): papers handed in, scored, analysed; once."""
+    from wechat_app.domain.demo_sittings import SESSION_NAME, seed_sittings
+    from wechat_app.models import Arrangement, Attempt, ItemAnalysis
+
+    seed_demo()
+    assert seed_sittings(12) == 12
+    session = db.session.scalar(select(Arrangement).where(Arrangement.name == SESSION_NAME))
+    attempts = db.session.scalars(select(Attempt).where(Attempt.arrangement_id == session.id)).all()
+    assert len(attempts) == 12 and all(a.submitted_at and a.score is not None for a in attempts)
+    assert len({a.score for a in attempts}) > 3  # a cohort, not twelve copies
+    assert session.ends_at <= clock.now() and db.session.get(ItemAnalysis, session.id).attempts == 12
+    assert seed_sittings(12) == 0
