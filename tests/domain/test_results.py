@@ -120,3 +120,24 @@ def test_no_one_is_absent_from_a_paper_not_yet_arranged(demo):
     demo.session.commit()
     results.publish(staff(demo, "kaohe"), uncovered.cycle, ExamRound.REGULAR, None)
     assert uncovered.status == Status.AWAITING_TEST
+
+
+def test_two_sessions_of_one_paper_are_one_paper_to_pass(demo):
+    """Found with the demo's sittings: an arrangement and a second 场次 of the same paper for the same physicians
+    counted as two papers, so passing one session and not sitting the other was 不合格."""
+    from wechat_app.models import Arrangement
+
+    registration = ready_for_exam(demo)
+    (main,) = exams.arrangements_for(registration)
+    second = Arrangement(cycle_id=main.cycle_id, paper_id=main.paper_id, assessment_body_id=main.assessment_body_id,
+                         name="第二场", procedure=main.procedure, starts_at=main.starts_at, ends_at=main.ends_at,
+                         attempts_allowed=1, published_at=main.published_at)
+    demo.session.add(second)
+    demo.session.commit()
+    clear_face(demo, registration, second)
+    attempt = exams.start(registration, second)
+    for question in demo.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))):
+        exams.save_answer(attempt, question.id, question.answer, False)
+    exams.submit(attempt)
+    close_windows(demo, registration)
+    assert results.decide(registration, ExamRound.REGULAR).overall == Rating.PASS

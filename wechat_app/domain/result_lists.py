@@ -16,7 +16,15 @@ from sqlalchemy.orm import contains_eager
 
 from wechat_app.domain import audit, exams, paging, physicians, reviews, spreadsheets
 from wechat_app.domain.errors import DomainError
-from wechat_app.domain.results import Best, Decision, best_attempts, candidates_query, decide_among, ready
+from wechat_app.domain.results import (
+    Best,
+    Decision,
+    best_attempts,
+    best_per_paper,
+    candidates_query,
+    decide_among,
+    ready,
+)
 from wechat_app.domain.scopes import institution_ids
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
@@ -49,7 +57,7 @@ class Filters:
 class Sitting:
     """What one physician did in the papers of the round."""
 
-    scores: list[tuple[str, Best | None]]  # (paper, best attempt) for each paper the physician had to sit
+    scores: list[tuple[str, Best | None]]  # (paper, best attempt over its sessions) for each paper to sit
     attempts: int
     doubtful_checks: int
     doubtful_photos: int
@@ -63,6 +71,7 @@ class Row:
     decision: Decision | None  # what 发布 would record; None until every paper's window is over
     result: Result | None = None  # after 发布
     no_paper: bool = False  # no published paper covers the physician yet
+    ratings: tuple[str | None, str | None] = (None, None)  # 工作成绩, 职业道德 as the institution rated them
 
 
 def filtered(query: Select, filters: Filters) -> Select:
@@ -101,7 +110,9 @@ def sittings(registrations: list[Registration], papers_of_round: list[Arrangemen
     for registration in registrations:
         papers = exams.covering(papers_of_round, registration)
         person = registration.physician_id
-        found[registration.id] = Sitting([(a.name, best.get((person, a.id))) for a in papers], attempts.get(person, 0),
+        titles = {a.paper_id: a.paper.title for a in papers}
+        found[registration.id] = Sitting([(titles[paper_id], attempt) for paper_id, attempt in
+                                          best_per_paper(person, papers, best).items()], attempts.get(person, 0),
                                          checks.get(person, 0), photos.get(person, 0), away.get(person, 0))
     return found
 
@@ -122,7 +133,8 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
         papers = exams.covering(papers_of_round, registration)
         rated = ratings.get(registration.id, (None, None))
         decision = decide_among(registration, rated, papers, best) if ready(registration, rated[1], papers) else None
-        rows.append(Row(registration, sat[registration.id], decision, no_paper=decision is None and not papers))
+        rows.append(Row(registration, sat[registration.id], decision, no_paper=decision is None and not papers,
+                        ratings=rated))
     return paging.Page(rows, page.total, page.number, page.size)
 
 

@@ -70,12 +70,25 @@ def skill_of(registration: Registration, papers: list[Arrangement],
     had to sit and the best attempts, (physician, arrangement) → Best."""
     if registration.status == Status.EXEMPT:
         return EXEMPTED, None
-    mine = [best.get((registration.physician_id, arrangement.id)) for arrangement in papers]
+    mine = list(best_per_paper(registration.physician_id, papers, best).values())
     if all(attempt is None for attempt in mine):  # no paper, or none sat
         return ABSENT, None
     passed = all(attempt is not None and attempt.passed for attempt in mine)
     total = sum(attempt.score for attempt in mine if attempt is not None)
     return (Rating.PASS.value if passed else Rating.FAIL.value), total
+
+
+def best_per_paper(physician_id: int, papers: list[Arrangement],
+                   best: dict[tuple[int, int], Best]) -> dict[int, Best | None]:
+    """Paper id → the physician's best attempt over its sessions: two arrangements of one paper for one
+    target are two sittings (场次) of it, either of which counts, not two papers to pass."""
+    found: dict[int, Best | None] = {}
+    for arrangement in papers:
+        attempt = best.get((physician_id, arrangement.id))
+        kept = found.get(arrangement.paper_id)
+        if kept is None or (attempt is not None and (attempt.passed, attempt.score) > (kept.passed, kept.score)):
+            found[arrangement.paper_id] = attempt if attempt is not None else kept
+    return found
 
 
 def best_attempts(physician_ids: list[int], arrangement_ids: list[int]) -> dict[tuple[int, int], Best]:
