@@ -50,7 +50,8 @@ ACTIONS = {
     "course_textbook_add": "上传电子教材", "course_mock_add": "添加模拟试卷", "course_publish": "发布课程",
     "course_unpublish": "下架课程", "export_course_progress": "导出课程学习情况",
     "seal_update": "设置公章", "seal_remove": "删除公章",
-    "sms_fallback_on": "开启短信补发", "sms_fallback_off": "关闭短信补发",
+    "sms_fallback_on": "开启短信补发", "staff_activate": "启用后台账号", "staff_deactivate": "停用后台账号",
+    "staff_reset_password": "重置后台账号密码", "institution_create": "新建医疗卫生机构", "sms_fallback_off": "关闭短信补发",
 }
 DETAIL_NAMES = {"reason": "原因", "count": "人数", "rows": "行数", "name": "名称", "body": "考核机构", "role": "角色",
                 "first_login": "首次登录", "replaced": "替换原绑定", "work": "工作成绩", "ethics": "职业道德",

@@ -134,6 +134,9 @@ def within_test_window(cycle: Cycle, data: ArrangementInput) -> None:
 @use_case()
 def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: str | None) -> Arrangement:
     paper = check_input(staff, data)
+    # Every refusal before anything is written
+    exams.assemble(paper, cycle.province_id, data.category, 1, QuestionPool.EXAM)  # refuses a paper the bank cannot fill
+    within_test_window(cycle, data)
     arrangement = Arrangement(
         cycle_id=cycle.id, paper_id=paper.id, name=data.name, round=data.round, procedure=data.procedure,
         category=data.category or None, level=data.level or None, starts_at=data.starts_at, ends_at=data.ends_at,
@@ -141,8 +144,6 @@ def create_arrangement(staff: Staff, cycle: Cycle, data: ArrangementInput, ip: s
         assessment_body_id=staff.assessment_body_id if staff.role == Role.ASSESSOR else None)
     db.session.add(arrangement)
     db.session.flush()
-    exams.assemble(paper, cycle.province_id, data.category, 1, QuestionPool.EXAM)  # refuses a paper the bank cannot fill
-    within_test_window(cycle, data)
     audit.record("staff", staff.id, "arrangement_create", "cycle", cycle.id, ip, arrangement=arrangement.id)
     return arrangement
 
