@@ -1,18 +1,27 @@
 """Console pages of a 卫生行政部门: cycles and windows, 考核机构申请 审核, assigning assessment bodies."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from wechat_app.console.common import bp, ip, outcome, refused, staff_required
-from wechat_app.domain import authority, scopes
+from wechat_app.domain import authority, paging, scopes, staff_accounts
 from wechat_app.domain.cycles import WINDOWS
 from wechat_app.domain.errors import DomainError
 from wechat_app.extensions import db
 from wechat_app.forms import ConfirmForm, DecisionForm
-from wechat_app.forms.console import AssignBodyForm, SmsFallbackForm, WindowsForm
-from wechat_app.models import AssessmentBody, AssessorApplication, Cycle, Institution, Province
+from wechat_app.forms.console import AccountForm, AssignBodyForm, InstitutionForm, SmsFallbackForm, WindowsForm
+from wechat_app.inputs import parse_id
+from wechat_app.models import (
+    AssessmentBody,
+    AssessorApplication,
+    Cycle,
+    HealthAuthority,
+    Institution,
+    Province,
+    Staff,
+)
 from wechat_app.models.enums import Role
 
 
@@ -24,6 +33,63 @@ def cycles():
     province = db.session.get(Province, authority.province_id(current_user))
     return render_template("console/cycles.html", rows=rows, windows=WINDOWS + (("assessor_apply", "考核机构申请"),),
                            form=ConfirmForm(), editable=authority.owns_cycles(current_user), province=province)
+
+
+@bp.get("/accounts")
+@staff_required(Role.AUTHORITY)
+def accounts():
+    """机构与账号: the region's console accounts (paged) and institutions; the province creates them."""
+    page = paging.paginate(staff_accounts.accounts_in(current_user), paging.page_number(request.args.get("page")))
+    authority_node = scopes.own_authority(current_user)
+    return render_template(
+        "console/accounts.html", page=page, form=ConfirmForm(), editable=authority.owns_cycles(current_user),
+        roles=staff_accounts.ROLES, kinds=staff_accounts.INSTITUTION_KINDS,
+        institutions=db.session.scalars(select(Institution).where(Institution.id.in_(scopes.institution_ids(current_user)))
+                                        .order_by(Institution.name)).all(),
+        bodies=db.session.scalars(select(AssessmentBody).where(AssessmentBody.province_id == authority_node.province_id)
+                                  .order_by(AssessmentBody.name)).all(),
+        authorities=db.session.scalars(select(HealthAuthority).where(HealthAuthority.id.in_(
+            scopes.authority_ids(authority_node.id))).order_by(HealthAuthority.id)).all())
+
+
+@bp.post("/accounts")
+@staff_required(Role.AUTHORITY)
+def account_create():
+    form = AccountForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    outcome(lambda: staff_accounts.create_account(current_user, form.role.data, parse_id(form.organisation.data),
+                                                  form.username.data, form.name.data, ip()),
+            lambda made: f"已创建账号 {made[0].username}，初始密码：{made[1]}（只显示这一次，请转交使用人，首次登录后修改）")
+    return redirect(url_for("console.accounts"))
+
+
+@bp.post("/accounts/<int:account_id>/<any(deactivate, activate, reset):action>")
+@staff_required(Role.AUTHORITY)
+def account_action(account_id: int, action: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if db.session.scalar(staff_accounts.accounts_in(current_user).where(Staff.id == account_id)) is None:
+        abort(404)  # outside the region: as if it did not exist
+    if action == "reset":
+        outcome(lambda: staff_accounts.reset_password(current_user, account_id, ip()),
+                lambda made: f"已重置 {made[0].username} 的密码，新密码：{made[1]}（只显示这一次）")
+    else:
+        outcome(lambda: staff_accounts.set_active(current_user, account_id, action == "activate", ip()),
+                lambda account: f"已{'启用' if account.active else '停用'}账号 {account.username}")
+    return redirect(url_for("console.accounts"))
+
+
+@bp.post("/institutions/new")
+@staff_required(Role.AUTHORITY)
+def institution_create():
+    form = InstitutionForm()
+    if not form.validate_on_submit():
+        return refused(form)
+    outcome(lambda: staff_accounts.create_institution(current_user, form.name.data, form.kind.data, form.beds.data,
+                                                      parse_id(form.authority.data), parse_id(form.body.data), ip()),
+            lambda institution: f"已新建医疗卫生机构：{institution.name}")
+    return redirect(url_for("console.accounts"))
 
 
 @bp.post("/sms-fallback")
@@ -76,7 +142,9 @@ def assessor_application_decide(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return refused(form)
-    outcome(lambda: authority.review_application(current_user, application, form.approve, form.reason.data, ip()))
+    outcome(lambda: authority.review_application(current_user, application, form.approve, form.reason.data, ip()),
+            lambda login: f"已审核。考核机构的登录账号 {login[0].username}，初始密码：{login[1]}（只显示这一次，请转交）"
+            if login else "已审核。")
     return redirect(url_for("console.assessor_applications"))
 
 

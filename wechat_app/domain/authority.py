@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import applications, audit
+from wechat_app.domain import applications, audit, staff_accounts
 from wechat_app.domain.cycles import WINDOWS, current_cycle
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Role, Status, label
@@ -116,7 +116,9 @@ def apply_as_assessor(staff: Staff, kind: str, beds: int | None, physicians: int
 
 @use_case()
 def review_application(staff: Staff, application: AssessorApplication, approve: bool, reason: str,
-                       ip: str | None) -> AssessmentBody | None:
+                       ip: str | None) -> tuple[Staff, str] | None:
+    """审核 an institution's 考核机构申请; an approval makes the body and its first login, returned with its
+    one-time password for the approver to hand over."""
     if application.institution_id not in institution_ids(staff):
         raise DomainError("该申请不在您的管辖范围内。")
     applications.decide(application, approve, reason, "该申请已审核。")
@@ -131,7 +133,7 @@ def review_application(staff: Staff, application: AssessorApplication, approve: 
             db.session.add(body)
     audit.record("staff", staff.id, f"assessor_application_{application.status}", "institution",
                  application.institution_id, ip, reason=application.reason)
-    return body
+    return staff_accounts.first_login(body, staff, ip) if body is not None else None
 
 
 @use_case()

@@ -191,4 +191,22 @@ def create_institution(staff: Staff, name: str, kind: str, beds: int | None, aut
     return institution
 
 
+def first_login(body: AssessmentBody, approver: Staff, ip: str | None) -> tuple[Staff, str] | None:
+    """The login an approved 考核机构 starts with (kh + its number), unless it has one: part of the
+    approval, whoever in the region approved it. Returns it and its one-time password."""
+    db.session.flush()  # a body made in this approval has its id now
+    if db.session.scalar(select(Staff.id).where(Staff.assessment_body_id == body.id).limit(1)) is not None:
+        return None
+    username = f"kh{body.id:04d}"
+    while db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        username += "x"
+    password = one_time_password()
+    account = Staff(username=username, name=f"{body.name[:30]}管理员", role=Role.ASSESSOR.value,
+                    assessment_body_id=body.id, password_hash=hash_password(password))
+    db.session.add(account)
+    db.session.flush()
+    audit.record("staff", approver.id, "staff_create", "staff", account.id, ip, role=Role.ASSESSOR.value)
+    return account, password
+
+
 INSTITUTION_KINDS = ("医院", "社区卫生服务中心", "乡镇卫生院", "诊所", "预防保健机构", "其他")

@@ -18,6 +18,7 @@ from wechat_app.models import (
     Course,
     CourseMedia,
     Department,
+    Institution,
     MockPaper,
     Paper,
     Physician,
@@ -246,3 +247,18 @@ class PublishForm(Form):
 
 class SmsFallbackForm(Form):
     choice = text(3)  # "on" / "off"
+
+
+class AccountForm(Form):
+    role = text(20)
+    organisation = text(12)  # the organisation's id, of the kind `role` names
+    username = text(Staff.username, "账号")
+    name = text(Staff.name, "使用人姓名")
+
+
+class InstitutionForm(Form):
+    name = text(Institution.name, "机构名称")
+    kind = text(Institution.kind, "机构类别")
+    beds = count("床位数")
+    authority = text(12)
+    body = text(12)
