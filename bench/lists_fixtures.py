@@ -9,6 +9,7 @@ number to search for.
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
@@ -24,6 +25,12 @@ from wsgi import app
 STATUSES = ("pending_assessor",) * 3 + ("awaiting_test",) * 4 + ("open", "pending_institution", "passed")
 INSTITUTIONS = 100
 CHUNK = 5000
+
+
+def number(serial: int) -> str:
+    """A distinct valid ID number per serial (a thousand per birth day, in 430111, not the demo's district)."""
+    first17 = f"430111{date(1955, 1, 1) + timedelta(days=serial // 1000):%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_character(first17)
 
 
 def province(total: int) -> tuple[str, str]:
@@ -42,8 +49,7 @@ def province(total: int) -> tuple[str, str]:
     for start in range(0, total, CHUNK):
         rows = []
         for serial in range(start, min(start + CHUNK, total)):
-            first17 = f"430103{1960 + serial % 40}{1 + serial % 12:02d}{1 + serial % 28:02d}{serial % 1000:03d}"
-            id18 = first17 + check_character(first17)
+            id18 = number(serial)
             rows.append({"name": f"基准医师{serial}", "gender": "男", "id_type": "身份证",
                          "id_number": seal.process_bind_param(id18, None), "id_number_index": id_number_indexes(id18)[0],
                          "institution_id": institutions[serial % INSTITUTIONS].id, "level": "执业医师", "category": "临床",
@@ -59,8 +65,7 @@ def province(total: int) -> tuple[str, str]:
         db.session.commit()
     serial = total // 2 + 7  # a physician in the middle of the list, awaiting review (status index 0)
     serial -= serial % len(STATUSES)
-    first17 = f"430103{1960 + serial % 40}{1 + serial % 12:02d}{1 + serial % 28:02d}{serial % 1000:03d}"
-    return f"基准医师{serial}", first17 + check_character(first17)
+    return f"基准医师{serial}", number(serial)
 
 
 def main() -> None:

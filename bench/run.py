@@ -58,6 +58,7 @@ class Scenario:
     sessions: str | None = None  # sessions.tsv for bench/sessions.lua
     body: str = ""  # the form fields after the CSRF token
     per_round_offset: int = 0  # where each round starts in sessions.tsv (a submit can happen once)
+    connections: int | None = None  # wrk's connections for this scenario, when not BENCH_CONNECTIONS
 
 
 def app_environment(database_url: str) -> dict:
@@ -115,7 +116,7 @@ def wrk(port: int, scenario: Scenario, connections: int, duration: str, offset: 
 def load(port: int, scenario: Scenario, round_index: int) -> dict:
     offset = scenario.per_round_offset * (2 * round_index + 1)
     wrk(port, scenario, 8, "1s", scenario.per_round_offset * 2 * round_index)  # warm-up, its own physicians
-    out = wrk(port, scenario, CONNECTIONS, DURATION, offset)
+    out = wrk(port, scenario, scenario.connections or CONNECTIONS, DURATION, offset)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(out, "50%"),
             "p99": latency(out, "99%"), "errors": int(errors.group(1)) if errors else 0}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wechat_app import clock
@@ -21,8 +21,9 @@ CHANGED_IN_BULK = "registrations_changed_in_bulk"
 
 class Registration(Model):
     __tablename__ = "registrations"
+    # The review queues page in submission order within a status: read in index order, not sorted.
     __table_args__ = (UniqueConstraint("physician_id", "cycle_id", name="uq_registrations_physician_cycle"),
-                      check_in("status", Status))
+                      check_in("status", Status), Index("ix_registrations_status_submitted", "status", "submitted_at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     physician_id: Mapped[int] = mapped_column(ForeignKey("physicians.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
