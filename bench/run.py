@@ -197,7 +197,8 @@ def report(env: dict, scenarios: list, servers: dict, runs: dict, queries: str) 
     """Each scenario's median round per server, and the app's ratio to the bare WSGI app."""
     backing = ("PostgreSQL" if "postgresql" in env["DATABASE_URL"] else "SQLite") + (
         " + Redis" if env["REDIS_URL"] else " + in-process store")
-    print(f"\ngunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections, {DURATION} x {ROUNDS} alternating "
+    connections = "/".join(str(n) for n in sorted({s.connections or CONNECTIONS for s in scenarios}))
+    print(f"\ngunicorn {WORKERS} sync workers, wrk {connections} connections, {DURATION} x {ROUNDS} alternating "
           f"rounds (median shown), {backing}")
     print(f"{'scenario':<12}{'server':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for scenario in scenarios:
