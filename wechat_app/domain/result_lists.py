@@ -119,9 +119,10 @@ def sittings(registrations: list[Registration], papers_of_round: list[Arrangemen
 
 def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters, number: int) -> paging.Page:
     """The registrations 待发布 this round, a page of Rows with what 发布 would decide for each."""
+    # In registration order: by institution was a sort of every candidate (96 → 57 ms at 100,000); the
+    # institution is a filter
     query = filtered(candidates_query(staff, cycle, exam_round), filters).options(
-        contains_eager(Registration.physician).joinedload(Physician.institution)).order_by(
-        Physician.institution_id, Registration.id)
+        contains_eager(Registration.physician).joinedload(Physician.institution)).order_by(Registration.id)
     page = paging.paginate(query, number)
     registrations: list[Registration] = page.rows
     papers_of_round = exams.published_arrangements(cycle.id, exam_round)
