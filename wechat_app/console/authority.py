@@ -58,10 +58,18 @@ def account_create():
     form = AccountForm()
     if not form.validate_on_submit():
         return refused(form)
-    outcome(lambda: staff_accounts.create_account(current_user, form.role.data, parse_id(form.organisation.data),
-                                                  form.username.data, form.name.data, ip()),
-            lambda made: f"已创建账号 {made[0].username}，初始密码：{made[1]}（只显示这一次，请转交使用人，首次登录后修改）")
-    return redirect(url_for("console.accounts"))
+    made = outcome(lambda: staff_accounts.create_account(current_user, form.role.data, parse_id(form.organisation.data),
+                                                         form.username.data, form.name.data, ip()))
+    if made is None:
+        return redirect(url_for("console.accounts"))
+    return shown_once("已创建账号", *made, url_for("console.accounts"))
+
+
+def shown_once(what: str, account: Staff, password: str, back: str):
+    """A one-time password in this response only: never in a flash (the session cookie is signed, not
+    sealed), a log line or a cache."""
+    return render_template("console/one_time_password.html", what=what, username=account.username, password=password,
+                           back=back), 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/accounts/<int:account_id>/<any(deactivate, activate, reset):action>")
@@ -72,8 +80,9 @@ def account_action(account_id: int, action: str):
     if db.session.scalar(staff_accounts.accounts_in(current_user).where(Staff.id == account_id)) is None:
         abort(404)  # outside the region: as if it did not exist
     if action == "reset":
-        outcome(lambda: staff_accounts.reset_password(current_user, account_id, ip()),
-                lambda made: f"已重置 {made[0].username} 的密码，新密码：{made[1]}（只显示这一次）")
+        made = outcome(lambda: staff_accounts.reset_password(current_user, account_id, ip()))
+        if made is not None:
+            return shown_once("已重置密码", *made, url_for("console.accounts"))
     else:
         outcome(lambda: staff_accounts.set_active(current_user, account_id, action == "activate", ip()),
                 lambda account: f"已{'启用' if account.active else '停用'}账号 {account.username}")
@@ -142,9 +151,9 @@ def assessor_application_decide(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return refused(form)
-    outcome(lambda: authority.review_application(current_user, application, form.approve, form.reason.data, ip()),
-            lambda login: f"已审核。考核机构的登录账号 {login[0].username}，初始密码：{login[1]}（只显示这一次，请转交）"
-            if login else "已审核。")
+    login = outcome(lambda: authority.review_application(current_user, application, form.approve, form.reason.data, ip()))
+    if login:
+        return shown_once("已审核通过，考核机构的登录账号已创建", *login, url_for("console.assessor_applications"))
     return redirect(url_for("console.assessor_applications"))
 
 
