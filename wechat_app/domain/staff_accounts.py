@@ -39,11 +39,7 @@ def authenticate(username: str, password: str, ip: str | None) -> Staff:
 def create_staff(username: str, name: str, role: str, organisation: str, password: str) -> Staff:
     """A console account for the institution, assessment body or health authority named
     `organisation` (by its exact name). Used by `flask staff create`."""
-
-    organisations: dict[str, tuple[type[Institution] | type[AssessmentBody] | type[HealthAuthority], str]] = {
-        "institution": (Institution, "institution_id"), "assessor": (AssessmentBody, "assessment_body_id"),
-        "authority": (HealthAuthority, "health_authority_id")}
-    model, column = organisations[role]
+    model = ORGANISATIONS[Role(role)][0]
     org_id = db.session.scalar(select(model.id).where(model.name == organisation))
     if org_id is None:
         raise DomainError(f"没有名为“{organisation}”的机构。")
@@ -52,11 +48,26 @@ def create_staff(username: str, name: str, role: str, organisation: str, passwor
     problems = policy_errors(password, id_numbers=())
     if problems:
         raise DomainError("".join(problems))
-    staff = Staff(username=username, name=name, role=role, password_hash=hash_password(password), **{column: org_id})
-    db.session.add(staff)
+    return added_account(username, name, Role(role), org_id, password, None, None)
+
+
+# Where each kind of account belongs: the organisation's model and the Staff column naming it.
+ORGANISATIONS: dict[Role, tuple[type[Institution] | type[AssessmentBody] | type[HealthAuthority], str]] = {
+    Role.INSTITUTION: (Institution, "institution_id"), Role.ASSESSOR: (AssessmentBody, "assessment_body_id"),
+    Role.AUTHORITY: (HealthAuthority, "health_authority_id")}
+
+
+def added_account(username: str, name: str, role: Role, organisation_id: int, password: str, creator: Staff | None,
+                  ip: str | None) -> Staff:
+    """The one place a console account is made (`flask staff create`, the province, an approval), logged
+    as made by `creator` (None: the system)."""
+    account = Staff(username=username, name=name, role=role.value, password_hash=hash_password(password),
+                    **{ORGANISATIONS[role][1]: organisation_id})
+    db.session.add(account)
     db.session.flush()
-    audit.record("system", None, "staff_create", "staff", staff.id, None, role=role)
-    return staff
+    audit.record("staff" if creator else "system", creator.id if creator else None, "staff_create", "staff", account.id,
+                 ip, role=role.value)
+    return account
 
 
 # --- 账号与机构 (the province's console: issue 23) -------------------------------------------------
@@ -127,13 +138,7 @@ def create_account(staff: Staff, role: str, organisation_id: int | None, usernam
     if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise DomainError(f"账号“{username}”已存在，请换一个。")
     password = one_time_password()
-    column = {Role.INSTITUTION: "institution_id", Role.ASSESSOR: "assessment_body_id",
-              Role.AUTHORITY: "health_authority_id"}[Role(role)]
-    account = Staff(username=username, name=name, role=role, password_hash=hash_password(password), **{column: org_id})
-    db.session.add(account)
-    db.session.flush()
-    audit.record("staff", staff.id, "staff_create", "staff", account.id, ip, role=role)
-    return account, password
+    return added_account(username, name, Role(role), org_id, password, staff, ip), password
 
 
 def managed_account(staff: Staff, account_id: int) -> Staff:
@@ -201,12 +206,7 @@ def first_login(body: AssessmentBody, approver: Staff, ip: str | None) -> tuple[
     while db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         username += "x"
     password = one_time_password()
-    account = Staff(username=username, name=f"{body.name[:30]}管理员", role=Role.ASSESSOR.value,
-                    assessment_body_id=body.id, password_hash=hash_password(password))
-    db.session.add(account)
-    db.session.flush()
-    audit.record("staff", approver.id, "staff_create", "staff", account.id, ip, role=Role.ASSESSOR.value)
-    return account, password
+    return added_account(username, f"{body.name[:30]}管理员", Role.ASSESSOR, body.id, password, approver, ip), password
 
 
 INSTITUTION_KINDS = ("医院", "社区卫生服务中心", "乡镇卫生院", "诊所", "预防保健机构", "其他")
