@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from wechat_app import clock
 from wechat_app.domain import exams, item_analysis
-from wechat_app.domain.demo import GIVEN, SURNAMES, gender_of
+from wechat_app.domain.demo import GIVEN, SURNAMES
 from wechat_app.domain.demo_registrations import registered
-from wechat_app.domain.idnumbers import check_character
+from wechat_app.domain.idnumbers import check_character, stated_in
 from wechat_app.domain.registration import Status
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
@@ -30,10 +30,6 @@ def candidate_number(serial: int) -> str:
     """A valid 18-character number in 长沙市天心区, born between 1965 and 1997."""
     first17 = f"430103{date(1965, 1, 1) + timedelta(days=serial * 37 % 11700):%Y%m%d}{serial % 1000:03d}"
     return first17 + check_character(first17)
-
-
-def born_on(id18: str) -> date:
-    return date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
 
 
 def chance(ability: float, difficulty: float) -> float:
@@ -72,8 +68,12 @@ def seed_sittings(count: int) -> int:
         for serial in range(FIRST_SERIAL, FIRST_SERIAL + count):
             clock.freeze(None)  # registered today; the paper is sat in yesterday's session (sit)
             id18 = candidate_number(serial)
+            stated = stated_in(id18)
+            if stated is None:
+                raise AssertionError("candidate numbers are valid")
+            gender, born = stated
             physician = Physician(name=f"{SURNAMES[serial % len(SURNAMES)]}{GIVEN[(serial // 7) % len(GIVEN)]}（考生{serial}号）",
-                                  gender=gender_of(id18), id_number=id18, birth_date=born_on(id18),
+                                  gender=gender, id_number=id18, birth_date=born,
                                   institution_id=hospital.id, department_id=departments[serial % len(departments)].id,
                                   level="执业医师", category="临床", practice_scope="内科专业", title="主治医师",
                                   certificate_number=f"1104302{serial:08d}", certificate_date=date(2005 + serial % 15, 7, 1),
