@@ -40,7 +40,7 @@ from wechat_app.forms.console import (
     SealForm,
 )
 from wechat_app.inputs import parse_id
-from wechat_app.models import Arrangement, AssessmentBody, FaceCheck, Paper, Question
+from wechat_app.models import Arrangement, FaceCheck, Paper, Question
 from wechat_app.models.enums import CaptureVerdict, ExamRound, FaceVerdict, QuestionPool, Role
 
 EXAM_STAFF = (Role.ASSESSOR, Role.AUTHORITY)
@@ -290,18 +290,21 @@ def results_page():
     reads what it published; the authorities read what was published and keep the 待补考名单."""
     cycle = cycle_or_404()
     assessor = current_user.role == Role.ASSESSOR
-    view = request.args.get("view") if request.args.get("view") in ("pending", "published") else \
-        ("pending" if assessor else "published")
+    # 待发布 is the assessment body's alone; everyone else reads what was published
+    asked = request.args.get("view")
+    view = asked if assessor and asked in ("pending", "published") else ("pending" if assessor else "published")
     exam_round = ExamRound(request.args["round"]) if request.args.get("round") in set(ExamRound) else ExamRound.REGULAR
     filters = result_lists.Filters((request.args.get("words") or "")[:40], parse_id(request.args.get("institution")),
                                    request.args.get("procedure") or "")
     number = paging.page_number(request.args.get("page"))
-    page = result_lists.pending(current_user, cycle, exam_round, filters, number) if view == "pending" and assessor \
-        else result_lists.published(current_user, cycle, filters, number)
-    reports = [(f"{r.label}考核结果通知", notifications.delivery_report(results.result_batch(cycle, r))) for r in ExamRound]
+    if view == "pending":
+        page, reports = result_lists.pending(current_user, cycle, exam_round, filters, number), []
+    else:  # the notices' delivery shows with the published list
+        page = result_lists.published(current_user, cycle, filters, number)
+        reports = [(f"{r.label}考核结果通知", notifications.delivery_report(results.result_batch(cycle, r)))
+                   for r in ExamRound]
     return render_template("console/results.html", cycle=cycle, reports=[(w, r) for w, r in reports if r.total],
-                           view="pending" if assessor and view == "pending"
-                           else "published", exam_round=exam_round, page=page, args=request.args, form=RoundForm(),
+                           view=view, exam_round=exam_round, page=page, args=request.args, form=RoundForm(),
                            institutions=result_lists.institutions_in(current_user), rounds=list(ExamRound),
                            makeup=results.makeup_list(current_user, cycle) if current_user.role == Role.AUTHORITY else [])
 
@@ -325,15 +328,15 @@ def results_publish(action: str):
 @staff_required(Role.ASSESSOR)
 def seal():
     """公章: the picture printed over the body's name on its 考核结果通知书."""
-    body = db.session.get(AssessmentBody, current_user.assessment_body_id)
+    body = seals.own_body(current_user)
     return render_template("console/seal.html", body=body, form=SealForm(), confirm=ConfirmForm())
 
 
 @bp.get("/seal.png")
 @staff_required(Role.ASSESSOR)
 def seal_image():
-    body = db.session.get(AssessmentBody, current_user.assessment_body_id)
-    if body is None or not body.seal_png:
+    body = seals.own_body(current_user)
+    if not body.seal_png:
         abort(404)
     return Response(body.seal_png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 

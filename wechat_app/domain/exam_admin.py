@@ -230,8 +230,12 @@ def publish(staff: Staff, arrangement: Arrangement, ip: str | None) -> notificat
 
 def batches(arrangement: Arrangement) -> list[tuple[str, str]]:
     """(what, batch) of the notices an arrangement sends: its 考试通知 and its two 考试提醒."""
-    return [("考试通知", f"exam-notice:{arrangement.id}"), ("考前一天提醒", f"exam-reminder:{arrangement.id}:eve"),
-            ("最后一天提醒", f"exam-reminder:{arrangement.id}:last")]
+    return [("考试通知", f"exam-notice:{arrangement.id}"), ("考前一天提醒", reminder_batch(arrangement, "eve")),
+            ("最后一天提醒", reminder_batch(arrangement, "last"))]
+
+
+def reminder_batch(arrangement: Arrangement, kind: str) -> str:
+    return f"exam-reminder:{arrangement.id}:{kind}"
 
 
 def remind(now: datetime | None = None) -> int:
@@ -260,7 +264,7 @@ def send_reminder(arrangement: Arrangement, now: datetime, eve: bool) -> int:
             (addressee, f"exam-reminder:{arrangement.id}:{registration_id}:{kind}", fields)
             for registration_id, addressee in targeted(arrangement, unfinished_only=not eve)),
             sms_fallback=notifications.sms_fallback_in(arrangement.paper.province_id),
-            batch=f"exam-reminder:{arrangement.id}:{kind}")
+            batch=reminder_batch(arrangement, kind))
         if eve:
             arrangement.eve_reminded_at = now
         else:

@@ -379,11 +379,15 @@ def keep_answer(attempt_id: int, physician_id: int, question_id: int, given: str
     return row
 
 
+def is_right(given: str, question: Question | None) -> bool:
+    """An answer scores exactly when it is the question's answer, every key of it and no other (X included)."""
+    return question is not None and bool(given) and given == "".join(sorted(question.answer))
+
+
 def marked(attempt: Attempt) -> dict[int, bool]:
     """Question id → answered right (exactly its answer) for every question answered."""
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
-    return {question_id: question_id in questions and bool(answer.given)
-            and answer.given == "".join(sorted(questions[question_id].answer))
+    return {question_id: is_right(answer.given, questions.get(question_id))
             for question_id, answer in answers_of(attempt).items()}
 
 

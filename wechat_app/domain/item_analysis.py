@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from wechat_app import clock
+from wechat_app.domain import exams
 from wechat_app.domain.transaction import unit_of_work
 from wechat_app.extensions import db
 from wechat_app.models import Arrangement, Attempt, AttemptAnswer, ItemAnalysis, Question
@@ -153,26 +154,24 @@ def analyse(responses: list[Response], totals: dict[int, float], full: int,
                       None if reliability is None else round(reliability, 3), items)
 
 
-def responses_of(arrangement: Arrangement) -> tuple[list[Response], dict[int, float]]:
-    """The handed-in attempts of a formal arrangement, as responses and totals."""
+def compute(arrangement: Arrangement) -> PaperStats:
+    """From the handed-in attempts of a formal arrangement: three queries (attempts, answers, questions),
+    each answer marked by the paper's own rule (exams.is_right)."""
     attempts = db.session.scalars(select(Attempt).where(Attempt.arrangement_id == arrangement.id,
                                                         Attempt.submitted_at.is_not(None))).all()
     given = {(a.attempt_id, a.question_id): a.given for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id.in_([a.id for a in attempts])))} if attempts else {}
     ids = {question_id for attempt in attempts for question_id in attempt.question_ids}
-    keys = {q.id: "".join(sorted(q.answer)) for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
-    responses = [Response(attempt.id, position, question_id, given.get((attempt.id, question_id), ""),
-                          given.get((attempt.id, question_id), "") == keys.get(question_id))
-                 for attempt in attempts for position, question_id in enumerate(attempt.question_ids)]
-    return responses, {attempt.id: float(attempt.score or 0) for attempt in attempts}
-
-
-def compute(arrangement: Arrangement) -> PaperStats:
-    responses, totals = responses_of(arrangement)
-    ids = {r.question_id for r in responses}
-    questions = list(db.session.scalars(select(Question).where(Question.id.in_(ids)))) if ids else []
-    return analyse(responses, totals, arrangement.paper.total, {q.id: q.answer for q in questions},
-                   {q.id: [o["key"] for o in q.options] for q in questions})
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))} if ids else {}
+    responses = []
+    for attempt in attempts:
+        for position, question_id in enumerate(attempt.question_ids):
+            chosen = given.get((attempt.id, question_id), "")
+            responses.append(Response(attempt.id, position, question_id, chosen,
+                                      exams.is_right(chosen, questions.get(question_id))))
+    return analyse(responses, {attempt.id: float(attempt.score or 0) for attempt in attempts}, arrangement.paper.total,
+                   {q.id: q.answer for q in questions.values()},
+                   {q.id: [o["key"] for o in q.options] for q in questions.values()})
 
 
 def due(now: datetime) -> list[Arrangement]:

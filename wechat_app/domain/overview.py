@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from wechat_app import clock
-from wechat_app.domain import spreadsheets
+from wechat_app.domain import exam_admin, results, spreadsheets
 from wechat_app.domain.registration import Status
-from wechat_app.domain.scopes import authority_ids, institution_ids, own_authority
+from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority
 from wechat_app.extensions import db
 from wechat_app.models import (
     Arrangement,
@@ -31,7 +31,7 @@ from wechat_app.models import (
     RegistrationSnapshot,
     Staff,
 )
-from wechat_app.models.enums import FaceVerdict, Role
+from wechat_app.models.enums import ExamRound, FaceVerdict, Role
 
 # The funnel's stages, in order, and the statuses each gathers (未开通: no registration at all).
 STAGES: list[tuple[str, tuple[Status, ...]]] = [
@@ -144,8 +144,9 @@ def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overvi
     children = list(db.session.scalars(select(HealthAuthority).where(HealthAuthority.parent_id == region.id)
                                        .order_by(HealthAuthority.id))) if region is not None else []
     if region is not None and children:
+        tree = authority_tree()  # one query for every child's subtree
         for child in children:
-            below = authority_ids(child.id)
+            below = authority_ids(child.id, tree)
             rows.append((summed(child.name, [f for i, f in per_institution.items()
                                              if institutions[i].health_authority_id in below]), child.id))
         direct = [f for i, f in per_institution.items() if institutions[i].health_authority_id == region.id]
@@ -159,10 +160,12 @@ def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overvi
 
 
 def face_backlog(ids: set[int], cycle: Cycle) -> int:
+    if not ids:
+        return 0
     return db.session.scalar(select(func.count(FaceCheck.id)).join(Physician, FaceCheck.physician_id == Physician.id)
                              .join(Arrangement, FaceCheck.arrangement_id == Arrangement.id)
                              .where(Physician.institution_id.in_(ids), Arrangement.cycle_id == cycle.id,
-                                    FaceCheck.verdict == FaceVerdict.REVIEW)) or 0 if ids else 0
+                                    FaceCheck.verdict == FaceVerdict.REVIEW)) or 0
 
 
 def delivery(ids: set[int], cycle: Cycle) -> tuple[int, int, int]:
@@ -170,10 +173,8 @@ def delivery(ids: set[int], cycle: Cycle) -> tuple[int, int, int]:
     reached by SMS in their place."""
     if not ids:
         return 0, 0, 0
-    arrangement_ids = [str(i) for i in db.session.scalars(select(Arrangement.id).where(Arrangement.cycle_id == cycle.id))]
-    batches = [f"exam-notice:{a}" for a in arrangement_ids] + \
-        [f"exam-reminder:{a}:{kind}" for a in arrangement_ids for kind in ("eve", "last")] + \
-        [f"result:{cycle.id}:{r}" for r in ("regular", "makeup")]
+    batches = [batch for arrangement in db.session.scalars(select(Arrangement).where(Arrangement.cycle_id == cycle.id))
+               for _, batch in exam_admin.batches(arrangement)] + [results.result_batch(cycle, r) for r in ExamRound]
     counts: Counter[str] = Counter()
     for channel, status, number in db.session.execute(
             select(Notification.channel, Notification.status, func.count(Notification.id))

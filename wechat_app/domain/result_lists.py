@@ -90,13 +90,14 @@ def per_physician(query: Select) -> dict[int, int]:
     return {physician_id: int(value or 0) for physician_id, value in db.session.execute(query.group_by(first))}
 
 
-def sittings(registrations: list[Registration], papers_of_round: list[Arrangement]) -> dict[int, Sitting]:
-    """Each registration's sitting, in four grouped queries for the lot."""
+def sittings(registrations: list[Registration], papers_of_round: list[Arrangement],
+             best: dict[tuple[int, int], Best]) -> dict[int, Sitting]:
+    """Each registration's sitting, in four grouped queries for the lot; `best`: their best attempts at
+    the round's papers (results.best_attempts), which the caller also decides from."""
     people = [r.physician_id for r in registrations]
     paper_ids = [a.id for a in papers_of_round]
     if not people or not paper_ids:
         return {r.id: Sitting([], 0, 0, 0, 0) for r in registrations}
-    best = best_attempts(people, paper_ids)
     mine = (Attempt.physician_id.in_(people), Attempt.arrangement_id.in_(paper_ids))
     attempts = per_physician(select(Attempt.physician_id, func.count(Attempt.id)).where(*mine))
     away = per_physician(select(Attempt.physician_id, func.sum(Attempt.away_count)).where(*mine))
@@ -128,7 +129,7 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
     papers_of_round = exams.published_arrangements(cycle.id, exam_round)
     ratings = reviews.ratings_of([r.id for r in registrations])
     best = best_attempts([r.physician_id for r in registrations], [a.id for a in papers_of_round])
-    sat = sittings(registrations, papers_of_round)
+    sat = sittings(registrations, papers_of_round, best)
     rows = []
     for registration in registrations:
         papers = exams.covering(papers_of_round, registration)
@@ -156,7 +157,8 @@ def published(staff: Staff, cycle: Cycle, filters: Filters, number: int) -> pagi
     sat: dict[tuple[str, int], Sitting] = {}
     for exam_round in ExamRound:
         mine = [r.registration for r in results if r.round == exam_round]
-        sat |= {(exam_round.value, key): value for key, value in sittings(mine, by_round[exam_round]).items()}
+        best = best_attempts([r.physician_id for r in mine], [a.id for a in by_round[exam_round]])
+        sat |= {(exam_round.value, key): value for key, value in sittings(mine, by_round[exam_round], best).items()}
     rows = [Row(r.registration, sat[(r.round, r.registration_id)], None, r) for r in results]
     return paging.Page(rows, page.total, page.number, page.size)
 

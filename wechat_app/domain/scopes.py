@@ -15,12 +15,18 @@ from wechat_app.models import HealthAuthority, Institution, Physician, Registrat
 from wechat_app.models.enums import Role
 
 
-def authority_ids(root_id: int) -> set[int]:
-    """The authority and all below it (district under city under province)."""
-    rows = db.session.execute(select(HealthAuthority.id, HealthAuthority.parent_id)).all()
+def authority_tree() -> dict[int | None, list[int]]:
+    """Each authority's id under its parent's (None: the provinces'), in one query."""
     children: dict[int | None, list[int]] = {}
-    for authority_id, parent_id in rows:
+    for authority_id, parent_id in db.session.execute(select(HealthAuthority.id, HealthAuthority.parent_id)):
         children.setdefault(parent_id, []).append(authority_id)
+    return children
+
+
+def authority_ids(root_id: int, tree: dict[int | None, list[int]] | None = None) -> set[int]:
+    """The authority and all below it (district under city under province); `tree` (authority_tree)
+    when the caller walks several roots."""
+    children = authority_tree() if tree is None else tree
     found, stack = set(), [root_id]
     while stack:
         current = stack.pop()
