@@ -77,12 +77,12 @@ def app_environment(database_url: str) -> dict:
     return env
 
 
-def prepare(env: dict, workdir: Path) -> tuple[Path, str]:
+def prepare(env: dict, workdir: Path, total: int | None = None, takers: int | None = None) -> tuple[Path, str]:
     """Migrate, load the demo and the bench physicians; returns (sessions file, queries table)."""
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    total = SUBMITTERS_PER_ROUND * (ROUNDS + 1)
-    takers = TAKERS if "answer" in SCENARIOS else 0
+    total = SUBMITTERS_PER_ROUND * (ROUNDS + 1) if total is None else total
+    takers = (TAKERS if "answer" in SCENARIOS else 0) if takers is None else takers
     out = subprocess.run([sys.executable, "-m", "bench.fixtures", str(workdir), str(total), str(takers)], cwd=ROOT,
                          env=env, capture_output=True, text=True)
     if out.returncode:

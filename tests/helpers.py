@@ -207,6 +207,7 @@ def ready_for_exam(db, procedure: str = "简易程序", work: str = "合格", et
     reviewer = db.session.scalar(select(Staff).where(Staff.institution_id == physician.institution_id))
     db.session.add(Review(registration_id=registration.id, snapshot_id=snapshot.id, stage="institution",
                           decision="approve", work_rating=work, ethics_rating=ethics, reviewer_id=reviewer.id))
+    registration.work_rating, registration.ethics_rating = work, ethics
     db.session.commit()
     return registration
 
@@ -329,7 +330,8 @@ def many_awaiting(db, count: int, first_serial: int, bound_every: int = 2, statu
             db.session.add(registrations[-1])
             continue
         registration = Registration(physician_id=physician.id, cycle_id=cycle.id, status=status,
-                                    procedure="简易程序", category="临床", level="执业医师", draft={})
+                                    procedure="简易程序", category="临床", level="执业医师", draft={},
+                                    work_rating="合格", ethics_rating="合格")
         db.session.add(registration)
         db.session.flush()
         snapshot = RegistrationSnapshot(registration_id=registration.id, number=1, procedure="简易程序", data={"steps": {}})

@@ -34,3 +34,28 @@ def test_status_columns_refuse_values_outside_their_enum(app, demo):
     with pytest.raises(IntegrityError):
         demo.session.flush()
     demo.session.rollback()
+
+
+def test_the_ratings_move_onto_the_registration_from_its_latest_institution_approval(app, demo):
+    """7d2f6a1c9b30: the ratings the exams page and the results read with the registration are the
+    ones reviews.ratings read from the reviews before."""
+    from flask_migrate import downgrade, stamp
+    from sqlalchemy import text
+
+    def ratings() -> dict:
+        with _db.engine.connect() as connection:
+            return {row[0]: (row[1], row[2]) for row in connection.execute(text(
+                "SELECT id, work_rating, ethics_rating FROM registrations WHERE work_rating IS NOT NULL"))}
+
+    demo.session.commit()
+    before = ratings()
+    with _db.engine.connect() as connection:
+        approved = connection.execute(text(
+            "SELECT count(DISTINCT registration_id) FROM reviews WHERE stage = 'institution' AND decision = 'approve'"
+        )).scalar()
+    assert len(before) == approved > 0
+    demo.session.remove()
+    stamp()  # the test database was made from the models, at head
+    downgrade(revision="5201948228d5")
+    upgrade()
+    assert ratings() == before

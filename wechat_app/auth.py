@@ -8,8 +8,8 @@ from functools import wraps
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
+from wechat_app.domain import home
 from wechat_app.extensions import db, login_manager
 from wechat_app.links import oauth_entry
 from wechat_app.models import Physician, Staff, WeChatUser
@@ -51,9 +51,7 @@ def load_account(user_id: str) -> Physician | Staff | None:
     if kind == "s":
         return db.session.get(Staff, int(key))
     if kind == "p":
-        # Every portal page shows the institution: load it in the same query.
-        return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
-                                 .where(Physician.id == int(key)))
+        return home.signed_in_physician(int(key))
     return None
 
 

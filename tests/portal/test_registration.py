@@ -2,6 +2,7 @@
 rejection and resubmission, double submission, upload access, 免考申请."""
 from __future__ import annotations
 
+import copy
 import io
 import re
 import threading
@@ -15,7 +16,7 @@ from wechat_app import clock
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import stated_in
 from wechat_app.domain.registration import Action, Actor, Role, Status, apply
-from wechat_app.models import Physician, Registration, RegistrationEvent, RegistrationSnapshot, Upload
+from wechat_app.models import Department, Physician, Registration, RegistrationEvent, RegistrationSnapshot, Upload
 
 
 def jpeg(name="a.jpg", **kw):
@@ -92,6 +93,27 @@ def test_full_flow_to_pending_institution(client, demo, physician):
     actions = demo.session.scalars(select(RegistrationEvent.action).where(RegistrationEvent.registration_id == reg.id)
                                    .order_by(RegistrationEvent.id)).all()
     assert actions == ["enroll", "save", "submit"]  # enrolled by the institution; saves within draft are no transitions
+    department = demo.session.get(Department, int(snapshot.data["steps"]["2"]["department"]))
+    status = client.get("/m/registration").get_data(as_text=True)
+    assert f'<span class="label">科室</span>{department.name}</div>' in status
+
+
+@pytest.mark.parametrize("stated", ["other institution", "not a number", "missing"])
+def test_the_status_page_names_only_a_department_of_the_physicians_institution(client, demo, physician, stated):
+    fill_all(client, physician)
+    submit(client)
+    reg = demo.session.scalar(select(Registration).where(Registration.physician_id == physician.id))
+    snapshot = demo.session.scalar(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == reg.id))
+    other = demo.session.scalar(select(Department).where(Department.institution_id != physician.institution_id))
+    data = copy.deepcopy(snapshot.data)
+    if stated == "missing":
+        data["steps"]["2"].pop("department")
+    else:
+        data["steps"]["2"]["department"] = str(other.id) if stated == "other institution" else "1 OR 1=1"
+    snapshot.data = data
+    demo.session.commit()
+    page = client.get("/m/registration")
+    assert page.status_code == 200 and '<span class="label">科室</span></div>' in page.get_data(as_text=True)
 
 
 def test_save_keeps_an_incomplete_step_and_next_explains_each_field(client, demo, physician):

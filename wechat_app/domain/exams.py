@@ -14,8 +14,9 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
@@ -55,13 +56,14 @@ class Target:
 def target_of(registration: Registration) -> Target:
     """As submitted (the registration's columns), before that as drafted, else as the institution
     keeps the physician. `exam_admin.targeted` is the same rule in SQL, for submitted registrations."""
-    practice = (registration.draft or {}).get("2", {})
     physician = registration.physician
     institution = physician.institution
-    return Target(registration.procedure,
-                  registration.category or practice.get("category") or physician.category,
-                  registration.level or practice.get("level") or physician.level,
-                  institution.assessment_body_id if institution else None)
+    category, level = registration.category, registration.level
+    if category is None or level is None:  # the draft is large and loaded when read: only before submission
+        practice = (registration.draft or {}).get("2", {})
+        category = category or practice.get("category") or physician.category
+        level = level or practice.get("level") or physician.level
+    return Target(registration.procedure, category, level, institution.assessment_body_id if institution else None)
 
 
 def round_for(registration: Registration) -> ExamRound:
@@ -123,23 +125,35 @@ def attempts_of(physician_id: int, arrangement_id: int) -> list[Attempt]:
 
 
 def cards(registration: Registration, now: datetime) -> list[Card]:
-    """The cards with their papers and this physician's attempts: two queries however many."""
+    """The cards with their papers and this physician's attempts: one query however many."""
+    attempts_by: dict[Arrangement, list[Attempt]] = {}
+    for arrangement, attempt in db.session.execute(arrangements_with_attempts(), {
+            "cycle_id": registration.cycle_id, "round": round_for(registration).value,
+            "physician_id": registration.physician_id}):
+        attempts_by.setdefault(arrangement, [])
+        if attempt is not None:
+            attempts_by[arrangement].append(attempt)
     found = []
-    arrangements = arrangements_for(registration)
-    attempts_by: dict[int | None, list[Attempt]] = {a.id: [] for a in arrangements}
-    if arrangements:
-        for attempt in db.session.scalars(select(Attempt).where(
-                Attempt.physician_id == registration.physician_id, Attempt.arrangement_id.in_(attempts_by))
-                .order_by(Attempt.number)):
-            attempts_by[attempt.arrangement_id].append(attempt)
-    for arrangement in arrangements:
-        attempts = attempts_by[arrangement.id]
+    for arrangement in covering(list(attempts_by), registration):
+        attempts = attempts_by[arrangement]
         ongoing = next((a for a in attempts if a.submitted_at is None and a.deadline > now), None)
         scored = [a for a in attempts if a.score is not None]
         best = max(scored, key=lambda a: a.score or 0) if scored else None
         left = max(arrangement.attempts_allowed - len(attempts), 0)
         found.append(Card(arrangement, left, ongoing, best, None if ongoing else start_refusal(arrangement, left, now)))
     return found
+
+
+@lru_cache(maxsize=1)
+def arrangements_with_attempts():
+    """`published_arrangements` with one physician's attempts of each (built once per process)."""
+    return (select(Arrangement, Attempt)
+            .outerjoin(Attempt, and_(Attempt.arrangement_id == Arrangement.id,
+                                     Attempt.physician_id == bindparam("physician_id")))
+            .where(Arrangement.cycle_id == bindparam("cycle_id"), Arrangement.round == bindparam("round"),
+                   Arrangement.published_at.is_not(None))
+            .options(joinedload(Arrangement.paper))
+            .order_by(Arrangement.starts_at, Arrangement.id, Attempt.number))
 
 
 def start_refusal(arrangement: Arrangement, attempts_left: int, now: datetime) -> str | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import contains_eager, defer
 
 from wechat_app import clock
 from wechat_app.domain.cycles import Window, WindowState, period_label, windows
@@ -13,7 +15,7 @@ from wechat_app.domain.exams import arrangements_for
 from wechat_app.domain.registration import Status, label
 from wechat_app.domain.submission import exemption_refusal, existing_exemption
 from wechat_app.extensions import db
-from wechat_app.models import Cycle, Physician, Registration
+from wechat_app.models import Cycle, Institution, Physician, Registration
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,17 @@ def span(window: Window) -> str:
     return f"{window.start:%m.%d} ~ {window.end:%m.%d}"
 
 
+# db.session().info key: the current cycle and registration read with the signed-in physician, valid
+# for the transaction they were read in ({physician id: (cycle, registration)}, that transaction).
+READ_WITH_PHYSICIAN = "current_cycle_and_registration"
+
+
 def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, Registration | None]:
-    """The province's current cycle and this physician's registration in it, in one query."""
+    """The province's current cycle and this physician's registration in it, in one query (none when
+    they were read with the physician at sign-in of this request, `signed_in_physician`)."""
+    read = db.session().info.get(READ_WITH_PHYSICIAN)
+    if read is not None and read[1] is db.session().get_transaction() and physician.id in read[0]:
+        return read[0][physician.id]
     if physician.institution is None:
         return None, None
     row = db.session.execute(
@@ -66,6 +77,30 @@ def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, 
         .where(Cycle.province_id == physician.institution.province_id, Cycle.is_current.is_(True))
     ).first()
     return (row[0], row[1]) if row else (None, None)
+
+
+def signed_in_physician(physician_id: int) -> Physician | None:
+    """A signed-in physician with what nearly every page of theirs reads — the institution (shown on
+    every page), the current cycle and the registration in it — in one statement instead of three;
+    `current_cycle_and_registration` then needs no query of its own in this transaction."""
+    row = db.session.execute(physician_with_registration(), {"physician_id": physician_id}).first()
+    if row is None:
+        return None
+    physician, cycle, registration = row
+    db.session().info[READ_WITH_PHYSICIAN] = ({physician.id: (cycle, registration)}, db.session().get_transaction())
+    return physician
+
+
+@lru_cache(maxsize=1)
+def physician_with_registration():
+    """Built once per process (building it costs about what running it does). The registration's
+    draft and face reference, large and read by few pages, are loaded when read."""
+    return (select(Physician, Cycle, Registration)
+            .outerjoin(Physician.institution).options(contains_eager(Physician.institution))
+            .outerjoin(Cycle, and_(Cycle.province_id == Institution.province_id, Cycle.is_current.is_(True)))
+            .outerjoin(Registration, and_(Registration.cycle_id == Cycle.id, Registration.physician_id == Physician.id))
+            .options(defer(Registration.draft), defer(Registration.face_reference))
+            .where(Physician.id == bindparam("physician_id")))
 
 
 def home_for(physician: Physician) -> Home:

@@ -127,13 +127,12 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
     page = paging.paginate(query, number)
     registrations: list[Registration] = page.rows
     papers_of_round = exams.published_arrangements(cycle.id, exam_round)
-    ratings = reviews.ratings_of([r.id for r in registrations])
     best = best_attempts([r.physician_id for r in registrations], [a.id for a in papers_of_round])
     sat = sittings(registrations, papers_of_round, best)
     rows = []
     for registration in registrations:
         papers = exams.covering(papers_of_round, registration)
-        rated = ratings.get(registration.id, (None, None))
+        rated = reviews.ratings(registration)
         decision = decide_among(registration, rated, papers, best) if ready(registration, rated[1], papers) else None
         rows.append(Row(registration, sat[registration.id], decision, no_paper=decision is None and not papers,
                         ratings=rated))

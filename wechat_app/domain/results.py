@@ -225,13 +225,12 @@ def publish(staff: Staff, cycle: Cycle, exam_round: ExamRound, ip: str | None, a
     published = 0
     for chunk in chunks_of(staff, cycle, exam_round):
         with unit_of_work("考核结果正在由他人发布，请刷新后查看。"):
-            ratings = reviews.ratings_of([registration.id for registration in chunk])
             best = best_attempts([registration.physician_id for registration in chunk],
                                  [arrangement.id for arrangement in papers_of_cycle])
             decided = []
             for registration in chunk:
                 papers = exams.covering(papers_of_cycle, registration)
-                rated = ratings.get(registration.id, (None, None))
+                rated = reviews.ratings(registration)
                 if not ready(registration, rated[1], papers):
                     continue
                 decision = decide_among(registration, rated, papers, best)

@@ -80,6 +80,8 @@ def decide(staff: Staff, registration: Registration, stage: str, decision: Decis
     physician = registration.physician
     if decision.approve:
         registration.rejected_by = registration.reject_reason = registration.resubmit_deadline = None
+        if stage == "institution":
+            registration.work_rating, registration.ethics_rating = decision.work_rating, decision.ethics_rating
         if stage == "assessor":  # the registration is final: the record follows what it declares
             record.apply_snapshot(registration, snapshot, staff.id)
             notifications.queue_template(
@@ -150,15 +152,7 @@ def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: 
 
 def ratings(registration: Registration) -> tuple[str | None, str | None]:
     """工作成绩 and 职业道德 as the institution rated them at its (latest) approval."""
-    return ratings_of([registration.id]).get(registration.id, (None, None))
-
-
-def ratings_of(registration_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
-    """`ratings` of many registrations in one query (the latest approval of each wins)."""
-    rows = db.session.execute(select(Review.registration_id, Review.work_rating, Review.ethics_rating).where(
-        Review.registration_id.in_(registration_ids), Review.stage == "institution", Review.decision == "approve")
-        .order_by(Review.id))
-    return {registration_id: (work, ethics) for registration_id, work, ethics in rows}
+    return registration.work_rating, registration.ethics_rating
 
 
 def reviews_of(registration: Registration) -> list[Review]:

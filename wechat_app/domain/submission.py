@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, cast, func, select
 
 from wechat_app import clock, pii
 from wechat_app.domain import eligibility, wizard
@@ -159,6 +159,22 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
 def latest_snapshot(registration: Registration) -> RegistrationSnapshot | None:
     return db.session.scalar(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == registration.id)
                              .order_by(RegistrationSnapshot.number.desc()).limit(1))
+
+
+def latest_snapshot_and_department(registration: Registration,
+                                   institution_id: int | None) -> tuple[RegistrationSnapshot | None, dict[str, str]]:
+    """`latest_snapshot` with the name of the department it states (of `institution_id`), in one
+    query: what the status page shows ({department id: name}, empty when there is none)."""
+    stated = RegistrationSnapshot.data["steps"]["2"]["department"].as_string()
+    row = db.session.execute(
+        select(RegistrationSnapshot, Department.id, Department.name)
+        .outerjoin(Department, and_(cast(Department.id, String) == stated, Department.institution_id == institution_id))
+        .where(RegistrationSnapshot.registration_id == registration.id)
+        .order_by(RegistrationSnapshot.number.desc()).limit(1)).first()
+    if row is None:
+        return None, {}
+    snapshot, department_id, name = row
+    return snapshot, ({str(department_id): name} if department_id is not None else {})
 
 
 def uploads_of(physician_id: int, ids: list[int]) -> list[Upload]:

@@ -16,20 +16,19 @@ from sqlalchemy import bindparam, func, select
 from wechat_app import clock
 from wechat_app.domain import exams, wrong_book
 from wechat_app.domain.errors import DomainError
+from wechat_app.domain.home import current_cycle_and_registration
 from wechat_app.domain.transaction import unit_of_work, use_case
 from wechat_app.extensions import db
 from wechat_app.models import (
     Attempt,
     Course,
     CourseMedia,
-    Cycle,
     Enrolment,
     LessonProgress,
     MockPaper,
     Physician,
     PracticeAnswer,
     Question,
-    Registration,
     WrongAnswer,
 )
 from wechat_app.models.enums import MediaKind, QuestionPool
@@ -49,9 +48,7 @@ class Learner:
 
 def learner(physician: Physician) -> Learner:
     province_id = physician.institution.province_id if physician.institution else None
-    registration = db.session.scalar(select(Registration).join(Cycle, Cycle.id == Registration.cycle_id).where(
-        Registration.physician_id == physician.id, Cycle.province_id == province_id,
-        Cycle.is_current.is_(True))) if province_id else None
+    _, registration = current_cycle_and_registration(physician)
     if registration is None:
         return Learner(province_id, None, physician.category, physician.level)
     target = exams.target_of(registration)

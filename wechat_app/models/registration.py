@@ -33,6 +33,10 @@ class Registration(Model):
     # and a fan-out selects a paper's physicians by them in SQL (domain/exam_admin.py targeted).
     category: Mapped[str | None] = mapped_column(String(10))
     level: Mapped[str | None] = mapped_column(String(10))
+    # 工作成绩 and 职业道德 of the institution's latest approval (its Review row has them too): read by
+    # the exams page, the results and their lists, so kept here to be read with the row.
+    work_rating: Mapped[str | None] = mapped_column(String(10))
+    ethics_rating: Mapped[str | None] = mapped_column(String(10))
     # The registration photo's face as a verifier worker measured it once (encoding and picture hash,
     # sealed with PII_KEY: biometric data), with the photo it was measured on (domain/face_checks.py).
     face_reference: Mapped[str | None] = mapped_column(Text)

@@ -67,10 +67,10 @@ def overview():
         return render_template("registration/closed.html", institution=current_user.institution), 403
     if submission.editable(registration):
         return redirect(url_for("registration.step", step=1))
-    snapshot = submission.latest_snapshot(registration)
+    snapshot, department_names = submission.latest_snapshot_and_department(registration, current_user.institution_id)
     return render_template("registration/submitted.html", registration=registration, snapshot=snapshot,
                            status_label=label(registration.status),
-                           **view_helpers(snapshot.data["steps"] if snapshot else {}))
+                           **view_helpers(snapshot.data["steps"] if snapshot else {}, department_names))
 
 
 @bp.route("/m/registration/step/<int:step>", methods=["GET", "POST"])
@@ -127,9 +127,12 @@ def preview():
                            **view_helpers(draft))
 
 
-def view_helpers(steps: dict) -> dict:
-    departments = {str(d.id): d.name for d in db.session.query(Department)
-                   .filter(Department.institution_id == current_user.institution_id)}
+def view_helpers(steps: dict, departments: dict[str, str] | None = None) -> dict:
+    """What the summary of the five steps needs; `departments` (id → name) when the caller read the
+    one the steps state, else those of the physician's institution."""
+    if departments is None:
+        departments = {str(d.id): d.name for d in db.session.query(Department)
+                       .filter(Department.institution_id == current_user.institution_id)}
     return {"subjects": enumerations.subjects(), "department_names": departments, "lists": wizard.LISTS,
             "masked_id": current_user.masked_id_number,
             "upload_url": lambda upload_id: url_for("registration.upload", upload_id=upload_id)}
