@@ -8,6 +8,7 @@ from functools import wraps
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wechat_app.domain import home
 from wechat_app.extensions import db, login_manager
@@ -51,7 +52,11 @@ def load_account(user_id: str) -> Physician | Staff | None:
     if kind == "s":
         return db.session.get(Staff, int(key))
     if kind == "p":
-        return home.signed_in_physician(int(key))
+        if request.method in ("GET", "HEAD"):  # a page: nearly every one reads the registration
+            return home.signed_in_physician(int(key))
+        # A post (an answer of the paper, a save) reads what it needs itself; every page shows the institution.
+        return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
+                                 .where(Physician.id == int(key)))
     return None
 
 
