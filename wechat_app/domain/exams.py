@@ -77,9 +77,15 @@ def arrangements_for(registration: Registration, exam_round: ExamRound | None = 
 
 def published_arrangements(cycle_id: int, exam_round: ExamRound) -> list[Arrangement]:
     """A cycle's published arrangements of one round, with their papers: a handful per province."""
-    return list(db.session.scalars(select(Arrangement).where(
-        Arrangement.cycle_id == cycle_id, Arrangement.round == exam_round.value, Arrangement.published_at.is_not(None))
-        .options(joinedload(Arrangement.paper)).order_by(Arrangement.starts_at, Arrangement.id)))
+    return list(db.session.scalars(published_statement(), {"cycle_id": cycle_id, "round": exam_round.value}))
+
+
+@lru_cache(maxsize=1)
+def published_statement():
+    """`published_arrangements`' query, for a cycle_id and a round (built once per process)."""
+    return (select(Arrangement).where(Arrangement.cycle_id == bindparam("cycle_id"),
+                                      Arrangement.round == bindparam("round"), Arrangement.published_at.is_not(None))
+            .options(joinedload(Arrangement.paper)).order_by(Arrangement.starts_at, Arrangement.id))
 
 
 def covering(arrangements: list[Arrangement], registration: Registration) -> list[Arrangement]:
@@ -147,13 +153,10 @@ def cards(registration: Registration, now: datetime) -> list[Card]:
 @lru_cache(maxsize=1)
 def arrangements_with_attempts():
     """`published_arrangements` with one physician's attempts of each (built once per process)."""
-    return (select(Arrangement, Attempt)
+    return (published_statement().add_columns(Attempt)
             .outerjoin(Attempt, and_(Attempt.arrangement_id == Arrangement.id,
                                      Attempt.physician_id == bindparam("physician_id")))
-            .where(Arrangement.cycle_id == bindparam("cycle_id"), Arrangement.round == bindparam("round"),
-                   Arrangement.published_at.is_not(None))
-            .options(joinedload(Arrangement.paper))
-            .order_by(Arrangement.starts_at, Arrangement.id, Attempt.number))
+            .order_by(Attempt.number))
 
 
 def start_refusal(arrangement: Arrangement, attempts_left: int, now: datetime) -> str | None:

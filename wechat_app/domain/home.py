@@ -59,16 +59,16 @@ def span(window: Window) -> str:
 
 
 # db.session().info key: the current cycle and registration read with the signed-in physician, valid
-# for the transaction they were read in ({physician id: (cycle, registration)}, that transaction).
+# for the transaction they were read in: (physician id, cycle, registration, that transaction).
 READ_WITH_PHYSICIAN = "current_cycle_and_registration"
 
 
 def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, Registration | None]:
     """The province's current cycle and this physician's registration in it, in one query (none when
-    they were read with the physician at sign-in of this request, `signed_in_physician`)."""
+    they were read with the physician in this transaction, `physician_for_pages`)."""
     read = db.session().info.get(READ_WITH_PHYSICIAN)
-    if read is not None and read[1] is db.session().get_transaction() and physician.id in read[0]:
-        return read[0][physician.id]
+    if read is not None and read[0] == physician.id and read[3] is db.session().get_transaction():
+        return read[1], read[2]
     if physician.institution is None:
         return None, None
     row = db.session.execute(
@@ -79,7 +79,7 @@ def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, 
     return (row[0], row[1]) if row else (None, None)
 
 
-def signed_in_physician(physician_id: int) -> Physician | None:
+def physician_for_pages(physician_id: int) -> Physician | None:
     """A signed-in physician with what nearly every page of theirs reads — the institution (shown on
     every page), the current cycle and the registration in it — in one statement instead of three;
     `current_cycle_and_registration` then needs no query of its own in this transaction."""
@@ -87,7 +87,7 @@ def signed_in_physician(physician_id: int) -> Physician | None:
     if row is None:
         return None
     physician, cycle, registration = row
-    db.session().info[READ_WITH_PHYSICIAN] = ({physician.id: (cycle, registration)}, db.session().get_transaction())
+    db.session().info[READ_WITH_PHYSICIAN] = (physician.id, cycle, registration, db.session().get_transaction())
     return physician
 
 

@@ -157,8 +157,12 @@ def submit(registration: Registration, actor: Actor) -> RegistrationSnapshot:
 
 
 def latest_snapshot(registration: Registration) -> RegistrationSnapshot | None:
-    return db.session.scalar(select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == registration.id)
-                             .order_by(RegistrationSnapshot.number.desc()).limit(1))
+    return db.session.scalar(latest_snapshot_query(registration))
+
+
+def latest_snapshot_query(registration: Registration):
+    return (select(RegistrationSnapshot).where(RegistrationSnapshot.registration_id == registration.id)
+            .order_by(RegistrationSnapshot.number.desc()).limit(1))
 
 
 def latest_snapshot_and_department(registration: Registration,
@@ -166,11 +170,8 @@ def latest_snapshot_and_department(registration: Registration,
     """`latest_snapshot` with the name of the department it states (of `institution_id`), in one
     query: what the status page shows ({department id: name}, empty when there is none)."""
     stated = RegistrationSnapshot.data["steps"]["2"]["department"].as_string()
-    row = db.session.execute(
-        select(RegistrationSnapshot, Department.id, Department.name)
-        .outerjoin(Department, and_(cast(Department.id, String) == stated, Department.institution_id == institution_id))
-        .where(RegistrationSnapshot.registration_id == registration.id)
-        .order_by(RegistrationSnapshot.number.desc()).limit(1)).first()
+    row = db.session.execute(latest_snapshot_query(registration).add_columns(Department.id, Department.name).outerjoin(
+        Department, and_(cast(Department.id, String) == stated, Department.institution_id == institution_id))).first()
     if row is None:
         return None, {}
     snapshot, department_id, name = row
