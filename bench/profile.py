@@ -4,7 +4,9 @@ cProfile, as the physician of its scenario. Prints, per page, the time per reque
 functions with the most time of their own and in total. What `make bench` measures under load,
 this explains.
 
-    python -m bench.profile [page ...]      pages: home-first status exams study results step callback
+    python -m bench.profile [page ...]      pages: home-first status exams study results step callback answer
+
+`answer` posts the exam takers' answers as the paper's autosave does (the bench's answer scenario, 200 takers).
 
 BENCH_DATABASE_URL / BENCH_REDIS_URL as for `make bench`; BENCH_PROFILE_REQUESTS (300), BENCH_PROFILE_TOP (25).
 """
@@ -26,7 +28,8 @@ from bench.run import TOKEN, app_environment, prepare
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "300"))
 TOP = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
 PATHS = {"home-first": "/m/", "status": "/m/registration", "exams": "/m/exams", "study": "/m/study",
-         "results": "/m/results", "step": "/m/registration/step/2", "callback": "/wechat"}
+         "results": "/m/results", "step": "/m/registration/step/2", "callback": "/wechat", "answer": "/m/attempts"}
+TAKERS = 200
 
 
 def main() -> None:
@@ -34,7 +37,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="dingkao-profile-"))
     with fresh_database(workdir) as database_url:
         env = app_environment(database_url)
-        prepare(env, workdir, total=200, takers=0)
+        prepare(env, workdir, total=200, takers=TAKERS if "answer" in pages else 0)
         subprocess.run([sys.executable, "-m", "bench.profile", "--inside", str(workdir), *pages], cwd=ROOT, env=env,
                        check=True)
 
@@ -57,9 +60,16 @@ def inside(workdir: Path, pages: list[str]) -> None:
     cookies = dict(line.split("\t") for line in (workdir / "pages.tsv").read_text().splitlines())
     sessions = [line.split("\t")[0] for line in (workdir / "sessions.tsv").read_text().splitlines()]
 
+    answers = [line.split("\t") for line in (workdir / "answers.tsv").read_text().splitlines()] if "answer" in pages else []
+
     def environ(page: str, number: int) -> dict:
         if page == "callback":
             return EnvironBuilder(path="/wechat", **callback_request(number)).get_environ()
+        if page == "answer":
+            cookie, token, attempt, question, option = answers[number % len(answers)]
+            return EnvironBuilder(path=f"/m/attempts/{attempt}/answer", method="POST",
+                                  headers={"Cookie": f"session={cookie}", "Accept": "application/json"},
+                                  data={"csrf_token": token, "question_id": question, "choice": option}).get_environ()
         cookie = sessions[number % len(sessions)] if page == "home-first" else cookies[page]
         return EnvironBuilder(path=PATHS[page], headers={"Cookie": f"session={cookie}"}).get_environ()
 

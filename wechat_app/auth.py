@@ -53,7 +53,7 @@ def load_account(user_id: str) -> Physician | Staff | None:
         return db.session.get(Staff, int(key))
     if kind == "p":
         if request.method in ("GET", "HEAD"):  # a page: nearly every one reads the registration
-            return home.physician_for_pages(int(key))
+            return home.physician_for_pages(int(key), with_draft=request.endpoint in home.DRAFT_PAGES)
         # A post (an answer of the paper, a save) reads what it needs itself; every page shows the institution.
         return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
                                  .where(Physician.id == int(key)))

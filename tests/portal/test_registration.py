@@ -504,3 +504,23 @@ def test_the_change_history_page_is_scoped(client, demo, physician, login_as):
     assert "信息变更记录" in client.get(f"/console/physicians/{physician.id}/history").get_data(as_text=True)
     login_as(rhzs)
     assert client.get(f"/console/physicians/{physician.id}/history").status_code == 404
+
+
+def test_a_step_page_reads_the_draft_and_the_rules_with_the_physician(app, client, demo, physician):
+    """Step 2 with a saved draft and its certificate pages: the physician (with the institution, the
+    cycle, its province, the registration and its draft), the departments and the uploads — three
+    statements; the draft and the province are not loaded again apart."""
+    from flask import g
+
+    from wechat_app.extensions import db as _db
+
+    typed = step_data(physician, 2)
+    post_step(client, 2, typed, action="save")
+    assert client.get("/m/registration/step/2").status_code == 200  # the first request fills what a process keeps
+    # The test's requests share its app context and session; a real request starts with neither.
+    g.pop("_login_user", None)
+    _db.session.remove()
+    with Statements(_db.engine) as seen:
+        page = client.get("/m/registration/step/2").get_data(as_text=True)
+    assert typed["certificate_number"] in page and '已上传2张' in page
+    assert seen.count == 3

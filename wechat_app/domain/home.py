@@ -15,7 +15,7 @@ from wechat_app.domain.exams import arrangements_for
 from wechat_app.domain.registration import Status, label
 from wechat_app.domain.submission import exemption_refusal, existing_exemption
 from wechat_app.extensions import db
-from wechat_app.models import Cycle, Institution, Physician, Registration
+from wechat_app.models import Cycle, Institution, Physician, Province, Registration
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,16 @@ def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, 
     return (row[0], row[1]) if row else (None, None)
 
 
-def physician_for_pages(physician_id: int) -> Physician | None:
+# The pages that edit the draft: they read it (and the province's 简易程序 rules) with the physician.
+DRAFT_PAGES = frozenset({"registration.step"})
+
+
+def physician_for_pages(physician_id: int, with_draft: bool = False) -> Physician | None:
     """A signed-in physician with what nearly every page of theirs reads — the institution (shown on
     every page), the current cycle and the registration in it — in one statement instead of three;
-    `current_cycle_and_registration` then needs no query of its own in this transaction."""
-    row = db.session.execute(physician_with_registration(), {"physician_id": physician_id}).first()
+    `current_cycle_and_registration` then needs no query of its own in this transaction. With the
+    draft, also the draft and the cycle's province (the registration's step pages)."""
+    row = db.session.execute(physician_with_registration(with_draft), {"physician_id": physician_id}).first()
     if row is None:
         return None
     physician, cycle, registration = row
@@ -91,16 +96,22 @@ def physician_for_pages(physician_id: int) -> Physician | None:
     return physician
 
 
-@lru_cache(maxsize=1)
-def physician_with_registration():
+@lru_cache(maxsize=2)
+def physician_with_registration(with_draft: bool):
     """Built once per process (building it costs about what running it does). The registration's
-    draft and face reference, large and read by few pages, are loaded when read."""
-    return (select(Physician, Cycle, Registration)
-            .outerjoin(Physician.institution).options(contains_eager(Physician.institution))
-            .outerjoin(Cycle, and_(Cycle.province_id == Institution.province_id, Cycle.is_current.is_(True)))
-            .outerjoin(Registration, and_(Registration.cycle_id == Cycle.id, Registration.physician_id == Physician.id))
-            .options(defer(Registration.draft), defer(Registration.face_reference))
-            .where(Physician.id == bindparam("physician_id")))
+    draft and face reference, large and read by few pages, are loaded when read, unless `with_draft`."""
+    statement = (select(Physician, Cycle, Registration)
+                 .outerjoin(Physician.institution).options(contains_eager(Physician.institution))
+                 .outerjoin(Cycle, and_(Cycle.province_id == Institution.province_id, Cycle.is_current.is_(True)))
+                 .outerjoin(Registration, and_(Registration.cycle_id == Cycle.id,
+                                               Registration.physician_id == Physician.id))
+                 .options(defer(Registration.face_reference))
+                 .where(Physician.id == bindparam("physician_id")))
+    if not with_draft:
+        return statement.options(defer(Registration.draft))
+    # The province loaded with the institution is in the identity map, so `cycle.province` needs no query.
+    return (statement.outerjoin(Province, Province.id == Institution.province_id)
+            .options(contains_eager(Physician.institution).contains_eager(Institution.province)))
 
 
 def home_for(physician: Physician) -> Home:
