@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from wechat_app.models import HealthAuthority, Institution, Physician
+from wechat_app.models import HealthAuthority, Institution, Physician, Staff
 
 
 def authority(demo, name: str) -> HealthAuthority:
@@ -31,7 +31,7 @@ def test_the_province_drills_down_to_its_institutions(client, staff, demo):
         Institution, Physician.institution_id == Institution.id).where(
         Institution.province_id == authority(demo, "湖南省卫生健康委员会").province_id))
     total = rows[-1]
-    assert int(total[1]) == hunan_physicians and sum(int(n) for n in total[2:11]) == hunan_physicians  # the funnel adds up
+    assert int(total[1]) == hunan_physicians and sum(int(n) for n in total[2:12]) == hunan_physicians  # the funnel adds up
     assert "广西" not in page and 'id="funnel-chart"' in page and 'id="registrations-chart"' in page
     city = client.get(f"/console/overview?region={authority(demo, '长沙市卫生健康委员会').id}").get_data(as_text=True)
     assert cells(city, "overview-table")[0][0] == "长沙市天心区卫生健康局"
@@ -74,3 +74,62 @@ def test_a_physician_is_sent_to_the_console_login(client, demo, login_as):
     login_as(demo.session.scalar(select(Physician)))
     assert "/console/login" in client.get("/console/overview").headers["Location"]
     assert "/console/login" in client.get("/console/overview.xlsx").headers["Location"]
+
+
+def test_a_paper_handed_in_moves_its_physician_from_waiting_to_sat(client, staff, demo):
+    """The funnel's 已考: 等待测评 with a paper of this cycle handed in, until the result is published."""
+    from tests.console.test_results_list import sat
+    from tests.helpers import ready_for_exam
+
+    registration = ready_for_exam(demo)
+    name = registration.physician.institution.name
+    staff("hnwjw")
+
+    def stages() -> dict[str, int]:
+        page = client.get(f"/console/overview?region={authority(demo, '长沙市天心区卫生健康局').id}").get_data(as_text=True)
+        heads = re.findall(r"<th>(.*?)</th>", re.search(r'id="overview-table">(.*?)</thead>', page, re.S).group(1))
+        row = next(r for r in cells(page, "overview-table") if r[0] == name)
+        return dict(zip(heads[1:], (int(n) for n in row[1:-1]), strict=False))
+
+    before = stages()
+    sat(demo, registration, right=True)
+    after = stages()
+    assert after["已考"] == before["已考"] + 1 and after["等待测评"] == before["等待测评"] - 1
+    assert after["已参加测评"] == before["已参加测评"] + 1 and after["医师数"] == before["医师数"]
+
+
+def test_an_institution_sees_each_of_its_physicians_registration_exam_result_and_training(client, staff, demo):
+    """The institution's 概况 lists its own physicians (paged, searched) with the registration's
+    status, the stage, the papers handed in with the best score, and the training; no one else's."""
+    from tests.console.test_results_list import sat
+    from tests.helpers import ready_for_exam
+    from wechat_app.models import CourseMedia, Enrolment, LessonProgress
+    from wechat_app.models.enums import MediaKind
+
+    registration = ready_for_exam(demo)
+    physician = registration.physician
+    sat(demo, registration, right=True)
+    lesson = demo.session.scalar(select(CourseMedia).where(CourseMedia.kind == MediaKind.LESSON))
+    demo.session.add(Enrolment(physician_id=physician.id, course_id=lesson.course_id))
+    demo.session.add(LessonProgress(physician_id=physician.id, media_id=lesson.id, done=True, credited_seconds=5400))
+    demo.session.commit()
+    username = demo.session.scalar(select(Staff.username).where(Staff.institution_id == physician.institution_id))
+    staff(username)
+    page = client.get("/console/overview", query_string={"words": physician.name}).get_data(as_text=True)
+    row = re.search(rf'<tr data-physician="{physician.id}">(.*?)</tr>', page, re.S).group(1)
+    values = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert values[0] == physician.name and values[1] == physician.masked_id_number and physician.id_number not in page
+    assert values[3:] == ["报名完成-等待测评", "已考", "1", "100", "1", "1", "1.5"], values
+    everyone = client.get("/console/overview").get_data(as_text=True)
+    mine = demo.session.scalar(select(func.count(Physician.id)).where(Physician.institution_id == physician.institution_id))
+    assert f"共{mine}条" in everyone
+    others = demo.session.scalars(select(Physician).where(Physician.institution_id != physician.institution_id)).all()
+    assert not any(f'data-physician="{p.id}"' in everyone for p in others)
+    for hostile in ("'; DROP TABLE physicians; --", "%", "_", "x" * 500):
+        assert client.get("/console/overview", query_string={"words": hostile, "page": "99"}).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["kaohe", "txwjj", "hnwjw"])
+def test_only_an_institution_sees_the_physicians_list(client, staff, demo, username):
+    staff(username)
+    assert 'id="progress-table"' not in client.get("/console/overview").get_data(as_text=True)

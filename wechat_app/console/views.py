@@ -87,7 +87,12 @@ def overview_page():
     if cycle is None:
         abort(404)
     view = overview.overview(current_user, cycle, parse_id(request.args.get("region")))
-    return render_template("console/overview.html", cycle=cycle, view=view, stages=[name for name, _ in overview.STAGES])
+    words = (request.args.get("words") or "")[:40]
+    progress = (overview.physicians_progress(current_user.institution_id, cycle, words,
+                                             paging.page_number(request.args.get("page")))
+                if current_user.role == Role.INSTITUTION else None)
+    return render_template("console/overview.html", cycle=cycle, view=view, stages=[name for name, _ in overview.STAGES],
+                           progress=progress, words=words, label=label)
 
 
 @bp.get("/overview.xlsx")

@@ -1,7 +1,8 @@
 """概况: the cycle as a health authority (or an assessment body, or an institution) oversees it — the
 funnel from 未开通 to the result, pass rates, 免考, the face checks waiting for staff, how many notices
 reached their physician, and the registrations and sittings day by day; drilled down region by region
-(the province sees its cities, a city its districts, a district its institutions).
+(the province sees its cities, a city its districts, a district its institutions). An institution also
+sees each of its physicians: registration, papers, result and training (`physicians_progress`).
 
 Every figure is a grouped query over the institutions in scope, whatever their number.
 """
@@ -11,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
-from wechat_app.domain import exam_admin, results, spreadsheets
+from wechat_app.domain import exam_admin, paging, physicians, results, spreadsheets
 from wechat_app.domain.registration import Status
 from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority
 from wechat_app.extensions import db
@@ -22,9 +24,11 @@ from wechat_app.models import (
     Arrangement,
     Attempt,
     Cycle,
+    Enrolment,
     FaceCheck,
     HealthAuthority,
     Institution,
+    LessonProgress,
     Notification,
     Physician,
     Registration,
@@ -33,13 +37,15 @@ from wechat_app.models import (
 )
 from wechat_app.models.enums import ExamRound, FaceVerdict, Role
 
-# The funnel's stages, in order, and the statuses each gathers (未开通: no registration at all).
+# The funnel's stages, in order, and the statuses each gathers (未开通: no registration at all; 已考:
+# 等待测评 with a paper of this cycle handed in, the result not yet published).
 STAGES: list[tuple[str, tuple[Status, ...]]] = [
     ("未开通", ()),
     ("报名中", (Status.OPEN, Status.DRAFT, Status.REJECTED)),
     ("待审核", (Status.PENDING_INSTITUTION,)),
     ("待复核", (Status.PENDING_ASSESSOR,)),
     ("等待测评", (Status.AWAITING_TEST,)),
+    ("已考", ()),
     ("免考", (Status.EXEMPT,)),
     ("合格", (Status.PASSED,)),
     ("不合格", (Status.FAILED,)),
@@ -100,13 +106,18 @@ def figures_by_institution(ids: set[int], cycle: Cycle) -> dict[int, Figures]:
         stage = stage_of(status)
         found[institution_id].stages[stage] = found[institution_id].stages.get(stage, 0) + number
         enrolled[institution_id] += number
-    for institution_id, number in db.session.execute(
-            select(Physician.institution_id, func.count(func.distinct(Attempt.physician_id)))
-            .join(Physician, Attempt.physician_id == Physician.id)
-            .join(Arrangement, Attempt.arrangement_id == Arrangement.id)
-            .where(Physician.institution_id.in_(ids), Arrangement.cycle_id == cycle.id, Attempt.submitted_at.is_not(None))
-            .group_by(Physician.institution_id)):
-        found[institution_id].sat = number
+    handed_in = (select(Attempt.id).join(Arrangement, Attempt.arrangement_id == Arrangement.id)
+                 .where(Attempt.physician_id == Physician.id, Arrangement.cycle_id == cycle.id,
+                        Attempt.submitted_at.is_not(None)).exists())
+    for institution_id, waiting, number in db.session.execute(
+            select(Physician.institution_id, Registration.status == Status.AWAITING_TEST, func.count(Physician.id))
+            .join(Registration, (Registration.physician_id == Physician.id) & (Registration.cycle_id == cycle.id))
+            .where(Physician.institution_id.in_(ids), handed_in)
+            .group_by(Physician.institution_id, Registration.status == Status.AWAITING_TEST)):
+        found[institution_id].sat += number
+        if waiting:  # handed in, the result still to come
+            found[institution_id].stages["等待测评"] -= number
+            found[institution_id].stages["已考"] = number
     for institution_id, figures in found.items():
         figures.stages["未开通"] = max(0, figures.physicians - enrolled[institution_id])
     return found
@@ -208,6 +219,54 @@ def series(ids: set[int], cycle: Cycle, days: int = DAYS) -> list[tuple[str, int
                 .where(Arrangement.cycle_id == cycle.id, Physician.institution_id.in_(ids), Attempt.submitted_at >= start)):
             handed_in[moment.date()] += 1
     return [(f"{day:%m-%d}", submitted[day], handed_in[day]) for day in (first + timedelta(days=n) for n in range(days))]
+
+
+@dataclass(frozen=True)
+class PhysicianProgress:
+    """One physician of an institution in this cycle: where the registration stands, the papers
+    handed in and the best score, and the training (courses chosen, lessons finished, 学时)."""
+
+    physician: Physician
+    registration: Registration | None
+    papers: int
+    best_score: int | None
+    courses: int
+    lessons_done: int
+    credited_seconds: int
+
+    @property
+    def stage(self) -> str:
+        status = self.registration.status if self.registration else None
+        return "已考" if status == Status.AWAITING_TEST and self.papers else stage_of(status)
+
+
+def physicians_progress(institution_id: int, cycle: Cycle, words: str, number: int) -> paging.Page:
+    """An institution's own physicians, a page at a time (searched by name or ID number), each with
+    their registration, exam and training status: the page, then one grouped query each for the
+    papers and the training of the physicians on it."""
+    query = (select(Physician, Registration)
+             .outerjoin(Registration, (Registration.physician_id == Physician.id) & (Registration.cycle_id == cycle.id))
+             .where(Physician.institution_id == institution_id).options(joinedload(Physician.department))
+             .order_by(Physician.id))
+    if words.strip():
+        query = query.where(physicians.matching(words))
+    page = paging.paginate(query, number, rows_as_tuples=True)
+    ids = [physician.id for physician, _ in page.rows]
+    papers = {physician_id: (count, best) for physician_id, count, best in db.session.execute(
+        select(Attempt.physician_id, func.count(Attempt.id), func.max(Attempt.score))
+        .join(Arrangement, Attempt.arrangement_id == Arrangement.id)
+        .where(Attempt.physician_id.in_(ids), Arrangement.cycle_id == cycle.id, Attempt.submitted_at.is_not(None))
+        .group_by(Attempt.physician_id))}
+    courses = dict(db.session.execute(select(Enrolment.physician_id, func.count(Enrolment.id))
+                                      .where(Enrolment.physician_id.in_(ids)).group_by(Enrolment.physician_id)).all())
+    lessons = {physician_id: (done or 0, seconds or 0) for physician_id, done, seconds in db.session.execute(
+        select(LessonProgress.physician_id, func.sum(case((LessonProgress.done.is_(True), 1), else_=0)),
+               func.sum(LessonProgress.credited_seconds))
+        .where(LessonProgress.physician_id.in_(ids)).group_by(LessonProgress.physician_id))}
+    rows = [PhysicianProgress(physician, registration, *papers.get(physician.id, (0, None)),
+                              courses.get(physician.id, 0), *lessons.get(physician.id, (0, 0)))
+            for physician, registration in page.rows]
+    return paging.Page(rows, page.total, page.number, page.size)
 
 
 def workbook(view: Overview) -> bytes:
