@@ -109,10 +109,16 @@ def test_demo_sittings_are_sat_through_the_use_cases_and_analysed(db):
     from wechat_app.models import Arrangement, Attempt, ItemAnalysis
 
     seed_demo()
-    assert seed_sittings(12) == 12
+    assert seed_sittings(40) == 40
     session = db.session.scalar(select(Arrangement).where(Arrangement.name == SESSION_NAME))
     attempts = db.session.scalars(select(Attempt).where(Attempt.arrangement_id == session.id)).all()
-    assert len(attempts) == 12 and all(a.submitted_at and a.score is not None for a in attempts)
-    assert len({a.score for a in attempts}) > 3  # a cohort, not twelve copies
-    assert session.ends_at <= clock.now() and db.session.get(ItemAnalysis, session.id).attempts == 12
+    assert len(attempts) == 40 and all(a.submitted_at and a.score is not None for a in attempts)
+    assert len({a.score for a in attempts}) > 3  # a cohort, not forty copies
+    analysis = db.session.get(ItemAnalysis, session.id)
+    assert session.ends_at <= clock.now() and analysis.attempts == 40
+    # The demo's flawed questions are what 试题分析 is for: each kind is flagged, and most items are not.
+    flags = [flag for item in analysis.data["items"] for flag in item["flags"]]
+    assert any(f == "区分度为负" for f in flags) and any(f.startswith("过难") for f in flags)
+    assert any(f.startswith("干扰项") for f in flags)
+    assert sum(1 for item in analysis.data["items"] if not item["flags"]) > len(analysis.data["items"]) / 2
     assert seed_sittings(12) == 0

@@ -2,7 +2,9 @@
 hospital registered through the use cases (submission, both reviews) and each sitting the morning's
 医学人文测评卷 — started, answered and handed in through the exam use cases, as a phone would — so that
 考核结果, 概况 and 试题分析 show real numbers. Each physician answers with an ability of their own
-against each question's difficulty (a logistic model), so the statistics look like a cohort's. Not in the tests' demo: it is the console's picture, not a fixture.
+against each question's difficulty (a logistic model), so the statistics look like a cohort's, and a few
+questions are flawed as real ones are (`flaw`), so 试题分析 has items to flag. Not in the tests' demo:
+it is the console's picture, not a fixture.
 """
 from __future__ import annotations
 
@@ -39,8 +41,31 @@ def chance(ability: float, difficulty: float) -> float:
 
 def hardness(question: Question) -> float:
     """The demo bank rates every question 难度 3; a cohort finds some easy and some hard. A fixed
-    spread by question, from −1.6 (nearly everyone right) to +1.6."""
-    return (question.id * 7 % 9 - 4) * 0.4
+    spread by question, from −1.6 (nearly everyone right) to +1.6; one in thirteen far too hard."""
+    return 3.2 if flaw(question) == "too hard" else (question.id * 7 % 9 - 4) * 0.4
+
+
+def flaw(question: Question) -> str | None:
+    """What a real bank has and 试题分析 is for, in one question of thirteen each: a key the strong
+    candidates disagree with (a miskeyed or ambiguous item: negative discrimination), a distractor no
+    one falls for, a question almost no one gets right."""
+    return {0: "miskeyed", 1: "idle distractor", 2: "too hard"}.get(question.id % 13)
+
+
+def answer(question: Question, ability: float, rng: random.Random) -> str:
+    """What a physician of `ability` gives: right with the logistic model's chance, else a wrong
+    option (the first, likeliest distractor half the time). A miskeyed question's right answer is
+    chosen by the weaker, and the strong pick its first distractor."""
+    keys = [o["key"] for o in question.options]
+    right = "".join(sorted(question.answer))
+    wrong = [k for k in keys if k not in question.answer] or keys
+    if flaw(question) == "idle distractor" and len(wrong) > 1:
+        wrong = wrong[:-1]
+    if flaw(question) == "miskeyed":
+        return right if rng.random() < chance(-ability, -0.3) else wrong[0]
+    if rng.random() < chance(ability, hardness(question)):
+        return right
+    return wrong[0] if rng.random() < 0.5 else rng.choice(wrong)
 
 
 @use_case()
@@ -101,13 +126,7 @@ def sit(registration: Registration, session: Arrangement, rng: random.Random) ->
     ability = rng.gauss(1.0, 0.7)  # a cohort that mostly passes
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
     for question_id in attempt.question_ids:
-        question = questions[question_id]
-        keys = [o["key"] for o in question.options]
-        if rng.random() < chance(ability, hardness(question)):
-            given = "".join(sorted(question.answer))
-        else:  # a wrong answer: the likelier distractors first (the first wrong option half the time)
-            wrong = [k for k in keys if k not in question.answer] or keys
-            given = wrong[0] if rng.random() < 0.5 else rng.choice(wrong)
+        given = answer(questions[question_id], ability, rng)
         if rng.random() < 0.97:  # a few left unanswered
             exams.save_answer(attempt, question_id, given, False)
     clock.freeze(started + timedelta(minutes=rng.randrange(20, 55)))
