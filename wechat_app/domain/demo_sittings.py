@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -41,15 +42,21 @@ def chance(ability: float, difficulty: float) -> float:
 
 def hardness(question: Question) -> float:
     """The demo bank rates every question 难度 3; a cohort finds some easy and some hard. A fixed
-    spread by question, from −1.6 (nearly everyone right) to +1.6; one in thirteen far too hard."""
-    return 3.2 if flaw(question) == "too hard" else (question.id * 7 % 9 - 4) * 0.4
+    spread by question, from −1.6 (nearly everyone right) to +1.6; a few far too hard (`flaw`)."""
+    return 3.2 if flaw(question) == "too hard" else (fingerprint(question) * 7 % 9 - 4) * 0.4
+
+
+def fingerprint(question: Question) -> int:
+    """A number of the question's own (its stem's CRC): the same questions are easy or flawed
+    whatever ids a database gave them."""
+    return zlib.crc32(question.stem.encode())
 
 
 def flaw(question: Question) -> str | None:
-    """What a real bank has and 试题分析 is for, in one question of thirteen each: a key the strong
+    """What a real bank has and 试题分析 is for, in one question of nineteen each: a key the strong
     candidates disagree with (a miskeyed or ambiguous item: negative discrimination), a distractor no
     one falls for, a question almost no one gets right."""
-    return {0: "miskeyed", 1: "idle distractor", 2: "too hard"}.get(question.id % 13)
+    return {0: "miskeyed", 16: "idle distractor", 6: "too hard"}.get(fingerprint(question) % 19)
 
 
 def answer(question: Question, ability: float, rng: random.Random) -> str:
@@ -61,8 +68,10 @@ def answer(question: Question, ability: float, rng: random.Random) -> str:
     wrong = [k for k in keys if k not in question.answer] or keys
     if flaw(question) == "idle distractor" and len(wrong) > 1:
         wrong = wrong[:-1]
-    if flaw(question) == "miskeyed":
-        return right if rng.random() < chance(-ability, -0.3) else wrong[0]
+    if flaw(question) == "miskeyed":  # the strong mostly pick the first distractor, as if it were the key
+        if rng.random() < chance(-ability, -0.3):
+            return right
+        return wrong[0] if rng.random() < 0.8 else rng.choice(wrong)
     if rng.random() < chance(ability, hardness(question)):
         return right
     return wrong[0] if rng.random() < 0.5 else rng.choice(wrong)

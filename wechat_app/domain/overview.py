@@ -109,13 +109,13 @@ def figures_by_institution(ids: set[int], cycle: Cycle) -> dict[int, Figures]:
     handed_in = (select(Attempt.id).join(Arrangement, Attempt.arrangement_id == Arrangement.id)
                  .where(Attempt.physician_id == Physician.id, Arrangement.cycle_id == cycle.id,
                         Attempt.submitted_at.is_not(None)).exists())
-    for institution_id, waiting, number in db.session.execute(
-            select(Physician.institution_id, Registration.status == Status.AWAITING_TEST, func.count(Physician.id))
+    for institution_id, status, number in db.session.execute(
+            select(Physician.institution_id, Registration.status, func.count(Physician.id))
             .join(Registration, (Registration.physician_id == Physician.id) & (Registration.cycle_id == cycle.id))
             .where(Physician.institution_id.in_(ids), handed_in)
-            .group_by(Physician.institution_id, Registration.status == Status.AWAITING_TEST)):
+            .group_by(Physician.institution_id, Registration.status)):
         found[institution_id].sat += number
-        if waiting:  # handed in, the result still to come
+        if status == Status.AWAITING_TEST:  # handed in, the result still to come
             found[institution_id].stages["等待测评"] -= number
             found[institution_id].stages["已考"] = number
     for institution_id, figures in found.items():
