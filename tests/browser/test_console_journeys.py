@@ -17,7 +17,7 @@ from tests.console.test_results_list import sat
 from tests.helpers import ready_for_exam
 from wechat_app import clock
 from wechat_app.domain import item_analysis
-from wechat_app.models import Arrangement, Physician, Staff
+from wechat_app.models import Physician, Staff
 
 DESK = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 ROLES = ["rmyy", "pzjzx", "rhzs", "kaohe", "txwjj", "hnwjw"]
@@ -69,7 +69,8 @@ def test_the_institution_searches_exports_and_follows_its_physicians(app, demo, 
     assert desk.locator("#physicians tbody tr").count() == 1 and fits(desk)
     with desk.expect_download() as download:  # defect 1: the export was a search that downloaded nothing
         desk.locator("#physician-export button").click()
-    rows = list(load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active.iter_rows(values_only=True))
+    with open(download.value.path(), "rb") as saved:
+        rows = list(load_workbook(io.BytesIO(saved.read())).active.iter_rows(values_only=True))
     assert len(rows) == 2 and physician.name in rows[1] and "csrf_token" not in desk.url
     desk.locator("nav.side a", has_text="概况").click()
     desk.fill("#progress-search input[name=words]", physician.name)
@@ -98,14 +99,12 @@ def test_the_district_drills_down_and_reads_the_province_papers(app, demo, live,
     desk.locator("nav.side a", has_text="概况").click()
     assert "长沙市天心区人民医院" in desk.locator("#overview-table").inner_text()
     desk.locator("nav.side a", has_text="补考安排").click()
-    previews = desk.locator('a[href*="/preview"]')
-    if previews.count():  # defect 8: the authorities' previews answered 404
-        with desk.expect_response(re.compile(r"/preview$")) as answer:
-            previews.first.click()
-        assert answer.value.status == 200
-    arrangement = demo.session.scalar(select(Arrangement).order_by(Arrangement.id))
-    response = desk.goto(f"{live}/console/arrangements/{arrangement.id}/preview")
-    assert response.status == 200 and desk.locator("form[action$='/publish']").count() == 0
+    previews = desk.locator('a[href$="/preview"]')
+    assert previews.count() >= 1
+    with desk.expect_response(re.compile(r"/preview$")) as answer:  # defect 8: the authorities' previews were 404
+        previews.first.click()
+    assert answer.value.status == 200 and fits(desk)
+    assert desk.locator("form[action$='/publish']").count() == 0  # read, not run
 
 
 def test_the_province_creates_an_account_and_finds_it_in_the_audit_log(app, demo, live, desk, server_session):
