@@ -7,6 +7,10 @@ this explains.
     python -m bench.profile [page ...]      pages: home-first status exams study results step callback answer
 
 `answer` posts the exam takers' answers as the paper's autosave does (the bench's answer scenario, 200 takers).
+The console's lists at a province's size (bench/lists.py's fixtures, BENCH_PHYSICIANS): console-reviews,
+console-results, console-overview, console-physicians — profiled apart from the phone pages:
+
+    python -m bench.profile console-results console-overview
 
 BENCH_DATABASE_URL / BENCH_REDIS_URL as for `make bench`; BENCH_PROFILE_REQUESTS (300), BENCH_PROFILE_TOP (25).
 """
@@ -30,6 +34,9 @@ TOP = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
 PATHS = {"home-first": "/m/", "status": "/m/registration", "exams": "/m/exams", "study": "/m/study",
          "results": "/m/results", "step": "/m/registration/step/2", "callback": "/wechat", "answer": "/m/attempts"}
 TAKERS = 200
+# The console's lists, and which of bench/lists.py's signed-in staff opens each.
+LISTS = {"console-reviews": ("/console/reviews", "body"), "console-results": ("/console/results", "body"),
+         "console-overview": ("/console/overview", "province"), "console-physicians": ("/console/physicians", "institution")}
 
 
 def main() -> None:
@@ -37,7 +44,13 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="dingkao-profile-"))
     with fresh_database(workdir) as database_url:
         env = app_environment(database_url)
-        prepare(env, workdir, total=200, takers=TAKERS if "answer" in pages else 0)
+        if all(page in LISTS for page in pages):
+            from bench.lists import prepare as prepare_lists
+
+            body, province, institution, *_ = prepare_lists(env)
+            (workdir / "staff.tsv").write_text(f"body\t{body}\nprovince\t{province}\ninstitution\t{institution}\n")
+        else:
+            prepare(env, workdir, total=200, takers=TAKERS if "answer" in pages else 0)
         subprocess.run([sys.executable, "-m", "bench.profile", "--inside", str(workdir), *pages], cwd=ROOT, env=env,
                        check=True)
 
@@ -57,8 +70,15 @@ def inside(workdir: Path, pages: list[str]) -> None:
 
     from wsgi import app
 
-    cookies = dict(line.split("\t") for line in (workdir / "pages.tsv").read_text().splitlines())
-    sessions = [line.split("\t")[0] for line in (workdir / "sessions.tsv").read_text().splitlines()]
+    lists = all(page in LISTS for page in pages)
+    if lists:
+        staff = dict(line.split("\t") for line in (workdir / "staff.tsv").read_text().splitlines())
+        cookies = {page: staff[who] for page, (_, who) in LISTS.items()}
+        PATHS.update({page: path for page, (path, _) in LISTS.items()})
+        sessions = []
+    else:
+        cookies = dict(line.split("\t") for line in (workdir / "pages.tsv").read_text().splitlines())
+        sessions = [line.split("\t")[0] for line in (workdir / "sessions.tsv").read_text().splitlines()]
 
     answers = [line.split("\t") for line in (workdir / "answers.tsv").read_text().splitlines()] if "answer" in pages else []
 
@@ -80,13 +100,14 @@ def inside(workdir: Path, pages: list[str]) -> None:
         if not status[0].startswith(("200", "302")):
             raise SystemExit(f"{page}: {status[0]}")
 
+    warm = max(1, min(20, REQUESTS // 10))
     for page in pages:
-        for number in range(20):
+        for number in range(warm):
             call(page, number)  # warm: templates compiled, pools filled
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        for number in range(20, 20 + REQUESTS):
+        for number in range(warm, warm + REQUESTS):
             call(page, number)
         profiler.disable()
         elapsed = (time.perf_counter() - started) / REQUESTS * 1000

@@ -90,36 +90,32 @@ def stage_of(status: str | None) -> str:
 
 
 def figures_by_institution(ids: set[int], cycle: Cycle) -> dict[int, Figures]:
+    """Two grouped queries: every physician with this cycle's registration, if any (none: 未开通),
+    and the papers of this cycle handed in (who has sat; 等待测评 who has is 已考)."""
     found = {i: Figures("") for i in ids}
     if not ids:
         return found
-    for institution_id, number in db.session.execute(select(Physician.institution_id, func.count(Physician.id))
-                                                     .where(Physician.institution_id.in_(ids))
-                                                     .group_by(Physician.institution_id)):
-        found[institution_id].physicians = number
-    enrolled: Counter[int] = Counter()
-    for institution_id, status, number in db.session.execute(
-            select(Physician.institution_id, Registration.status, func.count(Registration.id))
-            .join(Registration, Registration.physician_id == Physician.id)
-            .where(Physician.institution_id.in_(ids), Registration.cycle_id == cycle.id)
-            .group_by(Physician.institution_id, Registration.status)):
-        stage = stage_of(status)
-        found[institution_id].stages[stage] = found[institution_id].stages.get(stage, 0) + number
-        enrolled[institution_id] += number
-    handed_in = (select(Attempt.id).join(Arrangement, Attempt.arrangement_id == Arrangement.id)
-                 .where(Attempt.physician_id == Physician.id, Arrangement.cycle_id == cycle.id,
-                        Attempt.submitted_at.is_not(None)).exists())
     for institution_id, status, number in db.session.execute(
             select(Physician.institution_id, Registration.status, func.count(Physician.id))
+            .outerjoin(Registration, (Registration.physician_id == Physician.id) & (Registration.cycle_id == cycle.id))
+            .where(Physician.institution_id.in_(ids))
+            .group_by(Physician.institution_id, Registration.status)):
+        figures = found[institution_id]
+        figures.physicians += number
+        stage = stage_of(status)
+        figures.stages[stage] = figures.stages.get(stage, 0) + number
+    for institution_id, status, number in db.session.execute(
+            select(Physician.institution_id, Registration.status, func.count(func.distinct(Attempt.physician_id)))
+            .select_from(Attempt).join(Arrangement, Attempt.arrangement_id == Arrangement.id)
+            .join(Physician, Attempt.physician_id == Physician.id)
             .join(Registration, (Registration.physician_id == Physician.id) & (Registration.cycle_id == cycle.id))
-            .where(Physician.institution_id.in_(ids), handed_in)
+            .where(Arrangement.cycle_id == cycle.id, Attempt.submitted_at.is_not(None),
+                   Physician.institution_id.in_(ids))
             .group_by(Physician.institution_id, Registration.status)):
         found[institution_id].sat += number
         if status == Status.AWAITING_TEST:  # handed in, the result still to come
             found[institution_id].stages["等待测评"] -= number
             found[institution_id].stages["已考"] = number
-    for institution_id, figures in found.items():
-        figures.stages["未开通"] = max(0, figures.physicians - enrolled[institution_id])
     return found
 
 
