@@ -80,6 +80,9 @@ class Config:
         # (X-Forwarded-For/-Proto/-Host). 0: none, the socket's peer is the client; a header sent by
         # anyone else would let them choose the address that rate limits and the audit log see.
         self.PROXY_HOPS = int(env("PROXY_HOPS", "0") or 0)
+        # A console list's total at or above this many rows is kept for a minute and shown as 约 (counting
+        # a province's list is most of its page's cost: domain/paging.py); 0 counts every time.
+        self.LIST_COUNT_KEPT_ABOVE = int(env("LIST_COUNT_KEPT_ABOVE", "5000") or 0)
         # How a face is checked before a real exam (wechat_app/face.py): dlib on this server, or staff.
         self.FACE_VERIFIER = env("FACE_VERIFIER", "dlib")
         # A real attempt needs a face check; this many refusals send the next one to staff review.

@@ -2,6 +2,8 @@
 across pages, and searches by name, ID number (blind index) or institution."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -93,3 +95,44 @@ def test_the_audit_log_filters_by_dates_and_actor_and_exports(client, staff, dem
     for username in ("rmyy", "kaohe"):
         staff(username)
         assert client.post("/console/audit/export.xlsx", data={"csrf_token": token}).status_code in (400, 403)
+
+
+def test_a_large_list_keeps_its_count_for_a_minute_and_says_about(app, client, staff, demo, monkeypatch):
+    """Counting a province's list is most of its page's cost: a total of LIST_COUNT_KEPT_ABOVE rows or
+    more is kept for a minute per query and parameters (hashed: no search words in the store) and shown
+    as 约; the rows are read afresh; a small list and another search are counted exactly."""
+    from wechat_app.extensions import kv
+
+    stored: list[str] = []
+    original = kv.set
+    monkeypatch.setattr(kv, "set", lambda key, value, ttl=None: (stored.append(key), original(key, value, ttl))[1])
+    app.config["LIST_COUNT_KEPT_ABOVE"] = 10
+    many_awaiting(demo, 12, 8500, status="pending_assessor")
+    staff("kaohe")
+    first = client.get("/console/reviews").get_data(as_text=True)
+    total = int(re.search(r"共(\d+)条", first).group(1))
+    assert total >= 12 and "共约" not in first
+    many_awaiting(demo, 3, 8600, status="pending_assessor")
+    again = client.get("/console/reviews").get_data(as_text=True)
+    assert f"共约{total}条" in again and "总数每分钟更新" in again
+    assert again.count('name="registration_id"') == min(total + 3, 50)  # the rows are read afresh
+    searched = client.get("/console/reviews", query_string={"words": "压测"}).get_data(as_text=True)
+    assert "共约" not in searched
+    assert stored and all(re.fullmatch(r"list-count:[0-9a-f]{64}", key) for key in stored)
+    app.config["LIST_COUNT_KEPT_ABOVE"] = 1000  # a small list is counted every time
+    assert f"共{total + 3}条" in client.get("/console/reviews").get_data(as_text=True)
+
+
+def test_a_large_overview_keeps_its_funnel_for_a_minute(app, client, staff, demo):
+    from tests.console.test_overview import cells
+
+    app.config["LIST_COUNT_KEPT_ABOVE"] = 10
+    staff("hnwjw")
+    first = client.get("/console/overview").get_data(as_text=True)
+    assert 'id="overview-kept"' not in first
+    many_awaiting(demo, 5, 8700)
+    again = client.get("/console/overview").get_data(as_text=True)
+    assert 'id="overview-kept"' in again and cells(again, "overview-table")[-1] == cells(first, "overview-table")[-1]
+    app.config["LIST_COUNT_KEPT_ABOVE"] = 0
+    fresh = client.get("/console/overview").get_data(as_text=True)
+    assert int(cells(fresh, "overview-table")[-1][1]) == int(cells(first, "overview-table")[-1][1]) + 5

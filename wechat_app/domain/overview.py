@@ -4,14 +4,19 @@ reached their physician, and the registrations and sittings day by day; drilled 
 (the province sees its cities, a city its districts, a district its institutions). An institution also
 sees each of its physicians: registration, papers, result and training (`physicians_progress`).
 
-Every figure is a grouped query over the institutions in scope, whatever their number.
+Every figure is a grouped query over the institutions in scope, whatever their number. The funnel of a
+large scope (`LIST_COUNT_KEPT_ABOVE` physicians or more: a pass over a province's 100,000 is most of the
+page's cost) is kept for a minute, as a large list's count is (domain/paging.py).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -19,7 +24,8 @@ from wechat_app import clock
 from wechat_app.domain import exam_admin, paging, physicians, results, spreadsheets
 from wechat_app.domain.registration import Status
 from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority
-from wechat_app.extensions import db
+from wechat_app.extensions import db, kv
+from wechat_app.kv import UNAVAILABLE
 from wechat_app.models import (
     Arrangement,
     Attempt,
@@ -80,6 +86,7 @@ class Overview:
     face_backlog: int
     delivery: tuple[int, int, int]  # notices of this cycle's fan-outs: total, reached by WeChat, reached by SMS
     series: list[tuple[str, int, int]]  # day, registrations submitted, papers handed in
+    kept: bool = False  # the funnel is the one counted in the last minute
 
 
 def stage_of(status: str | None) -> str:
@@ -143,7 +150,7 @@ def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overvi
     if region is not None:
         ids &= set(db.session.scalars(select(Institution.id).where(
             Institution.health_authority_id.in_(authority_ids(region.id)))))
-    per_institution = figures_by_institution(ids, cycle)
+    per_institution, kept = kept_figures(ids, cycle)
     institutions = {i.id: i for i in db.session.scalars(select(Institution).where(Institution.id.in_(ids)))}
     for institution_id, figures in per_institution.items():
         figures.name = institutions[institution_id].name
@@ -163,7 +170,32 @@ def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overvi
     title = region.name if region is not None else (staff.assessment_body.name if staff.assessment_body
                                                       else staff.institution.name if staff.institution else "")
     return Overview(title, summed("合计", list(per_institution.values())), rows, face_backlog(ids, cycle),
-                    delivery(ids, cycle), series(ids, cycle))
+                    delivery(ids, cycle), series(ids, cycle), kept)
+
+
+FIGURES_KEPT_SECONDS = 60
+
+
+def kept_figures(ids: set[int], cycle: Cycle) -> tuple[dict[int, Figures], bool]:
+    """`figures_by_institution`, kept for a minute when the scope holds `LIST_COUNT_KEPT_ABOVE`
+    physicians or more; True when these are the kept ones."""
+    above = current_app.config.get("LIST_COUNT_KEPT_ABOVE", 0)
+    key = f"overview:{cycle.id}:" + hashlib.sha256(repr(sorted(ids)).encode()).hexdigest() if above else None
+    if key is not None:
+        try:
+            kept = kv.get(key)
+        except UNAVAILABLE:
+            kept = key = None
+        figures = {int(i): Figures("", n, stages, sat) for i, (n, stages, sat) in json.loads(kept).items()} if kept else {}
+        if sum(f.physicians for f in figures.values()) >= above:  # kept for a large scope only
+            return figures, True
+    found = figures_by_institution(ids, cycle)
+    if key is not None and sum(f.physicians for f in found.values()) >= above:
+        try:
+            kv.set(key, json.dumps({i: (f.physicians, f.stages, f.sat) for i, f in found.items()}), FIGURES_KEPT_SECONDS)
+        except UNAVAILABLE:
+            pass
+    return found, False
 
 
 def face_backlog(ids: set[int], cycle: Cycle) -> int:
@@ -253,8 +285,9 @@ def physicians_progress(institution_id: int, cycle: Cycle, words: str, number: i
         .join(Arrangement, Attempt.arrangement_id == Arrangement.id)
         .where(Attempt.physician_id.in_(ids), Arrangement.cycle_id == cycle.id, Attempt.submitted_at.is_not(None))
         .group_by(Attempt.physician_id))}
-    courses = dict(db.session.execute(select(Enrolment.physician_id, func.count(Enrolment.id))
-                                      .where(Enrolment.physician_id.in_(ids)).group_by(Enrolment.physician_id)).all())
+    courses: dict[int, int] = dict(db.session.execute(
+        select(Enrolment.physician_id, func.count(Enrolment.id))
+        .where(Enrolment.physician_id.in_(ids)).group_by(Enrolment.physician_id)).tuples().all())
     lessons = {physician_id: (done or 0, seconds or 0) for physician_id, done, seconds in db.session.execute(
         select(LessonProgress.physician_id, func.sum(case((LessonProgress.done.is_(True), 1), else_=0)),
                func.sum(LessonProgress.credited_seconds))
@@ -262,7 +295,7 @@ def physicians_progress(institution_id: int, cycle: Cycle, words: str, number: i
     rows = [PhysicianProgress(physician, registration, *papers.get(physician.id, (0, None)),
                               courses.get(physician.id, 0), *lessons.get(physician.id, (0, 0)))
             for physician, registration in page.rows]
-    return paging.Page(rows, page.total, page.number, page.size)
+    return replace(page, rows=rows)
 
 
 def workbook(view: Overview) -> bytes:

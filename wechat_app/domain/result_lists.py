@@ -9,7 +9,7 @@ other list and export shows them masked.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
@@ -136,7 +136,7 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
         decision = decide_among(registration, rated, papers, best) if ready(registration, rated[1], papers) else None
         rows.append(Row(registration, sat[registration.id], decision, no_paper=decision is None and not papers,
                         ratings=rated))
-    return paging.Page(rows, page.total, page.number, page.size)
+    return replace(page, rows=rows)
 
 
 def published_query(staff: Staff, cycle: Cycle, filters: Filters) -> Select:
@@ -159,7 +159,7 @@ def published(staff: Staff, cycle: Cycle, filters: Filters, number: int) -> pagi
         best = best_attempts([r.physician_id for r in mine], [a.id for a in by_round[exam_round]])
         sat |= {(exam_round.value, key): value for key, value in sittings(mine, by_round[exam_round], best).items()}
     rows = [Row(r.registration, sat[(r.round, r.registration_id)], None, r) for r in results]
-    return paging.Page(rows, page.total, page.number, page.size)
+    return replace(page, rows=rows)
 
 
 FILING_HEADER = ("医疗卫生机构", "姓名", "证件号码", "考核程序", "轮次", "工作成绩", "职业道德", "业务水平", "测评成绩",
