@@ -9,6 +9,7 @@ The rows themselves are always read afresh."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +90,9 @@ def count_of(query: Select) -> tuple[int, bool]:
 
 
 def count_key(counting: Select) -> str:
-    """The statement and its parameters, hashed: a search's words (a name, an ID number's blind
-    index) never stand in the store as they are."""
+    """The statement and its parameters, keyed with the app's secret (HMAC): a search's words (a name,
+    an ID number's blind index) never stand in the store, nor can a short name be guessed from its hash."""
     compiled = counting.compile(dialect=db.engine.dialect)
     text = f"{compiled}|{sorted(compiled.params.items())!r}"
-    return "list-count:" + hashlib.sha256(text.encode()).hexdigest()
+    secret = str(current_app.secret_key).encode()
+    return "list-count:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
