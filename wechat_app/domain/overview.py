@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -24,8 +23,7 @@ from wechat_app import clock
 from wechat_app.domain import exam_admin, paging, physicians, results, spreadsheets
 from wechat_app.domain.registration import Status
 from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority
-from wechat_app.extensions import db, kv
-from wechat_app.kv import UNAVAILABLE
+from wechat_app.extensions import db
 from wechat_app.models import (
     Arrangement,
     Attempt,
@@ -173,29 +171,17 @@ def overview(staff: Staff, cycle: Cycle, region_id: int | None = None) -> Overvi
                     delivery(ids, cycle), series(ids, cycle), kept)
 
 
-FIGURES_KEPT_SECONDS = 60
-
-
 def kept_figures(ids: set[int], cycle: Cycle) -> tuple[dict[int, Figures], bool]:
     """`figures_by_institution`, kept for a minute when the scope holds `LIST_COUNT_KEPT_ABOVE`
-    physicians or more; True when these are the kept ones."""
-    above = current_app.config.get("LIST_COUNT_KEPT_ABOVE", 0)
-    key = f"overview:{cycle.id}:" + hashlib.sha256(repr(sorted(ids)).encode()).hexdigest() if above else None
-    if key is not None:
-        try:
-            kept = kv.get(key)
-        except UNAVAILABLE:
-            kept = key = None
-        figures = {int(i): Figures("", n, stages, sat) for i, (n, stages, sat) in json.loads(kept).items()} if kept else {}
-        if sum(f.physicians for f in figures.values()) >= above:  # kept for a large scope only
-            return figures, True
-    found = figures_by_institution(ids, cycle)
-    if key is not None and sum(f.physicians for f in found.values()) >= above:
-        try:
-            kv.set(key, json.dumps({i: (f.physicians, f.stages, f.sat) for i, f in found.items()}), FIGURES_KEPT_SECONDS)
-        except UNAVAILABLE:
-            pass
-    return found, False
+    physicians or more (paging.kept_for_a_minute); True when these are the kept ones."""
+    above = paging.kept_above()
+    if not above:
+        return figures_by_institution(ids, cycle), False
+    key = f"overview:{cycle.id}:" + hashlib.sha256(repr(sorted(ids)).encode()).hexdigest()
+    value, kept = paging.kept_for_a_minute(
+        key, lambda: json.dumps({i: (f.physicians, f.stages, f.sat) for i, f in figures_by_institution(ids, cycle).items()}),
+        lambda value: sum(n for n, _, _ in json.loads(value).values()) >= above)
+    return {int(i): Figures("", n, stages, sat) for i, (n, stages, sat) in json.loads(value).items()}, kept
 
 
 def face_backlog(ids: set[int], cycle: Cycle) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,22 +72,35 @@ def count_of(query: Select) -> tuple[int, bool]:
     # COUNT(*) over the query's own FROM and WHERE: no subquery, and none of the page's eager loads
     # (a joined institution per row), so that counting 100,000 rows is one pass over what matches
     counting = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    above = current_app.config.get("LIST_COUNT_KEPT_ABOVE", 0)
-    key = count_key(counting) if above else None
-    if key is not None:
+    above = kept_above()
+    if not above:
+        return db.session.scalar(counting) or 0, False
+    total, kept = kept_for_a_minute(count_key(counting), lambda: str(db.session.scalar(counting) or 0),
+                                    lambda value: int(value) >= above)
+    return int(total), kept
+
+
+def kept_above() -> int:
+    """The size from which a count (or 概况's funnel) is kept for a minute; 0: never."""
+    return int(current_app.config.get("LIST_COUNT_KEPT_ABOVE", 0))
+
+
+def kept_for_a_minute(key: str, compute: Callable[[], str], large: Callable[[str], bool]) -> tuple[str, bool]:
+    """The value kept under `key` if it is `large` (the setting may have moved since it was kept), else
+    `compute()`'d and kept when large; True when it is the kept one. A store that is down keeps nothing."""
+    try:
+        value = kv.get(key)
+    except UNAVAILABLE:
+        return compute(), False
+    if value is not None and large(value):
+        return value, True
+    value = compute()
+    if large(value):
         try:
-            kept = kv.get(key)
-        except UNAVAILABLE:  # the store is down: count, as a small list always is
-            kept = key = None
-        if kept is not None and int(kept) >= above:  # a kept count is a large list's (the setting may have moved)
-            return int(kept), True
-    total = db.session.scalar(counting) or 0
-    if key is not None and total >= above:
-        try:
-            kv.set(key, str(total), COUNT_KEPT_SECONDS)
+            kv.set(key, value, COUNT_KEPT_SECONDS)
         except UNAVAILABLE:
             pass
-    return total, False
+    return value, False
 
 
 def count_key(counting: Select) -> str:
