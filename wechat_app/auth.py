@@ -28,6 +28,9 @@ def client_ip() -> str | None:
 # else (CSRF token, captcha, OAuth and reset state) is dropped, so nothing planted before the
 # sign-in carries over into the signed-in session.
 KEPT_AT_SIGN_IN = ("openid", "province_id")
+# The pages that edit the registration's draft: they read it (and the province's 简易程序 rules) with the
+# physician (domain/home.physician_for_pages).
+DRAFT_PAGES = frozenset({"registration.step"})
 
 
 def register(app: Flask) -> None:
@@ -53,7 +56,7 @@ def load_account(user_id: str) -> Physician | Staff | None:
         return db.session.get(Staff, int(key))
     if kind == "p":
         if request.method in ("GET", "HEAD"):  # a page: nearly every one reads the registration
-            return home.physician_for_pages(int(key), with_draft=request.endpoint in home.DRAFT_PAGES)
+            return home.physician_for_pages(int(key), with_draft=request.endpoint in DRAFT_PAGES)
         # A post (an answer of the paper, a save) reads what it needs itself; every page shows the institution.
         return db.session.scalar(select(Physician).options(joinedload(Physician.institution))
                                  .where(Physician.id == int(key)))

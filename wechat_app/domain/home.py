@@ -79,10 +79,6 @@ def current_cycle_and_registration(physician: Physician) -> tuple[Cycle | None, 
     return (row[0], row[1]) if row else (None, None)
 
 
-# The pages that edit the draft: they read it (and the province's 简易程序 rules) with the physician.
-DRAFT_PAGES = frozenset({"registration.step"})
-
-
 def physician_for_pages(physician_id: int, with_draft: bool = False) -> Physician | None:
     """A signed-in physician with what nearly every page of theirs reads — the institution (shown on
     every page), the current cycle and the registration in it — in one statement instead of three;
