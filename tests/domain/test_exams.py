@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from tests.helpers import clear_face, ready_for_exam
+from tests.helpers import clear_face, ready_for_exam, wait_for
 from wechat_app import clock
 from wechat_app.domain import exams
 from wechat_app.domain.errors import DomainError
@@ -213,6 +213,15 @@ def on_postgres(demo) -> bool:
     return demo.engine.dialect.name == "postgresql"
 
 
+def wait_until_blocked(demo) -> None:
+    """Until the thread's statement waits on a lock the test holds: a fixed sleep lost the race on a slow CI."""
+    def waiting() -> int:
+        with demo.engine.connect() as watcher:
+            return watcher.scalar(text("SELECT count(*) FROM pg_stat_activity"
+                                       " WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+    wait_for(waiting, timeout=30)
+
+
 def test_an_answer_waits_for_a_submission_in_flight_and_is_refused(app, demo, simple):
     if not on_postgres(demo):
         pytest.skip("row locks: PostgreSQL (SQLite serialises writers)")
@@ -236,7 +245,7 @@ def test_an_answer_waits_for_a_submission_in_flight_and_is_refused(app, demo, si
 
     thread = threading.Thread(target=answer)
     thread.start()
-    thread.join(0.5)  # it waits on the row lock until the submission commits
+    wait_until_blocked(demo)  # it waits on the row lock until the submission commits
     held.commit()
     other.close()
     thread.join(30)
@@ -278,7 +287,7 @@ def test_two_taps_on_a_mock_paper_start_one_attempt(app, demo):
 
     thread = threading.Thread(target=tap)
     thread.start()
-    thread.join(0.5)
+    wait_until_blocked(demo)
     held.commit()
     other.close()
     thread.join(30)
