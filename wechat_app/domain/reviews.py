@@ -127,8 +127,12 @@ def queue(stage: str, institution_ids: set[int], words: str = ""):
     if physicians.ID_NUMBER_LIKE.fullmatch(words.strip()):
         query = query.where(physicians.matching(words))  # the blind index alone: an index lookup
     elif words.strip():
-        named_institutions = select(Institution.id).where(Institution.name.contains(words.strip()[:40], autoescape=True))
-        query = query.where(physicians.matching(words) | Physician.institution_id.in_(named_institutions))
+        # the institutions named first, as ids: an OR with their subquery hid the name's (trigram) index from the
+        # planner, which then walked all 30,000 待复核 in order for one name (100 ms a page at 100,000 physicians)
+        named = set(db.session.scalars(select(Institution.id).where(
+            Institution.id.in_(institution_ids), Institution.name.contains(words.strip()[:40], autoescape=True))))
+        query = query.where(physicians.matching(words) | Physician.institution_id.in_(named) if named
+                            else physicians.matching(words))
     return query
 
 

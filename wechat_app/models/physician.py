@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wechat_app import clock, pii
@@ -16,6 +16,11 @@ from wechat_app.models.types import Encrypted
 
 class Physician(Model):
     __tablename__ = "physicians"
+    # A console search finds a part of a name (physicians.matching): on PostgreSQL a trigram index serves
+    # it from three characters on (a scan of 100,000 names was 1.5 s p99 in make bench's lists row);
+    # on SQLite it is a plain index, unused by LIKE '%…%' and harmless.
+    __table_args__ = (Index("ix_physicians_name_trgm", "name", postgresql_using="gin",
+                            postgresql_ops={"name": "gin_trgm_ops"}),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     gender: Mapped[str | None] = mapped_column(String(2))
@@ -111,3 +116,9 @@ class PhysicianChange(Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     changed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+# A database built from the models (the tests' create_all) needs the operator class's extension first
+# (trusted since PostgreSQL 13: the database's owner may create it).
+event.listen(Physician.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
