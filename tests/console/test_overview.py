@@ -133,3 +133,40 @@ def test_an_institution_sees_each_of_its_physicians_registration_exam_result_and
 def test_only_an_institution_sees_the_physicians_list(client, staff, demo, username):
     staff(username)
     assert 'id="progress-table"' not in client.get("/console/overview").get_data(as_text=True)
+
+
+def test_an_institution_exports_its_physicians_progress_masked_and_audited(client, staff, demo):
+    """本院医师考核进度 as .xlsx: every one of its own physicians the search finds (not only the page),
+    ID numbers masked as on the page, the export in the audit log; a GET or a POST without the token writes nothing."""
+    from tests.helpers import csrf_token
+    from wechat_app.models import AuditLog
+
+    rmyy = staff("rmyy")
+    page = client.get("/console/overview").get_data(as_text=True)
+    export = re.search(r'<form[^>]*id="progress-export".*?</form>', page, re.S).group(0)
+    assert 'name="words"' in export
+    response = client.post("/console/overview/progress.xlsx", data={"csrf_token": csrf_token(page)})
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    mine = demo.session.scalars(select(Physician).where(Physician.institution_id == rmyy.institution_id)).all()
+    assert rows[0][:3] == ("姓名", "证件号码", "科室") and len(rows) == len(mine) + 1
+    assert {row[0] for row in rows[1:]} == {p.name for p in mine}
+    assert all("*" in row[1] for row in rows[1:]) and not any(p.id_number in str(rows) for p in mine)
+    audit = demo.session.scalar(select(AuditLog).where(AuditLog.action == "export_progress"))
+    assert audit is not None and audit.actor_id == str(rmyy.id)
+    one = client.post("/console/overview/progress.xlsx", data={"csrf_token": csrf_token(page), "words": mine[0].name})
+    assert 1 < len(list(load_workbook(io.BytesIO(one.data)).active.iter_rows())) < len(rows)
+    assert client.get("/console/overview/progress.xlsx").status_code == 405
+    assert client.post("/console/overview/progress.xlsx", data={"words": ""}).status_code == 400
+    assert demo.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "export_progress")) == 2
+
+
+@pytest.mark.parametrize("username", ["kaohe", "txwjj", "hnwjw"])
+def test_only_an_institution_exports_the_physicians_progress(client, staff, demo, username):
+    from tests.helpers import csrf_token
+    from wechat_app.models import AuditLog
+
+    staff(username)
+    page = client.get("/console/overview").get_data(as_text=True)
+    assert 'id="progress-export"' not in page
+    assert client.post("/console/overview/progress.xlsx", data={"csrf_token": csrf_token(page)}).status_code == 403
+    assert demo.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "export_progress")) == 0

@@ -38,7 +38,7 @@ ACTIONS = {
     "department_delete": "删除科室", "cycle_update": "修改考核时间安排",
     "assessor_apply": "申请成为考核机构", "assessor_application_approved": "考核机构申请审核通过",
     "assessor_application_rejected": "考核机构申请审核不通过", "assign_assessment_body": "指定考核机构",
-    "export_physicians": "导出医师列表", "export_registrations": "导出报名情况",
+    "export_physicians": "导出医师列表", "export_progress": "导出本院医师考核进度", "export_registrations": "导出报名情况",
     "review_institution_approve": "报名审核通过", "review_institution_reject": "报名审核驳回",
     "review_assessor_approve": "报名复核通过", "review_assessor_reject": "报名复核驳回",
     "exemption_approved": "免考审核通过", "exemption_rejected": "免考审核不通过",
