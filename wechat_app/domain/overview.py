@@ -21,9 +21,8 @@ from sqlalchemy.orm import joinedload
 
 from wechat_app import clock
 from wechat_app.domain import audit, exam_admin, paging, physicians, results, spreadsheets
-from wechat_app.domain.errors import DomainError
 from wechat_app.domain.registration import Status, label
-from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority
+from wechat_app.domain.scopes import authority_ids, authority_tree, institution_ids, own_authority, own_institution
 from wechat_app.domain.transaction import use_case
 from wechat_app.extensions import db
 from wechat_app.models import (
@@ -299,10 +298,9 @@ PROGRESS_HEADER = ("姓名", "证件号码", "科室", "本周期状态", "进�
 def progress_workbook(staff: Staff, cycle: Cycle, words: str, ip: str | None) -> bytes:
     """本院医师考核进度 as .xlsx, every row the search finds (ID numbers masked, as on the page), recorded
     like any export of personal data. An institution's physicians are hundreds to a few thousand: one read."""
-    if staff.institution_id is None:
-        raise DomainError("本账号未关联医疗机构。")
-    rows = progress_of(db.session.execute(progress_query(staff.institution_id, cycle, words)).all(), cycle)
-    audit.record("staff", staff.id, "export_progress", "institution", staff.institution_id, ip, rows=len(rows))
+    institution = own_institution(staff)
+    rows = progress_of(db.session.execute(progress_query(institution.id, cycle, words)).all(), cycle)
+    audit.record("staff", staff.id, "export_progress", "institution", institution.id, ip, rows=len(rows))
     return spreadsheets.export("本院医师考核进度", PROGRESS_HEADER, [
         (row.physician.name, row.physician.masked_id_number,
          row.physician.department.name if row.physician.department else "",
