@@ -115,7 +115,8 @@ def test_the_mock_paper_button_is_a_styled_finger_sized_button(app, demo, live, 
     page = context.new_page()
     signed_in(page, physician)
     page.goto(f"{live}/m/study/courses/{course.id}")
-    page.get_by_role("button", name="免费学习").click()  # enrolment opens the course's content
+    with page.expect_navigation():  # measured on the page the enrolment redirects to, once its stylesheet applies
+        page.get_by_role("button", name="免费学习").click()  # enrolment opens the course's content
     button = page.locator("#mocks .inline-btn").first
     box = button.bounding_box()
     assert box["height"] >= 40 and box["width"] >= 64
