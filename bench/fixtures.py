@@ -73,8 +73,8 @@ def make_physicians(n: int) -> list[Physician]:
     db.session.add(upload)
     db.session.flush()
     draft = complete_draft(department, upload.id)
-    db.session.add_all(Registration(physician_id=p.id, cycle_id=cycle.id, status=Status.DRAFT.value,
-                                    draft=copy.deepcopy(draft)) for p in physicians)
+    db.session.add_all(Registration(physician_id=p.id, institution_id=p.institution_id, cycle_id=cycle.id,
+                                    status=Status.DRAFT.value, draft=copy.deepcopy(draft)) for p in physicians)
     db.session.commit()
     return physicians
 
@@ -93,7 +93,8 @@ def make_takers(n: int) -> list[tuple[Physician, Attempt]]:
                         password_hash=template.password_hash, must_change_password=False) for i in range(n)]
     db.session.add_all(takers)
     db.session.flush()
-    registrations = [Registration(physician_id=p.id, cycle_id=cycle.id, status=Status.AWAITING_TEST.value,
+    registrations = [Registration(physician_id=p.id, institution_id=p.institution_id, cycle_id=cycle.id,
+                                  status=Status.AWAITING_TEST.value,
                                   procedure="简易程序", draft={}) for p in takers]
     db.session.add_all(registrations)
     db.session.flush()

@@ -59,7 +59,7 @@ def province(total: int) -> tuple[str, str]:
         ids = dict(db.session.execute(select(Physician.name, Physician.id).where(
             Physician.name.in_([row["name"] for row in rows]))).tuples().all())
         db.session.execute(insert(Registration.__table__), [
-            {"physician_id": ids[row["name"]], "cycle_id": cycle.id, "status": STATUSES[row["_serial"] % len(STATUSES)],
+            {"physician_id": ids[row["name"]], "institution_id": row["institution_id"], "cycle_id": cycle.id, "status": STATUSES[row["_serial"] % len(STATUSES)],
              "procedure": "简易程序", "category": "临床", "level": "执业医师", "draft": {}, "version": 1,
              "updated_at": clock.now(), "submitted_at": clock.now()} for row in rows])
         db.session.commit()

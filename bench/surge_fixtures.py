@@ -43,7 +43,8 @@ def make_candidates(n: int) -> tuple[list[Physician], Arrangement]:
     db.session.add_all(physicians)
     db.session.flush()
     photo = store_image(physicians[0].id, "photo", "photo.jpg", portrait("astronaut.png"))
-    registrations = [Registration(physician_id=p.id, cycle_id=cycle.id, status=Status.AWAITING_TEST.value,
+    registrations = [Registration(physician_id=p.id, institution_id=p.institution_id, cycle_id=cycle.id,
+                                  status=Status.AWAITING_TEST.value,
                                   procedure="简易程序", category="临床", level="执业医师",
                                   draft={"1": {"photo": [photo.id]}}) for p in physicians]
     db.session.add_all(registrations)

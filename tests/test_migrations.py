@@ -59,3 +59,19 @@ def test_the_ratings_move_onto_the_registration_from_its_latest_institution_appr
     downgrade(revision="5201948228d5")
     upgrade()
     assert ratings() == before
+
+
+def test_the_institution_moves_onto_the_registration_from_its_physician(app, demo):
+    """5e8a2c7f4b19: each registration made before it gets its physician's institution."""
+    from flask_migrate import downgrade, stamp
+    from sqlalchemy import text
+
+    demo.session.commit()
+    demo.session.remove()
+    stamp()
+    downgrade(revision="3b9e7c1d2a45")
+    upgrade()
+    with _db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT r.institution_id, p.institution_id FROM registrations r "
+                                       "JOIN physicians p ON p.id = r.physician_id")).all()
+    assert rows and all(mine == theirs for mine, theirs in rows) and any(mine is not None for mine, _ in rows)

@@ -136,3 +136,21 @@ def test_a_large_overview_keeps_its_funnel_for_a_minute(app, client, staff, demo
     app.config["LIST_COUNT_KEPT_ABOVE"] = 0
     fresh = client.get("/console/overview").get_data(as_text=True)
     assert int(cells(fresh, "overview-table")[-1][1]) == int(cells(first, "overview-table")[-1][1]) + 5
+
+
+def test_a_deep_page_reads_its_ids_first_and_shows_the_rows_a_plain_offset_would(app, demo):
+    """paging.page_of: past the first page the ids come first (the rows an OFFSET skips read as ids alone);
+    the rows, their order and their eager loads are those of the plain query, with a join and without."""
+    from wechat_app.domain import paging, reviews
+
+    many_awaiting(demo, 130, 8200, status="pending_assessor")
+    everywhere = set(demo.session.scalars(select(Institution.id)))
+    with app.test_request_context():
+        for query in (reviews.queue("assessor", everywhere), reviews.queue("assessor", everywhere, "批量医师8"),
+                      reviews.queue("assessor", everywhere, "天心区人民")):
+            for number in (2, 3):
+                plain = [r.id for r in demo.session.scalars(query.limit(50).offset((number - 1) * 50))]
+                page = paging.paginate(query, number)
+                assert [r.id for r in page.rows] == plain and len(plain) > 0
+                assert " IN (SELECT " in str(paging.page_of(query, 50, (number - 1) * 50))
+                assert page.rows[0].physician.institution.name  # loaded with the page

@@ -15,7 +15,7 @@ from wechat_app.domain.cycles import current_cycle
 from wechat_app.domain.enumerations import subjects
 from wechat_app.domain.errors import DomainError
 from wechat_app.domain.idnumbers import canonical_18, clean, mask_name, stated_in
-from wechat_app.domain.registration import Actor, Role, enroll
+from wechat_app.domain.registration import Actor, Role, enroll, follow_physician
 from wechat_app.domain.scopes import own_institution
 from wechat_app.domain.sessions import end_sessions
 from wechat_app.domain.transaction import use_case
@@ -224,6 +224,7 @@ def transfer_out(staff: Staff, physician: Physician, reason: str, ip: str | None
     physician.left_institution_id, physician.institution_id = physician.institution_id, None
     physician.left_reason, physician.left_at = reason.strip()[:200], clock.now()
     physician.department_id = None
+    follow_physician(physician)
     audit.record("staff", staff.id, "physician_transfer_out", "physician", physician.id, ip, reason=reason.strip())
 
 
@@ -274,6 +275,7 @@ def transfer_in(staff: Staff, physician: Physician, ip: str | None) -> None:
         raise DomainError(f"该医师目前属于{current}，需原单位先【调离】后才能调入。")
     physician.institution_id, physician.left_institution_id = staff.institution_id, None
     physician.left_reason = physician.left_at = None
+    follow_physician(physician)
     audit.record("staff", staff.id, "physician_transfer_in", "physician", physician.id, ip)
 
 

@@ -164,6 +164,14 @@ def apply_all(moves: list[tuple[Registration, Action, str | None]], actor: Actor
         db.session.expire(registration, ["status", "version", "updated_at"])
 
 
+def follow_physician(physician) -> None:
+    """调入/调离 move the physician's registrations with them: the console's scopes read the registration's
+    copy of the institution (models/registration.py), which must never differ from the physician's."""
+    db.session.execute(update(Registration).where(Registration.physician_id == physician.id)
+                       .values(institution_id=physician.institution_id)
+                       .execution_options(synchronize_session="fetch"))
+
+
 def enroll(physician_id: int, cycle, actor: Actor):
     """开通报名: the institution includes the physician in the cycle (creates the row). Caller commits."""
     if actor.role != Role.INSTITUTION:

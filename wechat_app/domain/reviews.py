@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
 from wechat_app import clock
 from wechat_app.domain import applications, audit, notifications, physicians, record
@@ -120,20 +120,25 @@ def queue(stage: str, institution_ids: set[int], words: str = ""):
     """The registrations waiting for this stage in these institutions, oldest submission first;
     `words`: a name, an ID number or a part of the institution's name."""
     status = AWAITING[Role(stage)]
-    query = (select(Registration).join(Physician, Registration.physician_id == Physician.id)
-             .where(Registration.status == status.value, Physician.institution_id.in_(institution_ids))
-             .options(contains_eager(Registration.physician).joinedload(Physician.institution))
+    # The scope on the registration's own copy of the institution: without a search the page and its
+    # count are read from one index (status, submission, institution), the physicians fetched for the
+    # page's 50 rows only — joined, page 300 of 30,000 walked every physician before it (125 ms)
+    query = (select(Registration)
+             .where(Registration.status == status.value, Registration.institution_id.in_(institution_ids))
+             .options(selectinload(Registration.physician).joinedload(Physician.institution))
              .order_by(Registration.submitted_at, Registration.id))
-    if physicians.ID_NUMBER_LIKE.fullmatch(words.strip()):
-        query = query.where(physicians.matching(words))  # the blind index alone: an index lookup
-    elif words.strip():
-        # the institutions named first, as ids: an OR with their subquery hid the name's (trigram) index from the
-        # planner, which then walked all 30,000 待复核 in order for one name (100 ms a page at 100,000 physicians)
-        named = set(db.session.scalars(select(Institution.id).where(
-            Institution.id.in_(institution_ids), Institution.name.contains(words.strip()[:40], autoescape=True))))
-        query = query.where(physicians.matching(words) | Physician.institution_id.in_(named) if named
-                            else physicians.matching(words))
-    return query
+    words = words.strip()
+    if not words:
+        return query
+    query = query.join(Physician, Registration.physician_id == Physician.id)
+    if physicians.ID_NUMBER_LIKE.fullmatch(words):
+        return query.where(physicians.matching(words))  # the blind index alone: an index lookup
+    # the institutions named first, as ids: an OR with their subquery hid the name's (trigram) index from the
+    # planner, which then walked all 30,000 待复核 in order for one name (100 ms a page at 100,000 physicians)
+    named = set(db.session.scalars(select(Institution.id).where(
+        Institution.id.in_(institution_ids), Institution.name.contains(words[:40], autoescape=True))))
+    return query.where(physicians.matching(words) | Registration.institution_id.in_(named) if named
+                       else physicians.matching(words))
 
 
 def review_exemption(staff: Staff, exemption: Exemption, approve: bool, reason: str, ip: str | None) -> None:
