@@ -192,7 +192,7 @@ def review_batch():
 def exemptions():
     ids = scopes.institution_ids(current_user)
     query = (select(Exemption).join(Registration).join(Physician, Registration.physician_id == Physician.id)
-             .where(Physician.institution_id.in_(ids)).order_by(Exemption.id.desc()))
+             .where(Registration.institution_id.in_(ids)).order_by(Exemption.id.desc()))
     words = (request.args.get("words") or "")[:40]
     if words.strip():
         query = query.where(physicians.matching(words))

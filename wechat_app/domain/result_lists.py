@@ -78,7 +78,7 @@ def filtered(query: Select, filters: Filters) -> Select:
     if filters.words.strip():
         query = query.where(physicians.matching(filters.words))
     if filters.institution_id:
-        query = query.where(Physician.institution_id == filters.institution_id)
+        query = query.where(Registration.institution_id == filters.institution_id)
     if filters.procedure in ("简易程序", "一般程序"):
         query = query.where(Registration.procedure == filters.procedure)
     return query
@@ -142,7 +142,7 @@ def pending(staff: Staff, cycle: Cycle, exam_round: ExamRound, filters: Filters,
 def published_query(staff: Staff, cycle: Cycle, filters: Filters) -> Select:
     query = (select(Result).join(Registration, Result.registration_id == Registration.id)
              .join(Physician, Registration.physician_id == Physician.id)
-             .where(Registration.cycle_id == cycle.id, Physician.institution_id.in_(institution_ids(staff)))
+             .where(Registration.cycle_id == cycle.id, Registration.institution_id.in_(institution_ids(staff)))
              .options(contains_eager(Result.registration).contains_eager(Registration.physician)
                       .joinedload(Physician.institution)))
     return filtered(query, filters).order_by(Physician.institution_id, Physician.id, Result.id)

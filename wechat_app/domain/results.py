@@ -145,7 +145,7 @@ def candidates_query(staff: Staff, cycle: Cycle, exam_round: ExamRound) -> Selec
     statuses = [status.value for status in DECIDED_IN[exam_round]]
     return (select(Registration).join(Physician, Registration.physician_id == Physician.id)
             .where(Registration.cycle_id == cycle.id, Registration.status.in_(statuses),
-                   Physician.institution_id.in_(institution_ids(staff))))
+                   Registration.institution_id.in_(institution_ids(staff))))
 
 
 def why_nothing_published(staff: Staff, cycle: Cycle, exam_round: ExamRound, absentees_only: bool) -> str:
@@ -273,7 +273,7 @@ def export(staff: Staff, cycle: Cycle, ip: str | None) -> bytes:
     """考核结果 of the institutions in scope (ID numbers masked), recorded like every export."""
     rows = db.session.execute(select(Result, Physician).join(Registration, Result.registration_id == Registration.id)
                               .join(Physician, Registration.physician_id == Physician.id)
-                              .where(Registration.cycle_id == cycle.id, Physician.institution_id.in_(institution_ids(staff)))
+                              .where(Registration.cycle_id == cycle.id, Registration.institution_id.in_(institution_ids(staff)))
                               .order_by(Physician.institution_id, Physician.id, Result.id)).all()
     data = spreadsheets.export("考核结果", EXPORT_HEADER, [
         (p.institution.name if p.institution else "", p.name, p.masked_id_number, ExamRound(r.round).label, r.work or "",
