@@ -100,7 +100,7 @@ def test_the_district_drills_down_and_reads_the_province_papers(app, demo, live,
     assert "长沙市天心区人民医院" in desk.locator("#overview-table").inner_text()
     desk.locator("nav.side a", has_text="补考安排").click()
     previews = desk.locator('a[href$="/preview"]')
-    assert previews.count() >= 1
+    previews.first.wait_for()  # the 补考安排 page has loaded (a count alone does not wait for it)
     with desk.expect_response(re.compile(r"/preview$")) as answer:  # defect 8: the authorities' previews were 404
         previews.first.click()
     assert answer.value.status == 200 and fits(desk)
