@@ -168,8 +168,7 @@ def follow_physician(physician) -> None:
     """调入/调离 move the physician's registrations with them: the console's scopes read the registration's
     copy of the institution (models/registration.py), which must never differ from the physician's."""
     db.session.execute(update(Registration).where(Registration.physician_id == physician.id)
-                       .values(institution_id=physician.institution_id)
-                       .execution_options(synchronize_session="fetch"))
+                       .values(institution_id=physician.institution_id))
 
 
 def enroll(physician_id: int, cycle, actor: Actor):
